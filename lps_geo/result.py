@@ -1,0 +1,101 @@
+"""The result of an analysis run: one value holding every output layer.
+
+Exporters (GeoPackage, maps, atlas) take a :class:`Result` or the GeoPackage
+written from it, so outputs can be rebuilt without recomputing.
+
+Layer contract (column names are public, see the README):
+
+``municipalities`` (GeoDataFrame, polygons)
+    ``region`` (7-digit code), ``name``, ``unit`` (code of the analysis unit
+    the municipality belongs to: itself, or its microregion in microregion
+    mode), ``employment_total``, ``establishments_total``, ``n_lps``.
+``regions`` (GeoDataFrame, polygons; only when the analysis unit is not the
+    municipality)
+    ``region`` (unit code), ``name``, ``employment_total``,
+    ``establishments_total``, ``n_lps``.
+``indicators`` (DataFrame, long: analysis unit x industry)
+    ``region``, ``industry``, ``employment``, ``establishments``, ``size``
+    (the size measure the indicators use), ``ql``, ``share_industry``,
+    ``share_region``, ``hhm``, ``icn``, ``passes_filters``, ``lisa_i``,
+    ``lisa_q``, ``lisa_p``, ``lisa_p_adj``, ``lisa_label``, ``gi_z``,
+    ``gi_p``, ``gi_p_adj``, ``gi_bin``, ``lps_id``.
+``industries`` (DataFrame, one row per industry)
+    ``industry``, ``title``, ``employment``, ``establishments``, ``gl``,
+    ``gl_krugman``, ``hoover``, ``eg_gamma``, ``eg_approximated``,
+    ``moran_i``, ``moran_z``, ``moran_p``, ``n_lps``, ``n_center``,
+    ``n_advanced_vector``, ``n_local_vector``, ``n_embryo``.
+``lps`` (GeoDataFrame, one dissolved polygon per LPS)
+    ``lps_id``, ``industry``, ``title``, ``lps_type``, ``lps_type_label``,
+    ``name``, ``n_members``, ``members``, ``employment``, ``establishments``,
+    ``size``, ``size_total``, ``ql``, ``share_industry``, ``share_region``,
+    ``n_hotspot_members``.
+``lps_members`` (DataFrame)
+    ``lps_id``, ``region``, ``industry``, ``via`` ("filters", "hotspot" or
+    "both").
+``run_metadata`` (DataFrame of ``key``, ``value``; values JSON-encoded)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+#: Layer names in the order they are written.
+LAYERS: tuple[str, ...] = (
+    "municipalities",
+    "regions",
+    "lps",
+    "indicators",
+    "industries",
+    "lps_members",
+    "run_metadata",
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Every output of one run. See the module docstring for the columns."""
+
+    municipalities: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    industries: pd.DataFrame
+    lps: gpd.GeoDataFrame
+    lps_members: pd.DataFrame
+    metadata: dict[str, Any]
+    report: dict[str, Any]
+    regions: gpd.GeoDataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def layers(self) -> dict[str, pd.DataFrame]:
+        """The layers to export, by name, in :data:`LAYERS` order."""
+        out: dict[str, pd.DataFrame] = {
+            "municipalities": self.municipalities,
+            "regions": self.regions,
+            "lps": self.lps,
+            "indicators": self.indicators,
+            "industries": self.industries,
+            "lps_members": self.lps_members,
+            "run_metadata": metadata_frame(self.metadata),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def __repr__(self) -> str:
+        counts = self.lps["lps_type"].value_counts().to_dict() if len(self.lps) else {}
+        return (
+            f"<Result: {len(self.municipalities)} municipalities, "
+            f"{self.industries.shape[0]} industries, {len(self.lps)} LPS {counts}>"
+        )
+
+
+def metadata_frame(metadata: dict[str, Any]) -> pd.DataFrame:
+    """Flatten run metadata into a ``key``/``value`` table (values as JSON)."""
+    import json
+
+    rows = [
+        (k, json.dumps(v, ensure_ascii=False, default=str, sort_keys=True))
+        for k, v in metadata.items()
+    ]
+    return pd.DataFrame(rows, columns=["key", "value"])
