@@ -1,0 +1,37 @@
+# lps_geo: two commands do all the set-up on a fresh machine.
+#   make demo   create .venv, install lps_geo, run the method on the demo data
+#   make test   create .venv, install lps_geo with test extras, run the tests
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= out/demo
+
+.PHONY: demo test lint examples demo-data clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/lps-geo demo --out $(OUT) --overwrite
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check lps_geo tests benchmarks
+	$(VENV)/bin/ruff format --check lps_geo tests benchmarks
+
+# Refresh the example outputs shown in the README (maps/).
+examples: demo
+	cp $(OUT)/maps/*.png maps/
+	cp $(OUT)/report.json maps/demo_report.json
+
+# Regenerate the synthetic demo inputs (deterministic).
+demo-data: $(VENV)/.installed
+	$(PY) -m lps_geo.demo data/shapefiles
+
+clean:
+	rm -rf out build *.egg-info .pytest_cache

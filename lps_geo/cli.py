@@ -1,0 +1,264 @@
+"""Command line: ``lps-geo demo``, ``lps-geo run``, ``lps-geo maps``.
+
+A thin layer over the library: it parses arguments, configures logging and
+the progress display (stderr), calls :func:`lps_geo.run` and the exporters,
+and turns every :class:`~lps_geo.errors.LpsGeoError` into one line on stderr
+and exit code 2. Outputs are built in a temporary folder next to ``--out``
+and moved into place only when complete; an existing output folder is
+replaced only with ``--overwrite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import get_args
+
+from . import __version__
+from .config import Lang
+from .errors import LpsGeoError, OutputExistsError
+
+log = logging.getLogger("lps_geo")
+
+GPKG_NAME = "result.gpkg"
+REPORT_NAME = "report.json"
+MAPS_DIR = "maps"
+
+
+def demo_dir() -> Path:
+    """Folder of the embedded demo data (``$LPS_GEO_DEMO_DIR`` overrides)."""
+    env = os.environ.get("LPS_GEO_DEMO_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1] / "data" / "shapefiles"
+
+
+class _Progress:
+    """Stage progress on stderr: a bar on a terminal, one line per stage else."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.t0 = time.perf_counter()
+
+    def __call__(self, stage: str, i: int, n: int) -> None:
+        if self.quiet:
+            return
+        width = 24
+        done = int(width * i / n)
+        bar = "#" * done + "-" * (width - done)
+        msg = f"[{bar}] {i + 1}/{n} {stage} ({time.perf_counter() - self.t0:.1f} s)"
+        if self.tty:
+            sys.stderr.write("\r" + msg.ljust(78))
+        else:
+            sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+    def done(self, what: str) -> None:
+        if self.quiet:
+            return
+        end = "\n" if self.tty else ""
+        sys.stderr.write(
+            f"{end}{what} ({time.perf_counter() - self.t0:.1f} s)\n"
+        )
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"output folder {out} exists and is not empty; pass --overwrite to "
+            "replace it"
+        )
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished temporary folder into place (replacing ``out``)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_to_folder(config, out: Path, overwrite: bool, maps: bool | None,
+                  quiet: bool) -> dict:
+    """Run an analysis and write GeoPackage, report and maps into ``out``."""
+    from .export import write_geopackage, write_report
+    from .pipeline import run
+
+    out = Path(out)
+    _check_out(out, overwrite)
+    progress = _Progress(quiet)
+    result = run(config, progress=progress)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        write_geopackage(result, tmp / GPKG_NAME)
+        cfg = config if not isinstance(config, (str, Path)) else None
+        want_maps = maps if maps is not None else (
+            cfg.output.maps if cfg is not None else True
+        )
+        written = []
+        if want_maps and len(result.lps):
+            from .maps import write_maps
+
+            opts = cfg.output if cfg is not None else None
+            written = write_maps(
+                result, tmp / MAPS_DIR,
+                industry=opts.focus_industry if opts else None,
+                lang=opts.lang if opts else "en",
+            )
+        result.report["outputs"] = {
+            "geopackage": GPKG_NAME,
+            "maps": [str(Path(MAPS_DIR) / p.name) for p in written],
+        }
+        write_report(result.report, tmp / REPORT_NAME)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    progress.done(f"wrote {out / GPKG_NAME}: {len(result.lps)} LPS")
+    return result.report
+
+
+def _cmd_demo(args) -> int:
+    from .config import load_config
+
+    d = demo_dir()
+    toml = d / "demo.toml"
+    if not toml.exists():
+        raise LpsGeoError(
+            f"demo data not found in {d}; run from a source checkout or set "
+            "LPS_GEO_DEMO_DIR to a folder made by `python -m lps_geo.demo DIR`"
+        )
+    cfg = load_config(toml)
+    if args.lang:
+        from dataclasses import replace
+
+        cfg = replace(cfg, output=replace(cfg.output, lang=args.lang))
+    report = run_to_folder(cfg, Path(args.out), args.overwrite,
+                           False if args.no_maps else None, args.quiet)
+    if not args.quiet:
+        print(json.dumps(report["lps_by_type"]), file=sys.stderr)
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from dataclasses import replace
+
+    from .config import load_config
+
+    cfg = load_config(args.config)
+    if args.lang:
+        cfg = replace(cfg, output=replace(cfg.output, lang=args.lang))
+    if args.seed is not None:
+        cfg = replace(cfg, statistics=replace(cfg.statistics, seed=args.seed))
+    if args.permutations is not None:
+        cfg = replace(
+            cfg, statistics=replace(cfg.statistics, permutations=args.permutations)
+        )
+    run_to_folder(cfg, Path(args.out), args.overwrite,
+                  False if args.no_maps else None, args.quiet)
+    return 0
+
+
+def _cmd_maps(args) -> int:
+    from .maps import write_maps
+
+    paths = write_maps(
+        Path(args.gpkg), Path(args.out), industry=args.industry,
+        lang=args.lang or "en", overwrite=args.overwrite,
+    )
+    for p in paths:
+        print(p)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lps-geo",
+        description="Find, classify and map local production systems "
+        "(Suzigan, Furtado & Garcia 2006).",
+    )
+    p.add_argument("--version", action="version", version=f"lps-geo {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (repeat for debug)")
+        sp.add_argument("-q", "--quiet", action="store_true",
+                        help="only errors on stderr")
+        sp.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output")
+        sp.add_argument("--lang", choices=get_args(Lang), default=None,
+                        help="language of labels in maps and layers")
+
+    d = sub.add_parser("demo", help="run the whole method on the embedded demo data")
+    d.add_argument("--out", required=True, help="output folder")
+    d.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
+    common(d)
+    d.set_defaults(func=_cmd_demo)
+
+    r = sub.add_parser("run", help="run an analysis described by a TOML file")
+    r.add_argument("config", help="configuration file (TOML)")
+    r.add_argument("--out", required=True, help="output folder")
+    r.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
+    r.add_argument("--seed", type=int, default=None,
+                   help="override statistics.seed")
+    r.add_argument("--permutations", type=int, default=None,
+                   help="override statistics.permutations")
+    common(r)
+    r.set_defaults(func=_cmd_run)
+
+    m = sub.add_parser("maps", help="draw the maps of a result GeoPackage")
+    m.add_argument("gpkg", help="result GeoPackage written by run/demo")
+    m.add_argument("--out", required=True, help="folder for the maps")
+    m.add_argument("--industry", default=None, help="industry in focus (CNAE code)")
+    common(m)
+    m.set_defaults(func=_cmd_maps)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = (
+        logging.ERROR if args.quiet
+        else logging.WARNING if args.verbose == 0
+        else logging.INFO if args.verbose == 1
+        else logging.DEBUG
+    )
+    logging.basicConfig(level=level, format="lps-geo: %(levelname)s: %(message)s",
+                        stream=sys.stderr)
+    logging.captureWarnings(True)
+    if args.quiet:
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+    try:
+        return args.func(args)
+    except LpsGeoError as exc:
+        msg = " ".join(str(exc).split())
+        print(f"lps-geo: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("lps-geo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""Typed run settings, loaded from TOML; every default lives here.
+
+A configuration describes the inputs (files, columns, units), the reference
+area and denominator, the industry level, the typology preset and its
+cut-offs, the statistics options and the outputs. Relative paths in a TOML
+file are resolved against the file's folder. Unknown keys are errors, so a
+typo never silently falls back to a default.
+
+Example
+-------
+>>> cfg = config_from_dict({
+...     "inputs": {"boundaries": {"path": "m.shp"},
+...                "size": {"path": "e.csv", "form": "long"}},
+...     "statistics": {"permutations": 99},
+... })
+>>> cfg.statistics.permutations, cfg.typology.preset
+(99, 'ipea2006')
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SizeMeasure = Literal["employment", "establishments"]
+TableForm = Literal["long", "wide"]
+IndustryLevel = Literal["class", "group", "division"]
+Unit = Literal["municipality", "group"]
+ReferenceArea = Literal["study_area", "state"]
+DelineationMode = Literal["contiguous", "unit"]
+WeightsKind = Literal["queen", "rook", "knn"]
+Correction = Literal["fdr", "bonferroni", "none"]
+Lang = Literal["pt", "en"]
+
+
+@dataclass(frozen=True)
+class BoundariesInput:
+    """Municipal boundaries: any vector format GDAL reads."""
+
+    path: Path
+    code_column: str = "CD_MUN"
+    name_column: str | None = "NM_MUN"
+    layer: str | None = None
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class SizeInput:
+    """Employment / establishment table, long or wide form."""
+
+    path: Path
+    form: TableForm = "long"
+    region_column: str = "region"
+    industry_column: str = "industry"
+    employment_column: str | None = "employment"
+    establishments_column: str | None = "establishments"
+    #: wide form only: which measure the cells hold, and how columns are named
+    measure: SizeMeasure = "establishments"
+    industry_names: Literal["code", "title", "auto"] = "auto"
+    unmatched: Literal["error", "drop"] = "error"
+    sep: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupInput:
+    """Municipality -> region grouping (microregion or any other)."""
+
+    path: Path
+    code_column: str = "region"
+    group_column: str = "group"
+    name_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    boundaries: BoundariesInput
+    size: SizeInput
+    lookup: LookupInput | None = None
+    cnae: Path | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What is measured and against what.
+
+    ``denominator`` is the universe of E_j and E: ``"all"`` (every industry
+    in the table), ``"manufacturing"`` (CNAE divisions 10-33) or a list of
+    CNAE division codes. ``industries`` selects the analysed industries the
+    same way (``"all"``, ``"manufacturing"`` or a list of industry codes).
+    """
+
+    size_measure: SizeMeasure = "employment"
+    industry_level: IndustryLevel = "group"
+    unit: Unit = "municipality"
+    reference_area: ReferenceArea = "study_area"
+    denominator: str | list[str] = "all"
+    industries: str | list[str] = "all"
+
+
+@dataclass(frozen=True)
+class Typology:
+    preset: str = "ipea2006"
+    share_min: float | None = None
+    share_high: float | None = None
+    ql_min: float | None = None
+    ql_high: float | None = None
+    min_establishments: int | None = None
+    gini_min: float | None = None
+
+    def thresholds(self):
+        from .typology import get_thresholds
+
+        overrides = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "preset" and getattr(self, f.name) is not None
+        }
+        return get_thresholds(self.preset, **overrides)
+
+
+@dataclass(frozen=True)
+class Delineation:
+    """How candidate (region, industry) pairs become LPS.
+
+    ``contiguous``: contiguous candidates of one industry form one LPS.
+    ``unit``: every candidate region is its own LPS (the original studies on
+    microregions). Hot-spot members are regions in a significant Gi* hot spot
+    or LISA High-High cluster with QL >= ``hotspot_ql_min``.
+    """
+
+    mode: DelineationMode | None = None  # default: contiguous, unit for groups
+    use_hotspots: bool = True
+    hotspot_ql_min: float = 1.0
+
+
+@dataclass(frozen=True)
+class Statistics:
+    weights: WeightsKind = "queen"
+    k: int = 6
+    permutations: int = 999
+    seed: int = 12345
+    alpha: float = 0.05
+    correction: Correction = "fdr"
+    engine: str = "esda"
+
+
+@dataclass(frozen=True)
+class Output:
+    maps: bool = True
+    lang: Lang = "en"
+    focus_industry: str | None = None
+    source_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    inputs: Inputs
+    analysis: Analysis = field(default_factory=Analysis)
+    typology: Typology = field(default_factory=Typology)
+    delineation: Delineation = field(default_factory=Delineation)
+    statistics: Statistics = field(default_factory=Statistics)
+    output: Output = field(default_factory=Output)
+    source: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-friendly dictionary (paths as strings)."""
+
+        def clean(v):
+            if isinstance(v, Path):
+                return str(v)
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, list | tuple):
+                return [clean(x) for x in v]
+            return v
+
+        return clean(asdict(self))
+
+
+def _build(cls, data: Any, where: str, base: Path | None):
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{where}] must be a table, got {type(data).__name__}")
+    names = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(names)
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(sorted(unknown))} in [{where}]; valid keys: "
+            f"{', '.join(names)}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(cls, names[name], value, f"{where}.{name}", base)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        missing = [
+            n
+            for n, f in names.items()
+            if n not in data
+            and f.default is f.default_factory  # both MISSING
+        ]
+        raise ConfigError(
+            f"[{where}] is missing required key(s): {', '.join(missing) or exc}"
+        ) from None
+
+
+_NESTED = {
+    "boundaries": BoundariesInput,
+    "size": SizeInput,
+    "lookup": LookupInput,
+}
+
+_LITERALS = {
+    ("SizeInput", "form"): TableForm,
+    ("SizeInput", "measure"): SizeMeasure,
+    ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
+    ("SizeInput", "unmatched"): Literal["error", "drop"],
+    ("Analysis", "size_measure"): SizeMeasure,
+    ("Analysis", "industry_level"): IndustryLevel,
+    ("Analysis", "unit"): Unit,
+    ("Analysis", "reference_area"): ReferenceArea,
+    ("Delineation", "mode"): DelineationMode,
+    ("Statistics", "weights"): WeightsKind,
+    ("Statistics", "correction"): Correction,
+    ("Output", "lang"): Lang,
+}
+
+
+def _coerce(cls, f, value, where: str, base: Path | None):
+    if cls is Inputs and f.name in _NESTED:
+        return _build(_NESTED[f.name], value, where, base)
+    if f.name == "path" or (cls is Inputs and f.name == "cnae"):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a path string, got {value!r}")
+        p = Path(value).expanduser()
+        return (base / p) if base is not None and not p.is_absolute() else p
+    lit = _LITERALS.get((cls.__name__, f.name))
+    if lit is not None:
+        allowed = get_args(lit)
+        if value not in allowed:
+            raise ConfigError(
+                f"{where} = {value!r} is not valid; choose one of "
+                f"{', '.join(map(repr, allowed))}"
+            )
+        return value
+    default = f.default
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+    elif isinstance(default, int) and not isinstance(default, bool):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be an integer, got {value!r}")
+    elif isinstance(default, float):
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be a number, got {value!r}")
+        value = float(value)
+    return value
+
+
+_SECTIONS = {
+    "analysis": Analysis,
+    "typology": Typology,
+    "delineation": Delineation,
+    "statistics": Statistics,
+    "output": Output,
+}
+
+
+def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
+    """Build and validate a :class:`Config` from nested dictionaries."""
+    unknown = set(data) - set(_SECTIONS) - {"inputs"}
+    if unknown:
+        raise ConfigError(
+            f"unknown section(s) {', '.join(sorted(unknown))}; valid sections: "
+            f"inputs, {', '.join(_SECTIONS)}"
+        )
+    if "inputs" not in data:
+        raise ConfigError("the configuration has no [inputs] section")
+    inputs = _build(Inputs, data["inputs"], "inputs", base)
+    kwargs = {
+        name: _build(cls, data[name], name, base)
+        for name, cls in _SECTIONS.items()
+        if name in data
+    }
+    cfg = Config(inputs=inputs, **kwargs)
+    _check(cfg)
+    return cfg
+
+
+def _check(cfg: Config) -> None:
+    s = cfg.statistics
+    if not 0 <= s.permutations <= 99_999:
+        raise ConfigError(
+            f"statistics.permutations must be in 0..99999, got {s.permutations}"
+        )
+    if not 0 < s.alpha < 1:
+        raise ConfigError(f"statistics.alpha must be in (0, 1), got {s.alpha}")
+    if s.k < 1:
+        raise ConfigError(f"statistics.k must be >= 1, got {s.k}")
+    if cfg.analysis.unit == "group" and cfg.inputs.lookup is None:
+        raise ConfigError(
+            "analysis.unit = 'group' needs an [inputs.lookup] table "
+            "(municipality -> microregion or other grouping)"
+        )
+    cfg.typology.thresholds()  # validates preset and cut-offs
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a TOML configuration; relative paths resolve against its folder."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    try:
+        cfg = config_from_dict(data, base=path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return Config(**{**{f.name: getattr(cfg, f.name) for f in fields(cfg)},
+                     "source": path.resolve()})

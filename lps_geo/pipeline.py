@@ -1,0 +1,622 @@
+"""The one orchestrator: configuration -> inputs -> statistics -> LPS -> Result.
+
+Data flows one way: inputs are read and validated (:mod:`lps_geo.io`), the
+indicators (:mod:`lps_geo.indicators`) and spatial statistics
+(:mod:`lps_geo.spatial`) are computed, candidates are grouped and classified
+(:mod:`lps_geo.delineate`, :mod:`lps_geo.typology`) and everything is
+returned as a :class:`~lps_geo.result.Result`. Nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import Config
+from .delineate import group_members, summarise_lps
+from .errors import ConfigError, InputError, LpsGeoWarning
+from .indicators import indicator_table, industry_table
+from .result import Result
+from .spatial import spatial_statistics
+from .typology import TYPE_LABELS, TYPES, passes_filters
+from .weights import build_weights, restrict_to_groups
+
+log = logging.getLogger(__name__)
+
+#: Stages reported to the progress callback, in order.
+STAGES = (
+    "read inputs",
+    "indicators",
+    "weights",
+    "spatial statistics",
+    "delineation",
+    "assemble",
+)
+
+Progress = Callable[[str, int, int], None]
+
+MANUFACTURING_DIVISIONS = tuple(f"{d:02d}" for d in range(10, 34))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated inputs in their canonical shapes."""
+
+    boundaries: gpd.GeoDataFrame  # municipalities, indexed by code
+    employment: pd.DataFrame | None
+    establishments: pd.DataFrame | None
+    titles: dict[str, str]
+    lookup: pd.DataFrame | None
+
+
+def read_inputs(cfg: Config) -> Inputs:
+    """Read and validate every input named in the configuration."""
+    from . import io
+
+    b = cfg.inputs.boundaries
+    boundaries = io.read_boundaries(
+        b.path, code_column=b.code_column, name_column=b.name_column,
+        layer=b.layer, crs=b.crs,
+    )
+    cnae = io.read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
+    s = cfg.inputs.size
+    level = cfg.analysis.industry_level
+    if s.form == "long":
+        tables = io.read_long(
+            s.path, region_column=s.region_column, industry_column=s.industry_column,
+            employment_column=s.employment_column,
+            establishments_column=s.establishments_column,
+            sep=s.sep, encoding=s.encoding, industry_level=level, cnae=cnae,
+        )
+    else:
+        tables = io.read_wide(
+            s.path, region_column=s.region_column, measure=s.measure,
+            industry_names=s.industry_names, cnae=cnae, sep=s.sep,
+            encoding=s.encoding, industry_level=level, unmatched=s.unmatched,
+        )
+    tables = io.validate_against_boundaries(
+        tables, boundaries.index, source=str(s.path)
+    )
+    lookup = None
+    if cfg.inputs.lookup is not None:
+        lk = cfg.inputs.lookup
+        lookup = io.read_region_lookup(
+            lk.path, code_column=lk.code_column, group_column=lk.group_column,
+            name_column=lk.name_column,
+        )
+        io.check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
+    titles: dict[str, str] = {}
+    if cnae is not None:
+        for code in _industries_of(tables):
+            try:
+                titles[code] = cnae.title(code)
+            except Exception:  # noqa: BLE001 - a missing title is not fatal
+                titles[code] = code
+    return Inputs(boundaries, tables.employment, tables.establishments, titles, lookup)
+
+
+def _industries_of(tables) -> list[str]:
+    for m in (tables.employment, tables.establishments):
+        if m is not None:
+            return [str(c) for c in m.columns]
+    return []
+
+
+def _select(codes: pd.Index, spec: str | list[str], what: str) -> pd.Index:
+    if spec == "all":
+        return codes
+    if spec == "manufacturing":
+        keep = [c for c in codes if str(c)[:2] in MANUFACTURING_DIVISIONS]
+    elif isinstance(spec, list):
+        wanted = [str(x) for x in spec]
+        keep = [c for c in codes if c in wanted or str(c)[:2] in wanted]
+        unknown = [
+            w for w in wanted
+            if w not in codes and not any(str(c)[:2] == w for c in codes)
+        ]
+        if unknown:
+            raise ConfigError(
+                f"analysis.{what} names industries absent from the data: "
+                f"{', '.join(unknown[:5])}"
+            )
+    else:
+        raise ConfigError(
+            f"analysis.{what} must be 'all', 'manufacturing' or a list of CNAE "
+            f"codes, got {spec!r}"
+        )
+    if not keep:
+        raise ConfigError(f"analysis.{what} = {spec!r} selects no industry")
+    return pd.Index(keep, name="industry")
+
+
+def _aggregate(m: pd.DataFrame | None, groups: pd.Series) -> pd.DataFrame | None:
+    if m is None:
+        return None
+    out = m.groupby(groups.reindex(m.index).to_numpy()).sum()
+    out.index.name = "region"
+    return out
+
+
+def run(
+    config: Config | str | Path, progress: Progress | None = None
+) -> Result:
+    """Run the whole method on the inputs a configuration names.
+
+    Parameters
+    ----------
+    config
+        A :class:`~lps_geo.config.Config` or the path of a TOML file.
+    progress
+        Optional callback ``progress(stage, i, n)`` called as each of the
+        :data:`STAGES` starts (the CLI draws it on stderr).
+
+    Returns
+    -------
+    Result
+    """
+    from .config import load_config
+
+    cfg = load_config(config) if not isinstance(config, Config) else config
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    caught: list[str] = []
+
+    def stage(i: int) -> None:
+        now = time.perf_counter()
+        if i > 0:
+            timings[STAGES[i - 1]] = round(now - stage.t, 3)
+        stage.t = now
+        if i < len(STAGES):
+            log.info("stage %d/%d: %s", i + 1, len(STAGES), STAGES[i])
+            if progress is not None:
+                progress(STAGES[i], i, len(STAGES))
+
+    stage.t = t0
+    with warnings.catch_warnings(record=True) as wlist:
+        warnings.simplefilter("always", LpsGeoWarning)
+        stage(0)
+        inputs = read_inputs(cfg)
+        stage(1)
+        result = _analyse(cfg, inputs, stage)
+        stage(len(STAGES))
+    for w in wlist:
+        if issubclass(w.category, LpsGeoWarning):
+            caught.append(f"{w.category.__name__}: {w.message}")
+            warnings.warn_explicit(
+                w.message, w.category, w.filename, w.lineno
+            )
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    result.report["timings_s"] = timings
+    result.report["warnings"] = caught
+    result.metadata["report"] = result.report
+    return Result(**{**result.__dict__, "warnings": caught})
+
+
+def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
+    a, st, dl = cfg.analysis, cfg.statistics, cfg.delineation
+    thresholds = cfg.typology.thresholds()
+    emp, est = inp.employment, inp.establishments
+    if a.size_measure == "employment" and emp is None:
+        raise InputError(
+            f"{cfg.inputs.size.path}: analysis.size_measure = 'employment' but the "
+            "table has no employment column; set the employment column or use "
+            "size_measure = 'establishments'"
+        )
+    if a.size_measure == "establishments" and est is None:
+        raise InputError(
+            f"{cfg.inputs.size.path}: analysis.size_measure = 'establishments' but "
+            "the table has no establishment counts"
+        )
+    size_all = emp if a.size_measure == "employment" else est
+    all_codes = pd.Index(size_all.columns, name="industry")
+    denom = _select(all_codes, a.denominator, "denominator")
+    if a.industries == "all":
+        analysed = denom
+    else:
+        analysed = _select(all_codes, a.industries, "industries")
+        outside = analysed.difference(denom)
+        if len(outside):
+            raise ConfigError(
+                "analysis.industries includes industries outside the "
+                f"denominator ({', '.join(outside[:5])}); a location quotient "
+                "needs each analysed industry inside analysis.denominator"
+            )
+
+    munis = inp.boundaries
+    unit_of = pd.Series(munis.index, index=munis.index, name="unit")
+    units = munis
+    if a.unit == "group":
+        from .io import aggregate_regions, dissolve_regions
+
+        lk = inp.lookup
+        unit_of = lk["group"].reindex(munis.index)
+        units = dissolve_regions(munis, lk)
+        size_all = aggregate_regions(size_all, lk)
+        emp = aggregate_regions(emp, lk) if emp is not None else None
+        est = aggregate_regions(est, lk) if est is not None else None
+    mode = dl.mode or ("unit" if a.unit == "group" else "contiguous")
+
+    region_total = size_all[denom].sum(axis=1)
+    E = size_all[analysed].astype(float)
+    est_a = est[analysed].astype(float) if est is not None else None
+    emp_a = emp[analysed].astype(float) if emp is not None else None
+
+    # reference areas
+    if a.reference_area == "state":
+        reference = pd.Series(E.index.str[:2], index=E.index, name="reference_area")
+    else:
+        reference = pd.Series("study_area", index=E.index, name="reference_area")
+
+    ind_parts, indu_parts = [], []
+    industry_total = {}
+    grand_total = {}
+    for ref, regions in reference.groupby(reference).groups.items():
+        Er = E.loc[regions]
+        t = indicator_table(
+            Er, est_a.loc[regions] if est_a is not None else None,
+            region_total.loc[regions], drop_zero=False,
+        )
+        t["reference_area"] = ref
+        ind_parts.append(t)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LpsGeoWarning)
+            it = industry_table(
+                Er, est_a.loc[regions] if est_a is not None else None,
+                region_total.loc[regions],
+            )
+        it["reference_area"] = ref
+        indu_parts.append(it.reset_index())
+        industry_total[ref] = Er.sum(axis=0)
+        grand_total[ref] = float(region_total.loc[regions].sum())
+    ind = pd.concat(ind_parts, ignore_index=True)
+    industries = pd.concat(indu_parts, ignore_index=True)
+    industry_total = pd.DataFrame(industry_total).T
+    grand_total = pd.Series(grand_total)
+    if est_a is not None and industries["eg_approximated"].any():
+        warnings.warn(
+            "Ellison-Glaeser gamma uses the equal-plant-size approximation "
+            "H = 1/N_i (no plant sizes given); see eg_approximated",
+            LpsGeoWarning,
+            stacklevel=2,
+        )
+
+    stage(2)
+    graph, wreport = build_weights(units, st.weights, k=st.k)
+
+    stage(3)
+    ql = ind.pivot(index="region", columns="industry", values="ql").reindex(
+        index=E.index, columns=analysed
+    )
+    ql_missing = ql.isna()
+    spatial = spatial_statistics(
+        ql.fillna(0.0), graph, permutations=st.permutations, seed=st.seed,
+        alpha=st.alpha, correction=st.correction, engine=st.engine,
+    )
+    local = spatial.local.copy()
+    miss = ql_missing.stack()
+    miss.index.names = ["region", "industry"]
+    local.loc[miss[miss].index, "lisa_label"] = "undefined"
+
+    stage(4)
+    ind = ind.merge(local.reset_index(), on=["region", "industry"], how="left")
+    share = ind.pivot(index="region", columns="industry", values="share_industry")
+    share = share.reindex(index=E.index, columns=analysed)
+    est_f = (
+        est_a if est_a is not None
+        else pd.DataFrame(np.inf, index=E.index, columns=analysed)
+    )
+    filt = passes_filters(
+        share.to_numpy(), ql.to_numpy(), est_f.to_numpy(), thresholds
+    )
+    filt = pd.DataFrame(filt, index=E.index, columns=analysed)
+    if dl.use_hotspots:
+        wide = {
+            c: local[c].unstack("industry").reindex(index=E.index, columns=analysed)
+            for c in ("gi_z", "gi_p_adj", "lisa_label")
+        }
+        hot = (
+            ((wide["gi_p_adj"] <= st.alpha) & (wide["gi_z"] > 0))
+            | (wide["lisa_label"] == "High-High")
+        ) & (ql >= dl.hotspot_ql_min)
+        hot = hot.fillna(False).astype(bool)
+    else:
+        hot = pd.DataFrame(False, index=E.index, columns=analysed)
+    dgraph = graph
+    if a.reference_area == "state":
+        dgraph = restrict_to_groups(graph, reference)
+    members = group_members(filt, hot, E, dgraph, mode=mode)
+    summary = summarise_lps(
+        members, E, region_total, industry_total, grand_total, thresholds,
+        establishments=est_a, reference=reference,
+    )
+    if thresholds.gini_min is not None:
+        gl = industries.set_index(["reference_area", "industry"])["gl"]
+        low = gl.reindex(
+            pd.MultiIndex.from_arrays([summary["reference_area"], summary["industry"]])
+        ).to_numpy() < thresholds.gini_min
+        summary.loc[low, "lps_type"] = None
+    rejected = summary[summary["lps_type"].isna()]
+    summary = summary[summary["lps_type"].notna()]
+    members = members[members["lps_id"].isin(summary.index)].reset_index(drop=True)
+
+    stage(5)
+    return _assemble(
+        cfg, inp, munis, units, unit_of, E, emp_a, est_a, region_total, ind,
+        industries, spatial, summary, members, rejected, wreport, thresholds,
+        mode, reference,
+    )
+
+
+def _assemble(
+    cfg, inp, munis, units, unit_of, E, emp_a, est_a, region_total, ind,
+    industries, spatial, summary, members, rejected, wreport, thresholds, mode,
+    reference,
+) -> Result:
+    a, st = cfg.analysis, cfg.statistics
+    lang = cfg.output.lang
+    titles = inp.titles
+
+    # indicators layer
+    ind = ind.rename(columns={"size": "size"})
+    key = pd.MultiIndex.from_arrays([ind["region"], ind["industry"]])
+
+    def cell(m):
+        if m is None:
+            return np.full(len(ind), np.nan)
+        s = m.stack()
+        return s.reindex(key).to_numpy(dtype=float)
+
+    ind["employment"] = cell(emp_a)
+    ind["establishments"] = cell(est_a)
+    ind["passes_filters"] = passes_filters(
+        ind["share_industry"].to_numpy(), ind["ql"].to_numpy(),
+        ind["establishments"].fillna(np.inf).to_numpy(), thresholds,
+    )
+    lps_of = members.set_index(["region", "industry"])["lps_id"]
+    ind["lps_id"] = lps_of.reindex(key).to_numpy()
+    ind_cols = [
+        "region", "industry", "employment", "establishments", "size", "ql",
+        "share_industry", "share_region", "hhm", "icn", "passes_filters",
+        "lisa_i", "lisa_q", "lisa_p", "lisa_p_adj", "lisa_label", "gi_z", "gi_p",
+        "gi_p_adj", "gi_bin", "lps_id", "reference_area",
+    ]
+    indicators = ind[ind_cols].copy()
+    indicators["passes_filters"] = indicators["passes_filters"].astype(bool)
+
+    # lps layer
+    geom_units = units.geometry
+    lps_rows = []
+    names = units["name"] if "name" in units.columns else pd.Series(
+        units.index, index=units.index
+    )
+    for lps_id, grp in members.groupby("lps_id", sort=True):
+        anchor = lps_id.split("@", 1)[1]
+        n = len(grp)
+        nm = str(names.get(anchor, anchor))
+        lps_rows.append(
+            {
+                "lps_id": lps_id,
+                "name": nm if n == 1 else f"{nm} (+{n - 1})",
+                "members": ",".join(grp["region"]),
+                "geometry": geom_units.loc[grp["region"]].union_all(),
+            }
+        )
+    geo = gpd.GeoDataFrame(
+        lps_rows or {"lps_id": [], "name": [], "members": [], "geometry": []},
+        geometry="geometry", crs=units.crs,
+    ).set_index("lps_id")
+    s = summary.join(geo, how="left")
+
+    def lps_sum(m):
+        if m is None or members.empty:
+            return pd.Series(np.nan, index=s.index)
+        st_ = m.stack()
+        vals = st_.reindex(
+            pd.MultiIndex.from_arrays([members["region"], members["industry"]])
+        ).to_numpy(dtype=float)
+        return pd.Series(vals, index=members["lps_id"]).groupby(level=0).sum()
+
+    lps = gpd.GeoDataFrame(
+        {
+            "lps_id": s.index.to_numpy(),
+            "industry": s["industry"].to_numpy(),
+            "title": [titles.get(c, c) for c in s["industry"]],
+            "lps_type": s["lps_type"].to_numpy(),
+            "lps_type_label": [TYPE_LABELS[lang][t] for t in s["lps_type"]],
+            "name": s["name"].to_numpy(),
+            "n_members": s["n_members"].to_numpy(dtype=int),
+            "members": s["members"].to_numpy(),
+            "employment": lps_sum(emp_a).reindex(s.index).to_numpy(),
+            "establishments": lps_sum(est_a).reindex(s.index).to_numpy(),
+            "size": s["size"].to_numpy(dtype=float),
+            "size_total": s["size_total"].to_numpy(dtype=float),
+            "ql": s["ql"].to_numpy(dtype=float),
+            "share_industry": s["share_industry"].to_numpy(dtype=float),
+            "share_region": s["share_region"].to_numpy(dtype=float),
+            "n_hotspot_members": s["n_hotspot_members"].to_numpy(dtype=int),
+            "reference_area": s["reference_area"].to_numpy(),
+        },
+        geometry=s["geometry"].to_numpy() if len(s) else [],
+        crs=units.crs,
+    )
+    type_rank = {t: i for i, t in enumerate(TYPES)}
+    if len(lps):
+        lps = lps.sort_values(
+            ["lps_type", "size"], key=lambda c: c.map(type_rank) if c.name ==
+            "lps_type" else -c
+        ).reset_index(drop=True)
+
+    # industries layer
+    counts = (
+        lps.groupby(["reference_area", "industry"])["lps_type"]
+        .value_counts()
+        .unstack(fill_value=0)
+        .reindex(columns=list(TYPES), fill_value=0)
+    )
+    counts.columns = [f"n_{t}" for t in counts.columns]
+    indu = industries.rename(columns={"size": "size"}).merge(
+        spatial.global_.reset_index(), on="industry", how="left"
+    )
+    indu = indu.merge(
+        counts.reset_index(), on=["reference_area", "industry"], how="left"
+    )
+    for c in counts.columns.tolist() or [f"n_{t}" for t in TYPES]:
+        if c not in indu:
+            indu[c] = 0
+        indu[c] = indu[c].fillna(0).astype(int)
+    indu["n_lps"] = indu[[f"n_{t}" for t in TYPES]].sum(axis=1)
+    indu["title"] = [titles.get(c, c) for c in indu["industry"]]
+    indu["employment"] = (
+        emp_a.sum(axis=0).reindex(indu["industry"]).to_numpy()
+        if emp_a is not None else np.nan
+    )
+    if "establishments" not in indu:
+        indu["establishments"] = np.nan
+    indu_cols = [
+        "industry", "title", "reference_area", "employment", "establishments",
+        "size", "gl", "gl_krugman", "hoover", "eg_gamma", "eg_H",
+        "eg_approximated", "moran_i", "moran_ei", "moran_z", "moran_p", "n_lps",
+    ] + [f"n_{t}" for t in TYPES]
+    industries_out = indu[indu_cols].copy()
+    industries_out["eg_approximated"] = industries_out["eg_approximated"].astype(bool)
+
+    # municipalities / regions layers
+    def totals(frame_idx, m):
+        return (
+            m.sum(axis=1).reindex(frame_idx).to_numpy(dtype=float)
+            if m is not None else np.nan
+        )
+
+    emp_full, est_full = inp.employment, inp.establishments
+    n_lps_unit = members.groupby("region").size()
+    mun = gpd.GeoDataFrame(
+        {
+            "region": munis.index.to_numpy(),
+            "name": munis["name"].to_numpy(),
+            "unit": unit_of.reindex(munis.index).to_numpy(),
+            "employment_total": totals(munis.index, emp_full),
+            "establishments_total": totals(munis.index, est_full),
+        },
+        geometry=munis.geometry.to_numpy(),
+        crs=munis.crs,
+    )
+    regions = None
+    if a.unit == "group":
+        mun["n_lps"] = (
+            n_lps_unit.reindex(mun["unit"]).fillna(0).astype(int).to_numpy()
+        )
+        regions = gpd.GeoDataFrame(
+            {
+                "region": units.index.to_numpy(),
+                "name": units["name"].to_numpy(),
+                "employment_total": totals(units.index, _agg_or_none(
+                    emp_full, inp.lookup)),
+                "establishments_total": totals(units.index, _agg_or_none(
+                    est_full, inp.lookup)),
+                "n_lps": n_lps_unit.reindex(units.index).fillna(0).astype(int)
+                .to_numpy(),
+            },
+            geometry=units.geometry.to_numpy(),
+            crs=units.crs,
+        )
+    else:
+        mun["n_lps"] = n_lps_unit.reindex(mun["region"]).fillna(0).astype(int).to_numpy()
+
+    by_type = lps["lps_type"].value_counts().reindex(list(TYPES), fill_value=0)
+    report = {
+        "lps_geo_version": __version__,
+        "n_municipalities": int(len(munis)),
+        "n_units": int(len(units)),
+        "unit": a.unit,
+        "n_industries": int(E.shape[1]),
+        "size_measure": a.size_measure,
+        "n_lps": int(len(lps)),
+        "lps_by_type": {k: int(v) for k, v in by_type.items()},
+        "n_candidates_rejected": int(len(rejected)),
+        "n_candidate_pairs": int(indicators["passes_filters"].sum()),
+        "weights": wreport.to_dict(),
+        "statistics": {
+            "engine": st.engine,
+            "permutations": st.permutations,
+            "seed": st.seed,
+            "alpha": st.alpha,
+            "correction": st.correction,
+            "alternative": "two-sided",
+            "variable": "ql",
+            "n_significant_lisa": int(
+                indicators["lisa_label"].isin(
+                    ["High-High", "Low-Low", "High-Low", "Low-High"]
+                ).sum()
+            ),
+            "n_significant_gi": int((indicators["gi_bin"].abs() >= 2).sum()),
+        },
+        "typology": {"preset": cfg.typology.preset, **thresholds.to_dict()},
+        "delineation": {"mode": mode, "use_hotspots": cfg.delineation.use_hotspots,
+                        "hotspot_ql_min": cfg.delineation.hotspot_ql_min},
+        "top_lps": lps.drop(columns="geometry").head(10)[
+            ["lps_id", "name", "title", "lps_type", "share_industry", "ql"]
+        ].to_dict(orient="records"),
+    }
+    metadata = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "lps_geo_version": __version__,
+        "config": cfg.to_dict(),
+        "inputs": {
+            "boundaries": str(cfg.inputs.boundaries.path),
+            "size": str(cfg.inputs.size.path),
+            "lookup": str(cfg.inputs.lookup.path) if cfg.inputs.lookup else None,
+            "cnae": str(cfg.inputs.cnae) if cfg.inputs.cnae else None,
+        },
+        "parameters": {
+            "typology": {"preset": cfg.typology.preset, **thresholds.to_dict()},
+            "statistics": report["statistics"],
+            "reference_area": a.reference_area,
+            "denominator": a.denominator,
+            "industry_level": a.industry_level,
+        },
+        "seed": st.seed,
+        "crs": munis.crs.to_string(),
+        "versions": _versions(),
+    }
+    return Result(
+        municipalities=mun,
+        indicators=indicators,
+        industries=industries_out,
+        lps=lps,
+        lps_members=members[["lps_id", "region", "industry", "via"]],
+        metadata=metadata,
+        report=report,
+        regions=regions,
+    )
+
+
+def _agg_or_none(m, lookup):
+    if m is None or lookup is None:
+        return None
+    from .io import aggregate_regions
+
+    return aggregate_regions(m, lookup)
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for pkg in ("numpy", "pandas", "geopandas", "shapely", "pyogrio", "libpysal",
+                "esda", "mapclassify", "matplotlib", "pyproj"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "not installed"
+    return out

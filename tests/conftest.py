@@ -1,0 +1,55 @@
+"""Shared fixtures: tiny hand-built data with explicit CRS, shared data path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data() -> Path:
+    """Folder of the real Brazilian test data (``$LPS_GEO_DATA``)."""
+    return Path(os.environ.get("LPS_GEO_DATA", ROOT.parent / "shared" / "data"))
+
+
+def require_shared(*parts: str) -> Path:
+    p = shared_data().joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not available: {p} (set LPS_GEO_DATA)")
+    return p
+
+
+@pytest.fixture
+def grid():
+    """A 6 x 6 grid of 10 km squares in EPSG:5880, codes r00..r35 row-major."""
+    cells = [
+        box(x * 1e4, y * 1e4, (x + 1) * 1e4, (y + 1) * 1e4)
+        for y in range(6)
+        for x in range(6)
+    ]
+    idx = pd.Index([f"r{n:02d}" for n in range(36)], name="region")
+    return gpd.GeoDataFrame(
+        {"name": [f"Cell {n}" for n in range(36)]},
+        geometry=cells,
+        index=idx,
+        crs="EPSG:5880",
+    )
+
+
+@pytest.fixture
+def grid_values(grid):
+    """A variable with a planted high cluster in the lower-left corner."""
+    rng = np.random.default_rng(7)
+    v = rng.gamma(2.0, 1.0, len(grid))
+    hot = [0, 1, 6, 7, 12]
+    v[hot] += 12
+    return pd.DataFrame(
+        {"A": v, "B": rng.gamma(2.0, 1.0, len(grid))}, index=grid.index
+    )
