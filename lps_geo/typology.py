@@ -194,7 +194,9 @@ def classify(
     ).astype(object)
     codes[~ok] = None
     if isinstance(share_industry, pd.Series):
-        return pd.Series(codes, index=share_industry.index, name="lps_type")
+        return pd.Series(
+            codes, index=share_industry.index, name="lps_type", dtype=object
+        )
     if codes.ndim == 0:
         return codes.item()
     return codes

@@ -75,14 +75,9 @@ def _knn(gdf: gpd.GeoDataFrame, k: int, snap: float) -> Graph:
     pts = gdf.geometry.representative_point()
     g = Graph.build_knn(pts, k=k)
     # symmetrise: i ~ j if either is among the other's k nearest
-    return g.union(_transpose(g))
-
-
-def _transpose(g: Graph) -> Graph:
-    adj = g.adjacency.reset_index()
-    return Graph.from_arrays(
-        adj["neighbor"].to_numpy(), adj["focal"].to_numpy(), adj["weight"].to_numpy()
-    )
+    a = g.sparse
+    sym = ((a + a.T) > 0).astype(float)
+    return Graph.from_sparse(sym.tocsr(), ids=g.unique_ids)
 
 
 #: Weights builders by name: ``f(boundaries, k, snap) -> Graph``.

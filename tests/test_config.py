@@ -1,0 +1,77 @@
+"""Configuration: TOML loading, defaults, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lps_geo.config import config_from_dict, load_config
+from lps_geo.errors import ConfigError
+
+MIN = {
+    "inputs": {
+        "boundaries": {"path": "m.shp"},
+        "size": {"path": "e.csv"},
+    }
+}
+
+
+def test_defaults():
+    cfg = config_from_dict(MIN)
+    assert cfg.statistics.permutations == 999
+    assert cfg.statistics.correction == "fdr"
+    assert cfg.analysis.size_measure == "employment"
+    assert cfg.typology.thresholds().ql_high == 5.0
+
+
+def test_relative_paths_resolve_against_the_file(tmp_path):
+    (tmp_path / "run.toml").write_text(
+        '[inputs.boundaries]\npath = "b.gpkg"\n[inputs.size]\npath = "data/e.csv"\n'
+        '[typology]\nql_high = 4\n'
+    )
+    cfg = load_config(tmp_path / "run.toml")
+    assert cfg.inputs.boundaries.path == tmp_path / "b.gpkg"
+    assert cfg.inputs.size.path == tmp_path / "data" / "e.csv"
+    assert cfg.typology.thresholds().ql_high == 4.0
+    assert cfg.source == (tmp_path / "run.toml").resolve()
+
+
+@pytest.mark.parametrize(
+    "patch, match",
+    [
+        ({"statistics": {"permutations": -1}}, "permutations must be in"),
+        ({"statistics": {"weights": "hex"}}, "'hex' is not valid; choose one of"),
+        ({"statistics": {"permutatons": 9}}, r"unknown key\(s\) permutatons"),
+        ({"statistics": {"alpha": "0.05"}}, "alpha must be a number"),
+        ({"typology": {"preset": "x"}}, "unknown typology preset"),
+        ({"analysis": {"unit": "group"}}, "needs an \\[inputs.lookup\\]"),
+        ({"analisys": {}}, r"unknown section\(s\) analisys"),
+    ],
+)
+def test_errors_name_the_key(patch, match):
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict({**MIN, **patch})
+
+
+def test_missing_inputs():
+    with pytest.raises(ConfigError, match="no \\[inputs\\]"):
+        config_from_dict({})
+    with pytest.raises(ConfigError, match="missing required key"):
+        config_from_dict({"inputs": {"boundaries": {}, "size": {"path": "x"}}})
+
+
+def test_bad_toml(tmp_path: Path):
+    p = tmp_path / "bad.toml"
+    p.write_text("[inputs\n")
+    with pytest.raises(ConfigError, match="bad.toml: invalid TOML"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_demo_config_loads():
+    root = Path(__file__).resolve().parents[1]
+    cfg = load_config(root / "data" / "shapefiles" / "demo.toml")
+    assert cfg.inputs.size.form == "long"
+    assert cfg.output.lang == "pt"
