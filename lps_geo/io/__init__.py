@@ -1,0 +1,80 @@
+"""Input layer: read and validate boundaries, size tables, CNAE and lookups.
+
+Every reader validates at the edge and returns lps_geo's canonical shapes
+(see the package README): boundaries as a projected GeoDataFrame indexed by
+region code, size tables as region x industry float DataFrames. Errors are
+:class:`~lps_geo.errors.InputError` / :class:`~lps_geo.errors.CRSError` with
+one-line messages naming the file, column and offending codes or rows.
+"""
+
+from lps_geo.io.boundaries import (
+    DEFAULT_CRS,
+    codes_7_to_6,
+    match_rais6,
+    projected_crs,
+    read_boundaries,
+    repair_geometries,
+)
+from lps_geo.io.cnae import (
+    KNOWN_TITLE_VARIANTS,
+    CnaeLevel,
+    CnaeTable,
+    IndustryLevel,
+    TitleMatch,
+    aggregate_industries,
+    cnae_level,
+    cnae_parent,
+    normalize_cnae_code,
+    normalize_cnae_codes,
+    read_cnae_table,
+)
+from lps_geo.io.lookup import (
+    aggregate_regions,
+    check_lookup_covers,
+    dissolve_regions,
+    read_region_lookup,
+)
+from lps_geo.io.tables import (
+    DEFAULT_DROP_COLUMNS,
+    CodeDigits,
+    IndustryNames,
+    Measure,
+    SizeTables,
+    Unmatched,
+    read_long,
+    read_wide,
+    validate_against_boundaries,
+)
+
+__all__ = [
+    "DEFAULT_CRS",
+    "DEFAULT_DROP_COLUMNS",
+    "KNOWN_TITLE_VARIANTS",
+    "CnaeLevel",
+    "CnaeTable",
+    "CodeDigits",
+    "IndustryLevel",
+    "IndustryNames",
+    "Measure",
+    "SizeTables",
+    "TitleMatch",
+    "Unmatched",
+    "aggregate_industries",
+    "aggregate_regions",
+    "check_lookup_covers",
+    "cnae_level",
+    "cnae_parent",
+    "codes_7_to_6",
+    "dissolve_regions",
+    "match_rais6",
+    "normalize_cnae_code",
+    "normalize_cnae_codes",
+    "projected_crs",
+    "read_boundaries",
+    "read_cnae_table",
+    "read_long",
+    "read_region_lookup",
+    "read_wide",
+    "repair_geometries",
+    "validate_against_boundaries",
+]

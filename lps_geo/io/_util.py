@@ -1,0 +1,445 @@
+"""Small helpers shared by the readers of :mod:`lps_geo.io` (not public API).
+
+Everything here exists so that the readers validate inputs the same way and
+word their errors the same way: name the file, the column, at most a handful
+of offending codes or rows, and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lps_geo.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: How many offending items an error message shows before "and N more".
+MAX_SHOWN = 5
+
+_SEPARATORS = (";", ",", "\t", "|")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def format_items(items: Iterable[Any], max_shown: int = MAX_SHOWN) -> str:
+    """Join items for an error message, showing at most ``max_shown``.
+
+    Examples
+    --------
+    >>> format_items(["1", "2", "3", "4", "5", "6", "7"])
+    '1, 2, 3, 4, 5 and 2 more'
+    >>> format_items([3])
+    '3'
+    """
+    items = list(items)
+    shown = ", ".join(str(item) for item in items[:max_shown])
+    if len(items) > max_shown:
+        shown += f" and {len(items) - max_shown} more"
+    return shown
+
+
+def format_quoted(items: Iterable[Any], max_shown: int = MAX_SHOWN) -> str:
+    """Like :func:`format_items` with each item quoted with ``repr``."""
+    return format_items([repr(str(item)) for item in items], max_shown)
+
+
+def normalize_text(text: Any) -> str:
+    """Fold a title for comparison: no accents, lower case, single spaces.
+
+    Punctuation becomes a space, so "Infra-Est." and "infra est" agree.
+
+    Examples
+    --------
+    >>> normalize_text("  AqüIcultura ")
+    'aquicultura'
+    >>> normalize_text("Fabricação de Calçados")
+    'fabricacao de calcados'
+    >>> normalize_text("{ñ class}")
+    'n class'
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = re.sub(r"[^0-9a-z]+", " ", ascii_only.lower())
+    return " ".join(words.split())
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, pandas NA and blank strings."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    return False
+
+
+def clean_code(value: Any) -> str | None:
+    """Turn a code cell into a plain string, or None when it is empty.
+
+    Integers and integral floats (``3516200``, ``3516200.0``,
+    ``"3516200.0"``) lose the decimal part; surrounding spaces go.
+
+    Examples
+    --------
+    >>> clean_code(3516200.0), clean_code(" 3516200 "), clean_code("3516200.0")
+    ('3516200', '3516200', '3516200')
+    >>> clean_code(float("nan")) is None
+    True
+    """
+    if is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer():
+            return str(int(value))
+        return str(value)
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d+)\.0*", text)
+    if match:
+        return match.group(1)
+    return text
+
+
+def normalize_region_codes(
+    values: Iterable[Any],
+    *,
+    source: str,
+    column: str,
+    what: str = "region code",
+    unit: str = "data row",
+) -> list[str]:
+    """Normalise region codes to strings of digits, or raise naming the rows.
+
+    Parameters
+    ----------
+    values
+        The raw cells of the code column, in file order.
+    source, column
+        File and column named in the error messages.
+    what, unit
+        What the codes are and what a row is called, for the messages.
+
+    Returns
+    -------
+    list of str
+        One code per value, digits only.
+
+    Raises
+    ------
+    InputError
+        When a cell is empty (naming the row numbers, 1-based data rows) or
+        holds something other than digits (naming the values).
+
+    Examples
+    --------
+    >>> normalize_region_codes([3516200, "3509502.0", " 3550308"],
+    ...                        source="x.csv", column="code")
+    ['3516200', '3509502', '3550308']
+    """
+    cleaned = [clean_code(value) for value in values]
+    empty_rows = [i + 1 for i, code in enumerate(cleaned) if code is None]
+    if empty_rows:
+        raise InputError(
+            f"{source}: column {column!r} has {len(empty_rows)} empty {what}(s) "
+            f"in {unit}(s) {format_items(empty_rows)}; fill in the codes or "
+            "remove those rows"
+        )
+    bad = sorted({code for code in cleaned if not code.isdigit()})
+    if bad:
+        raise InputError(
+            f"{source}: column {column!r} has {len(bad)} {what}(s) that are not "
+            f"numeric codes: {format_quoted(bad)}; the column must hold IBGE "
+            "codes (digits only) -- check code_column/region_column, or remove "
+            "total and label rows"
+        )
+    return cleaned  # type: ignore[return-value]
+
+
+def require_columns(
+    columns: Sequence[Any], wanted: dict[str, str | None], source: str
+) -> None:
+    """Raise naming the missing column(s) and listing the available ones.
+
+    ``wanted`` maps the argument name (for the fix) to the column asked for;
+    ``None`` entries are skipped.
+    """
+    available = [str(column) for column in columns]
+    for argument, column in wanted.items():
+        if column is None:
+            continue
+        if column not in available:
+            close = _close(column, available)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise InputError(
+                f"{source}: column {column!r} not found{hint}; pass "
+                f"{argument}= one of the available columns: "
+                f"{format_quoted(available, max_shown=12)}"
+            )
+
+
+def _close(word: str, candidates: Sequence[str]) -> str | None:
+    import difflib
+
+    folded = {normalize_text(candidate): candidate for candidate in candidates}
+    if normalize_text(word) in folded:
+        return folded[normalize_text(word)]
+    hits = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
+    return hits[0] if hits else None
+
+
+def sniff_separator(sample: str) -> str:
+    """Pick the CSV separator that splits the sample's lines most consistently.
+
+    Each candidate (``;``, ``,``, tab, ``|``) parses the first lines with the
+    :mod:`csv` module (so quoted titles with commas do not fool it); the
+    winner gives the same number of fields, more than one, on every line and
+    the most fields.
+
+    Examples
+    --------
+    >>> sniff_separator('code;title\\n15.3;"Fabricação de calçados, outros"\\n')
+    ';'
+    >>> sniff_separator('code,"a, b"\\n1,2\\n')
+    ','
+    """
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    if len(lines) > 1:
+        lines = lines[:-1] if not sample.endswith("\n") else lines
+    best, best_score = ",", (-1, -1)
+    for sep in _SEPARATORS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        if not counts:
+            continue
+        consistent = int(len(set(counts)) == 1 and counts[0] > 1)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _read_text_sample(path: Path, encoding: str | None) -> tuple[str, str]:
+    """Return (sample text, encoding): UTF-8 first, then Latin-1."""
+    raw = path.read_bytes()[:65536]
+    if encoding is not None:
+        return raw.decode(encoding, errors="replace"), encoding
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as error:
+        if error.start > len(raw) - 4:  # a character cut by the sample end
+            return raw[: error.start].decode("utf-8-sig"), "utf-8-sig"
+        logger.info("%s is not UTF-8; reading it as Latin-1 (ISO-8859-1)", path)
+        return raw.decode("latin-1"), "latin-1"
+
+
+def check_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path, or raise if it is not an existing file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found; check the path")
+    if path.is_dir() and path.suffix.lower() not in (".gdb",):
+        raise InputError(f"{path}: is a directory, not a file; pass the file path")
+    return path
+
+
+def read_table(
+    path: str | Path,
+    *,
+    text_columns: Sequence[str] = (),
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet_name: str | int = 0,
+    decimal: str = ".",
+    thousands: str | None = None,
+    skiprows: int = 0,
+) -> pd.DataFrame:
+    """Read a CSV/TSV, Excel or Parquet table; ``text_columns`` stay strings.
+
+    CSV: the separator is sniffed when ``sep`` is None and the encoding
+    falls back from UTF-8 to Latin-1. Code columns are read as text so
+    leading zeros survive. ``skiprows`` lines before the header are skipped
+    (CSV and Excel).
+    """
+    path = check_file(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in _EXCEL_SUFFIXES:
+            header = read_excel(
+                path, sheet_name=sheet_name, header=0, skiprows=skiprows, nrows=0
+            )
+            # converters see the raw cells: text stays text ("31.0" is a
+            # CNAE group, not a number), numbers lose their ".0"
+            converters = {
+                column: _cell_text
+                for column in header.columns
+                if str(column).strip() in set(text_columns)
+            }
+            frame = read_excel(
+                path,
+                sheet_name=sheet_name,
+                header=0,
+                skiprows=skiprows,
+                converters=converters,
+            )
+            frame.columns = [str(column).strip() for column in frame.columns]
+            return frame
+        if suffix in _PARQUET_SUFFIXES:
+            frame = pd.read_parquet(path)
+            frame.columns = [str(column) for column in frame.columns]
+            return frame
+        sample, encoding = _read_text_sample(path, encoding)
+        sample = "\n".join(sample.split("\n")[skiprows:])
+        if sep is None:
+            sep = "\t" if suffix in (".tsv", ".tab") else sniff_separator(sample)
+            logger.debug("%s: sniffed separator %r", path, sep)
+        header = pd.read_csv(
+            path, sep=sep, encoding=encoding, nrows=0, skiprows=skiprows
+        )
+        header_names = [str(column) for column in header.columns]
+        stripped = {column: column.strip() for column in header_names}
+        dtype = {
+            column: str
+            for column in header_names
+            if stripped[column] in set(text_columns)
+        }
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=dtype,
+            decimal=decimal,
+            thousands=thousands,
+            skipinitialspace=True,
+            skiprows=skiprows,
+        )
+        frame.columns = [str(column).strip() for column in frame.columns]
+        return frame
+    except InputError:
+        raise
+    except ImportError:
+        raise
+    except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as error:
+        raise InputError(
+            f"{path}: cannot read the table ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}); check the "
+            "file format, sep= and encoding="
+        ) from error
+
+
+def filter_rows(
+    frame: pd.DataFrame, where: Mapping[str, Any] | None, source: str
+) -> pd.DataFrame:
+    """Keep the rows whose ``column`` equals the value (or one of the values).
+
+    Cells and values are compared as codes (``2023``, ``2023.0`` and
+    ``"2023"`` agree).
+    """
+    if not where:
+        return frame
+    for column in where:
+        require_columns(frame.columns, {"where": column}, source)
+    keep = np.ones(len(frame), dtype=bool)
+    for column, wanted in where.items():
+        values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+        accepted = {clean_code(value) for value in values}
+        cells = frame[column].map(clean_code)
+        match = cells.isin(accepted).to_numpy()
+        if not match.any():
+            found = list(dict.fromkeys(cells.dropna()))
+            raise InputError(
+                f"{source}: no row has {column!r} in {sorted(map(str, accepted))}; "
+                f"values found: {format_quoted(found)}; fix where="
+            )
+        keep &= match
+    if not keep.any():
+        raise InputError(f"{source}: no row matches all of where={dict(where)!r}")
+    logger.info(
+        "%s: kept %d of %d rows matching %s",
+        source,
+        int(keep.sum()),
+        len(frame),
+        dict(where),
+    )
+    return frame.loc[keep]
+
+
+def _cell_text(value: Any) -> str | None:
+    """Excel cell as text: numbers lose ``.0``, strings are only stripped."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return clean_code(value)
+
+
+def read_excel(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """``pandas.read_excel`` with a clear ImportError for .xls and no noise.
+
+    Uses the calamine engine when installed, else openpyxl (.xlsx) or xlrd
+    (.xls); silences pandas' deprecation notice about xlrd.
+    """
+    engine = None
+    try:
+        import python_calamine  # noqa: F401
+
+        engine = "calamine"
+    except ImportError:
+        if path.suffix.lower() == ".xls":
+            try:
+                import xlrd  # noqa: F401
+            except ImportError as error:
+                raise ImportError(
+                    f"reading {path} (.xls) needs xlrd: pip install xlrd "
+                    "(or python-calamine)"
+                ) from error
+            engine = "xlrd"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*xlrd.*")
+        return pd.read_excel(path, engine=engine, **kwargs)
+
+
+def parse_numbers(
+    frame: pd.DataFrame, columns: Sequence[str], *, source: str, row_offset: int = 2
+) -> pd.DataFrame:
+    """Return ``frame[columns]`` as float, raising on non-numeric cells.
+
+    Empty cells are kept as NaN (the caller decides what they mean).
+    ``row_offset`` converts positions to file row numbers (2 for a CSV with
+    one header line).
+    """
+    out = {}
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values):
+            numbers = values.astype(float)
+        elif pd.api.types.is_numeric_dtype(values):
+            numbers = values.astype(float)
+        else:
+            text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+            numbers = pd.to_numeric(text, errors="coerce")
+            bad = numbers.isna() & ~text.map(is_missing).astype(bool)
+            if bad.any():
+                positions = np.flatnonzero(bad.to_numpy())
+                rows = [int(p) + row_offset for p in positions]
+                shown = format_quoted(text.iloc[positions].tolist(), max_shown=3)
+                raise InputError(
+                    f"{source}: column {column!r} has {len(rows)} non-numeric "
+                    f"value(s) in row(s) {format_items(rows)} ({shown}); fix "
+                    "the cells, or pass decimal=/thousands= if the numbers use "
+                    "another notation"
+                )
+            numbers = numbers.astype(float)
+        out[column] = numbers.to_numpy(dtype=float)
+    return pd.DataFrame(out, index=frame.index)

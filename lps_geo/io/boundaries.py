@@ -1,0 +1,504 @@
+"""Region boundaries: read, validate, repair and project a polygon layer.
+
+The spatial statistics of the Suzigan, Furtado & Garcia (2006) method (LISA,
+hot spots, contiguity) need one polygon per region, identified by the IBGE
+code that also keys the size tables, in a projected CRS. This module is the
+one place that enforces that, whatever GDAL vector format the boundaries come
+in (GeoPackage, Shapefile, GeoJSON, TopoJSON, ...):
+
+* codes become strings of digits and the index, named ``"region"``;
+* the layer must declare a CRS (or ``crs=`` supplies one) and is projected to
+  ``target_crs`` (default SIRGAS 2000 / Brazil Polyconic, EPSG:5880);
+* invalid geometries are repaired with ``make_valid``;
+* municipalities split into several features (as in IBGE-derived files) are
+  dissolved into one multipart region.
+
+It also holds the two helpers that bridge RAIS 6-digit municipality codes
+(the IBGE code without its check digit) and IBGE 7-digit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as PyprojCRSError
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
+from lps_geo.io._util import (
+    clean_code,
+    format_items,
+    format_quoted,
+    is_missing,
+    normalize_region_codes,
+    require_columns,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Default projected CRS: SIRGAS 2000 / Brazil Polyconic.
+DEFAULT_CRS = "EPSG:5880"
+
+#: What :func:`read_boundaries` does with features that share a code.
+Duplicates = Literal["dissolve", "raise"]
+
+_Codes = TypeVar("_Codes", pd.Series, pd.Index, list)
+
+
+def projected_crs(target_crs: str | int | CRS, argument: str = "target_crs") -> CRS:
+    """Parse a CRS and require it to be projected (metres, not degrees).
+
+    Raises
+    ------
+    CRSError
+        When the CRS cannot be parsed or is geographic.
+
+    Examples
+    --------
+    >>> projected_crs("EPSG:5880").name
+    'SIRGAS 2000 / Brazil Polyconic'
+    """
+    crs = _parse_crs(target_crs, argument)
+    if not crs.is_projected:
+        raise CRSError(
+            f"{argument}={target_crs!r} is a geographic CRS ({crs.name}); "
+            "distances and areas need a projected CRS: use e.g. EPSG:5880 "
+            "(SIRGAS 2000 / Brazil Polyconic) or a UTM zone such as EPSG:31983"
+        )
+    return crs
+
+
+def _parse_crs(value: Any, argument: str) -> CRS:
+    try:
+        return CRS.from_user_input(value)
+    except PyprojCRSError as error:
+        raise CRSError(
+            f"{argument}={value!r} is not a CRS pyproj understands ({error}); "
+            "pass an EPSG code such as 'EPSG:4674' or 5880"
+        ) from None
+
+
+def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except DataSourceError as error:
+        raise InputError(
+            f"{path}: cannot open as a vector data set "
+            f"(GDAL: {str(error).splitlines()[0]}); pass a GeoPackage, "
+            "Shapefile, GeoJSON or another GDAL vector format"
+        ) from None
+    spatial = [str(name) for name, geometry in layers if geometry is not None]
+    if layer is None and len(spatial) > 1:
+        raise InputError(
+            f"{path}: holds {len(spatial)} layers ({format_quoted(spatial)}); "
+            "pass layer= to choose one"
+        )
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except (DataLayerError, ValueError) as error:
+        names = [str(name) for name, _ in layers]
+        raise InputError(
+            f"{path}: cannot read layer {layer!r} ({str(error).splitlines()[0]}); "
+            f"available layers: {format_quoted(names)}"
+        ) from None
+    except DataSourceError as error:
+        raise InputError(
+            f"{path}: cannot read ({str(error).splitlines()[0]}); check the file"
+        ) from None
+
+
+def _polygonal(geometry: BaseGeometry | None) -> BaseGeometry:
+    """Keep only the polygonal parts of a geometry (empty Polygon if none)."""
+    if geometry is None or geometry.is_empty:
+        return Polygon()
+    if isinstance(geometry, (Polygon, MultiPolygon)):
+        return geometry
+    parts: list[Polygon] = []
+    for part in getattr(geometry, "geoms", []):
+        kept = _polygonal(part)
+        if isinstance(kept, Polygon) and not kept.is_empty:
+            parts.append(kept)
+        elif isinstance(kept, MultiPolygon):
+            parts.extend(kept.geoms)
+    if not parts:
+        return Polygon()
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def repair_geometries(
+    geometries: gpd.GeoSeries, source: str = "boundaries"
+) -> tuple[gpd.GeoSeries, int]:
+    """Repair invalid geometries with ``make_valid``, keeping polygonal parts.
+
+    Returns
+    -------
+    (GeoSeries, int)
+        The repaired series (same index and CRS) and how many were invalid.
+
+    Examples
+    --------
+    >>> bowtie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> fixed, n = repair_geometries(gpd.GeoSeries([bowtie]))
+    >>> n, fixed.iloc[0].geom_type, fixed.iloc[0].area
+    (1, 'MultiPolygon', 2.0)
+    """
+    invalid = ~geometries.is_valid.to_numpy()
+    count = int(invalid.sum())
+    if not count:
+        return geometries, 0
+    repaired = shapely.make_valid(geometries.to_numpy()[invalid])
+    values = geometries.to_numpy().copy()
+    values[invalid] = [_polygonal(geometry) for geometry in repaired]
+    logger.info(
+        "%s: repaired %d invalid geometr%s with make_valid",
+        source,
+        count,
+        "y" if count == 1 else "ies",
+    )
+    return gpd.GeoSeries(values, index=geometries.index, crs=geometries.crs), count
+
+
+def read_boundaries(
+    path: str | Path,
+    code_column: str = "CD_MUN",
+    name_column: str | None = "NM_MUN",
+    layer: str | int | None = None,
+    crs: str | int | None = None,
+    target_crs: str | int = DEFAULT_CRS,
+    *,
+    duplicates: Duplicates = "dissolve",
+) -> gpd.GeoDataFrame:
+    """Read region polygons from any GDAL vector format, validated and projected.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, Shapefile, GeoJSON, TopoJSON ... (read with pyogrio).
+    code_column
+        Column with the region code (IBGE code for municipalities). Integers
+        and floats (``3516200.0``) become digit strings; spaces are stripped.
+    name_column
+        Column with the region name; None uses the code as the name.
+    layer
+        Layer of multi-layer files (required when there are several).
+    crs
+        CRS of the coordinates when the file does not declare one (e.g. a
+        TopoJSON or a Shapefile without ``.prj``: ``"EPSG:4674"`` for IBGE's
+        SIRGAS 2000 lon/lat). When the file declares another CRS, ``crs``
+        overrides it (logged).
+    target_crs
+        Projected CRS of the result (a geographic one is refused).
+    duplicates
+        Features sharing a code: ``"dissolve"`` them into one multipart
+        region (IBGE-derived files split island municipalities this way) as
+        long as their names agree, or ``"raise"``.
+
+    Returns
+    -------
+    GeoDataFrame
+        Index: region code (str, named ``"region"``, sorted); column
+        ``"name"``; the file's other attribute columns (a ``name`` or
+        ``region`` column that is not ``name_column`` gets a ``_file``
+        suffix); polygons in ``target_crs``.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing column (listing the available ones), empty
+        or non-numeric codes (naming the rows), duplicated codes with
+        different names, non-polygon features (points, lines).
+    CRSError
+        The file has no CRS and ``crs`` was not given; ``target_crs`` is
+        geographic or unknown.
+
+    Warns
+    -----
+    MissingCodesWarning
+        Regions whose geometry is empty (e.g. lost in simplification) are
+        dropped.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> square = Polygon([(-47.5, -20.6), (-47.3, -20.6), (-47.3, -20.4),
+    ...                   (-47.5, -20.4)])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mun.gpkg"
+    >>> gpd.GeoDataFrame({"CD_MUN": [3516200], "NM_MUN": ["Franca"]},
+    ...                  geometry=[square], crs="EPSG:4674").to_file(path)
+    >>> b = read_boundaries(path)
+    >>> b.index.tolist(), b["name"].tolist(), b.crs.to_epsg()
+    (['3516200'], ['Franca'], 5880)
+    """
+    if duplicates not in get_args(Duplicates):
+        raise ConfigError(
+            f"duplicates={duplicates!r} is not valid; use 'dissolve' or 'raise'"
+        )
+    target = projected_crs(target_crs)
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found; check the path")
+    frame = _read_vector(path, layer)
+    if frame.empty:
+        raise InputError(f"{path}: the layer has no features")
+    attributes = [column for column in frame.columns if column != frame.geometry.name]
+    if name_column == code_column:
+        name_column = None
+    require_columns(
+        attributes, {"code_column": code_column, "name_column": name_column}, source
+    )
+    codes = normalize_region_codes(
+        frame[code_column], source=source, column=code_column, unit="feature"
+    )
+
+    if crs is not None:
+        given = _parse_crs(crs, "crs")
+        if frame.crs is not None and not frame.crs.equals(given):
+            logger.warning(
+                "%s: declares CRS %s; using crs=%s instead as requested",
+                source,
+                frame.crs.to_string(),
+                given.to_string(),
+            )
+        frame = frame.set_crs(given, allow_override=True)
+    elif frame.crs is None:
+        raise CRSError(
+            f"{source} has no CRS; pass crs=... (e.g. EPSG:4674 for IBGE "
+            "SIRGAS 2000 lon/lat)"
+        )
+
+    kinds = frame.geometry.geom_type
+    allowed = ("Polygon", "MultiPolygon", "GeometryCollection")
+    wrong = [
+        (code, kind)
+        for code, kind in zip(codes, kinds, strict=True)
+        if not is_missing(kind) and kind not in allowed
+    ]
+    if wrong:
+        kinds_found = sorted({kind for _, kind in wrong})
+        raise InputError(
+            f"{source}: {len(wrong)} feature(s) are not polygons (codes "
+            f"{format_items(code for code, _ in wrong)}; types "
+            f"{format_quoted(kinds_found)}); boundaries must be a Polygon or "
+            "MultiPolygon layer"
+        )
+    geometry = frame.geometry.to_crs(target)
+    geometry = gpd.GeoSeries(
+        [_polygonal(g) if not _is_polygon(g) else g for g in geometry],
+        index=frame.index,
+        crs=target,
+    )
+    geometry, _ = repair_geometries(geometry, source)
+
+    table = pd.DataFrame(
+        {column: frame[column].to_numpy() for column in attributes}, index=frame.index
+    )
+    table.insert(0, "_code", codes)
+    table["_geometry"] = geometry.to_numpy()
+    empty = table["_geometry"].map(lambda g: g is None or g.is_empty)
+    nonempty_codes = set(table.loc[~empty.to_numpy(), "_code"])
+    no_geometry = sorted(set(table.loc[empty.to_numpy(), "_code"]) - nonempty_codes)
+    table = table.loc[~empty.to_numpy()]
+    if table.empty:
+        raise InputError(
+            f"{source}: no feature has a polygon geometry; check the file and layer"
+        )
+    if no_geometry:
+        warnings.warn(
+            f"{source}: {len(no_geometry)} region(s) have an empty geometry and "
+            f"were dropped (codes {format_items(no_geometry)}); their table rows "
+            "will be reported as absent from the boundaries -- fix the features "
+            "or use a more detailed boundary file",
+            MissingCodesWarning,
+            stacklevel=2,
+        )
+    table = _dissolve_duplicates(table, name_column, duplicates, source)
+
+    region_codes = pd.Index(table["_code"].tolist(), name="region")
+    out = table.drop(columns=["_code", "_geometry", code_column])
+    names = out.pop(name_column) if name_column is not None else region_codes
+    renames = {
+        column: f"{column}_file"
+        for column in out.columns
+        if column in ("name", "region", "geometry")
+    }
+    if renames:
+        logger.info("%s: renamed attribute column(s) %s", source, renames)
+        out = out.rename(columns=renames)
+    out.insert(
+        0,
+        "name",
+        [
+            code if is_missing(name) else str(name).strip()
+            for code, name in zip(region_codes, names, strict=True)
+        ],
+    )
+    out.index = region_codes
+    polygons = gpd.GeoSeries(
+        table["_geometry"].to_numpy(), index=region_codes, crs=target
+    )
+    return gpd.GeoDataFrame(out, geometry=polygons).sort_index()
+
+
+def _is_polygon(geometry: BaseGeometry | None) -> bool:
+    return isinstance(geometry, (Polygon, MultiPolygon))
+
+
+def _dissolve_duplicates(
+    table: pd.DataFrame, name_column: str | None, duplicates: str, source: str
+) -> pd.DataFrame:
+    repeated = table["_code"].duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return table
+    codes = sorted(set(table.loc[repeated, "_code"]))
+    if duplicates == "raise":
+        raise InputError(
+            f"{source}: {len(codes)} code(s) appear on several features: "
+            f"{format_items(codes)}; fix the codes or pass duplicates='dissolve'"
+        )
+    if name_column is not None:
+        folded = (
+            table.loc[repeated]
+            .groupby("_code")[name_column]
+            .agg(
+                lambda names: len(
+                    {str(n).strip().casefold() for n in names if not is_missing(n)}
+                )
+            )
+        )
+        conflicting = folded[folded > 1].index.tolist()
+        if conflicting:
+            examples = [
+                f"{code} ({' / '.join(dict.fromkeys(map(str, table.loc[table['_code'] == code, name_column])))})"  # noqa: E501
+                for code in conflicting[:5]
+            ]
+            more = f" and {len(conflicting) - 5} more" if len(conflicting) > 5 else ""
+            raise InputError(
+                f"{source}: {len(conflicting)} code(s) are shared by features with "
+                f"different names: {', '.join(examples)}{more}; fix the codes in "
+                f"column {name_column!r}'s rows"
+            )
+    first = table.drop_duplicates("_code", keep="first").set_index("_code", drop=False)
+    unions = (
+        table.loc[repeated]
+        .groupby("_code")["_geometry"]
+        .agg(lambda parts: shapely.union_all(parts.to_numpy()))
+    )
+    first.loc[unions.index, "_geometry"] = [
+        _polygonal(shapely.make_valid(g)) if not g.is_valid else _polygonal(g)
+        for g in unions
+    ]
+    logger.info(
+        "%s: dissolved %d features sharing %d codes into multipart regions (%s)",
+        source,
+        int(repeated.sum()),
+        len(codes),
+        format_items(codes),
+    )
+    return first.reset_index(drop=True)
+
+
+def codes_7_to_6(codes: _Codes) -> _Codes:
+    """IBGE 7-digit municipality codes -> RAIS 6-digit codes (drop check digit).
+
+    Parameters
+    ----------
+    codes
+        A list, Index or Series of 7-digit codes (str or int).
+
+    Returns
+    -------
+    Same container type, holding 6-digit strings.
+
+    Raises
+    ------
+    InputError
+        Naming the values that are not 7-digit codes.
+
+    Examples
+    --------
+    >>> codes_7_to_6(["3516200", 3550308])
+    ['351620', '355030']
+    """
+    values = list(codes)
+    cleaned = [clean_code(value) for value in values]
+    bad = [
+        value
+        for value, code in zip(values, cleaned, strict=True)
+        if code is None or not (code.isdigit() and len(code) == 7)
+    ]
+    if bad:
+        raise InputError(
+            f"{len(bad)} value(s) are not 7-digit IBGE municipality codes: "
+            f"{format_quoted(bad)}"
+        )
+    short = [code[:6] for code in cleaned]  # type: ignore[index]
+    if isinstance(codes, pd.Series):
+        return pd.Series(short, index=codes.index, name=codes.name)  # type: ignore[return-value]
+    if isinstance(codes, pd.Index):
+        return pd.Index(short, name=codes.name)  # type: ignore[return-value]
+    return short  # type: ignore[return-value]
+
+
+def match_rais6(codes6: Iterable[Any], codes7: Iterable[Any]) -> dict[str, str]:
+    """Map RAIS 6-digit municipality codes onto IBGE 7-digit codes.
+
+    A 6-digit code matches the 7-digit code whose first six digits it equals
+    (RAIS drops IBGE's check digit).
+
+    Parameters
+    ----------
+    codes6
+        RAIS codes (str or int).
+    codes7
+        IBGE codes to match against (e.g. the boundaries' index).
+
+    Returns
+    -------
+    dict
+        6-digit code -> 7-digit code, for the codes that match; codes without
+        a match are left out (compare the keys with ``codes6``).
+
+    Raises
+    ------
+    InputError
+        When two 7-digit codes share their first six digits.
+
+    Examples
+    --------
+    >>> match_rais6(["351620", "999999"], ["3516200", "3550308"])
+    {'351620': '3516200'}
+    """
+    by_prefix: dict[str, str] = {}
+    clashes = []
+    for raw in codes7:
+        code = clean_code(raw)
+        if code is None:
+            continue
+        prefix = code[:6]
+        if prefix in by_prefix and by_prefix[prefix] != code:
+            clashes.append(f"{by_prefix[prefix]}/{code}")
+        by_prefix[prefix] = code
+    if clashes:
+        raise InputError(
+            f"7-digit codes share their first six digits: {format_items(clashes)}; "
+            "6-digit RAIS codes cannot be matched unambiguously"
+        )
+    out = {}
+    for raw in codes6:
+        code = clean_code(raw)
+        if code is not None and code in by_prefix:
+            out[code] = by_prefix[code]
+    return out

@@ -1,0 +1,703 @@
+"""Size tables: employment and establishment counts by region and industry.
+
+The Suzigan, Furtado & Garcia (2006) indicators start from a size measure
+E_ij for region j and industry i: RAIS employment (active jobs on 31
+December) or the number of establishments. This module reads both from the
+two layouts such tables come in and returns them in the canonical shape of
+lps_geo: a float DataFrame, index = region code (str, named ``"region"``),
+columns = canonical CNAE codes (named ``"industry"``).
+
+* :func:`read_long` -- one row per (region, industry) with the counts in
+  columns (the usual database extract);
+* :func:`read_wide` -- one column per industry, named by CNAE code or by CNAE
+  title (the usual RAIS query-tool export).
+
+:func:`validate_against_boundaries` then checks the regions against the
+boundary layer, mapping RAIS 6-digit municipality codes to IBGE 7-digit ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pandas as pd
+
+from lps_geo.errors import ConfigError, InputError, MissingCodesWarning
+from lps_geo.io._util import (
+    filter_rows,
+    format_items,
+    format_quoted,
+    is_missing,
+    normalize_region_codes,
+    normalize_text,
+    parse_numbers,
+    read_table,
+    require_columns,
+)
+from lps_geo.io.boundaries import match_rais6
+from lps_geo.io.cnae import (
+    LEVELS,
+    CnaeTable,
+    IndustryLevel,
+    aggregate_industries,
+    check_codes_known,
+    describe_unmatched,
+    normalize_cnae_codes,
+    title_map,
+)
+
+logger = logging.getLogger(__name__)
+
+#: The size measures a table can hold.
+Measure = Literal["employment", "establishments"]
+#: How :func:`read_wide` reads its industry column names.
+IndustryNames = Literal["code", "title", "auto"]
+#: What to do with codes or titles that match nothing.
+Unmatched = Literal["raise", "drop"]
+#: How region codes are compared with the boundaries.
+CodeDigits = Literal["auto", 6, 7]
+
+#: Columns of wide tables that are not industries: totals and the
+#: "unclassified" bucket of RAIS. Entries are compared after folding case,
+#: accents and punctuation; a trailing ``*`` matches any continuation.
+DEFAULT_DROP_COLUMNS: tuple[str, ...] = (
+    "total*",
+    "{ñ class}",
+    "ñ class*",
+    "nao class*",
+    "ignorado*",
+    "nao identificado*",
+    "sem classificacao*",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SizeTables:
+    """Employment and establishment tables of one data set.
+
+    Each table is a float DataFrame, regions x industries (index named
+    ``"region"``, str codes; columns named ``"industry"``, canonical CNAE
+    codes), or None when the input did not carry that measure.
+
+    Attributes
+    ----------
+    employment, establishments
+        The two size measures.
+    notes
+        Human-readable notes about what the reader did (columns dropped,
+        duplicates summed ...), for the run report.
+
+    Examples
+    --------
+    >>> E = pd.DataFrame([[3.0]], index=pd.Index(["3516200"], name="region"),
+    ...                  columns=pd.Index(["15.3"], name="industry"))
+    >>> SizeTables(employment=E, establishments=None)
+    <SizeTables employment: 1 regions x 1 industries; establishments: None>
+    """
+
+    employment: pd.DataFrame | None = None
+    establishments: pd.DataFrame | None = None
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __repr__(self) -> str:
+        parts = []
+        for name in get_args(Measure):
+            table = getattr(self, name)
+            shape = (
+                "None"
+                if table is None
+                else f"{table.shape[0]} regions x {table.shape[1]} industries"
+            )
+            parts.append(f"{name}: {shape}")
+        return f"<SizeTables {'; '.join(parts)}>"
+
+    def measures(self) -> dict[str, pd.DataFrame]:
+        """The tables present, by measure name."""
+        return {
+            name: getattr(self, name)
+            for name in get_args(Measure)
+            if getattr(self, name) is not None
+        }
+
+
+def _note(notes: list[str], message: str, level: int = logging.INFO) -> None:
+    """Record a note for the run report and log it."""
+    notes.append(message)
+    logger.log(level, message)
+
+
+def _check_choice(value: object, options: Sequence[object], argument: str) -> None:
+    if value not in options:
+        raise ConfigError(
+            f"{argument}={value!r} is not valid; use one of "
+            f"{', '.join(repr(option) for option in options)}"
+        )
+
+
+def _finish(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    industry_level: IndustryLevel | None,
+    data_level: str,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Canonical names, aggregation up the hierarchy, float dtype."""
+    if industry_level is not None and industry_level != data_level:
+        if LEVELS.index(industry_level) > LEVELS.index(data_level):
+            raise InputError(
+                f"{source}: industries are CNAE {data_level} codes; cannot "
+                f"disaggregate to industry_level={industry_level!r}; pass "
+                f"{data_level!r} or a coarser level"
+            )
+        before = frame.shape[1]
+        frame = aggregate_industries(frame, industry_level)
+        _note(
+            notes,
+            f"{source}: aggregated {before} CNAE {data_level} columns to "
+            f"{frame.shape[1]} {industry_level}s",
+        )
+    frame = frame.astype(float)
+    frame.index.name = "region"
+    frame.columns.name = "industry"
+    return frame.sort_index(axis=0).sort_index(axis=1)
+
+
+def _check_negative(frame: pd.DataFrame, source: str, what: str) -> None:
+    if not (frame.to_numpy() < 0).any():
+        return
+    stacked = frame.stack()
+    negative = stacked[stacked < 0]
+    if len(negative):
+        cells = [f"{region}/{industry}" for region, industry in negative.index]
+        raise InputError(
+            f"{source}: {len(cells)} negative {what} count(s) at region/industry "
+            f"{format_items(cells)}; counts must be >= 0 -- fix the file"
+        )
+
+
+def read_long(
+    path: str | Path,
+    region_column: str,
+    industry_column: str,
+    employment_column: str | None = None,
+    establishments_column: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    industry_level: IndustryLevel | None = None,
+    cnae: CnaeTable | None = None,
+    *,
+    sheet_name: str | int = 0,
+    decimal: str = ".",
+    thousands: str | None = None,
+    skiprows: int = 0,
+    where: Mapping[str, Any] | None = None,
+) -> SizeTables:
+    """Read a long table: one row per (region, industry) with counts.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV (separator sniffed, UTF-8 or Latin-1), Excel or Parquet file.
+    region_column, industry_column
+        Columns with the municipality (or region) code and the CNAE code, in
+        any accepted spelling (see :func:`~lps_geo.io.normalize_cnae_code`).
+    employment_column, establishments_column
+        Columns with the counts; at least one is required.
+    sep, encoding
+        Override the sniffed CSV separator and encoding.
+    industry_level
+        Aggregate the industries up to this CNAE level (class -> group ->
+        division). None keeps the level of the data.
+    cnae
+        Classification table; when given, every industry code must be in it.
+    sheet_name
+        Excel sheet.
+    decimal, thousands
+        Number notation of CSV files (e.g. ``decimal=","``,
+        ``thousands="."`` for Brazilian spreadsheets).
+    skiprows
+        Lines to skip before the header (e.g. 1 for DataViva exports, whose
+        first line is ``data:text/csv;charset=utf-8,``).
+    where
+        Keep only rows whose column equals a value or one of a list of
+        values, e.g. ``{"year": 2023}`` for a file holding several years.
+
+    Returns
+    -------
+    SizeTables
+        With the measures whose column was given. Regions missing an industry
+        get 0; empty count cells count as 0. Rows repeating a (region,
+        industry) pair are summed.
+
+    Raises
+    ------
+    InputError
+        Missing column (listing the available ones), empty or non-numeric
+        codes, non-numeric counts (naming the file rows), negative counts
+        (naming region/industry), codes that are not CNAE.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "rais.csv"
+    >>> _ = path.write_text("mun;cnae;jobs\\n3516200;1531-9;10\\n"
+    ...                     "3516200;1532-7;5\\n3550308;1531-9;2\\n")
+    >>> tables = read_long(path, "mun", "cnae", employment_column="jobs",
+    ...                    industry_level="group")
+    >>> tables.employment
+    industry  15.3
+    region
+    3516200   15.0
+    3550308    2.0
+    """
+    source = str(path)
+    _check_choice(
+        industry_level, (None, "class", "group", "division"), "industry_level"
+    )
+    measures = {
+        "employment": employment_column,
+        "establishments": establishments_column,
+    }
+    if all(column is None for column in measures.values()):
+        raise ConfigError(
+            f"{source}: no size column given; pass employment_column= and/or "
+            "establishments_column="
+        )
+    frame = read_table(
+        path,
+        text_columns=(region_column, industry_column),
+        sep=sep,
+        encoding=encoding,
+        sheet_name=sheet_name,
+        decimal=decimal,
+        thousands=thousands,
+        skiprows=skiprows,
+    )
+    require_columns(
+        frame.columns,
+        {
+            "region_column": region_column,
+            "industry_column": industry_column,
+            "employment_column": employment_column,
+            "establishments_column": establishments_column,
+        },
+        source,
+    )
+    frame = filter_rows(frame, where, source)
+    frame = _drop_total_rows(frame, region_column, source)
+    regions = normalize_region_codes(
+        frame[region_column], source=source, column=region_column
+    )
+    industries, data_level = normalize_cnae_codes(
+        frame[industry_column], source=source, column=industry_column
+    )
+    if cnae is not None:
+        check_codes_known(industries, cnae, source=source, column=industry_column)
+    notes: list[str] = []
+    size_columns = [column for column in measures.values() if column is not None]
+    values = parse_numbers(frame, size_columns, source=source)
+    empty = int(values.isna().to_numpy().sum())
+    if empty:
+        _note(notes, f"{source}: {empty} empty count cell(s) read as 0")
+        values = values.fillna(0.0)
+    values.index = pd.MultiIndex.from_arrays(
+        [regions, industries], names=["region", "industry"]
+    )
+    duplicated = values.index.duplicated(keep=False)
+    if duplicated.any():
+        pairs = list(dict.fromkeys(values.index[duplicated]))
+        shown = format_items(f"{r}/{i}" for r, i in pairs)
+        _note(
+            notes,
+            f"{source}: {len(pairs)} (region, industry) pair(s) appear on "
+            f"several rows and were summed: {shown} (if the file holds several "
+            "years or categories, select one with where=)",
+            logging.WARNING,
+        )
+        values = values.groupby(level=["region", "industry"], sort=False).sum()
+    out: dict[str, pd.DataFrame | None] = {}
+    aggregation_notes: list[str] = []
+    for measure, column in measures.items():
+        if column is None:
+            out[measure] = None
+            continue
+        table = values[column].unstack("industry", fill_value=0.0)
+        _check_negative(table, source, measure)
+        aggregation_notes = []
+        out[measure] = _finish(
+            table,
+            source=source,
+            industry_level=industry_level,
+            data_level=data_level,
+            notes=aggregation_notes,
+        )
+    notes += aggregation_notes
+    return SizeTables(notes=tuple(notes), **out)
+
+
+def _drop_total_rows(
+    frame: pd.DataFrame, region_column: str, source: str
+) -> pd.DataFrame:
+    labels = frame[region_column].map(
+        lambda v: "" if is_missing(v) else normalize_text(v)
+    )
+    totals = labels.str.startswith("total")
+    if totals.any():
+        logger.info("%s: dropped %d total row(s)", source, int(totals.sum()))
+        return frame.loc[~totals.to_numpy()]
+    return frame
+
+
+def _drop_matches(columns: Sequence[str], patterns: Iterable[str]) -> list[str]:
+    folded_patterns = []
+    for pattern in patterns:
+        prefix = pattern.endswith("*")
+        folded_patterns.append((normalize_text(pattern.rstrip("*")), prefix, pattern))
+    dropped = []
+    for column in columns:
+        key = normalize_text(column)
+        for folded, prefix, raw in folded_patterns:
+            if key == folded or raw == column or (prefix and key.startswith(folded)):
+                dropped.append(column)
+                break
+    return dropped
+
+
+def read_wide(
+    path: str | Path,
+    region_column: str,
+    measure: Measure,
+    industry_names: IndustryNames = "auto",
+    cnae: CnaeTable | None = None,
+    drop_columns: Sequence[str] = DEFAULT_DROP_COLUMNS,
+    sep: str | None = None,
+    encoding: str | None = None,
+    industry_level: IndustryLevel | None = None,
+    unmatched: Unmatched = "raise",
+    *,
+    title_level: IndustryLevel | None = None,
+    sheet_name: str | int = 0,
+    decimal: str = ".",
+    thousands: str | None = None,
+    skiprows: int = 0,
+    where: Mapping[str, Any] | None = None,
+) -> SizeTables:
+    """Read a wide table: one row per region, one column per industry.
+
+    This is the layout of RAIS query-tool exports, such as the 2015
+    establishment counts by municipality and CNAE group whose columns are
+    group *titles* ("Fabricação de Calçados", ...) plus ``{ñ class}`` and
+    ``Total_de_estabelecimentos``.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV, Excel or Parquet file.
+    region_column
+        Column with the municipality (or region) code.
+    measure
+        Which size measure the counts are.
+    industry_names
+        ``"code"``: column names are CNAE codes; ``"title"``: CNAE titles,
+        mapped through ``cnae`` (:meth:`CnaeTable.match_titles`); ``"auto"``:
+        codes when every industry column parses as a code, else titles.
+    cnae
+        Classification table; required for titles, and when given with codes
+        every code must be in it.
+    drop_columns
+        Non-industry columns (totals, unclassified) to drop, compared after
+        folding case, accents and punctuation; ``"total*"`` matches any name
+        starting with "total". The dropped columns are logged and noted.
+    sep, encoding
+        Override the sniffed CSV separator and encoding.
+    industry_level
+        Aggregate the industries up to this CNAE level; None keeps the data's.
+    unmatched
+        Titles that match no CNAE title: ``"raise"`` an InputError, or
+        ``"drop"`` the columns with a :class:`~lps_geo.errors.MissingCodesWarning`.
+    title_level
+        Restrict title matching to this CNAE level (None: any, the level most
+        titles match at wins for ambiguous ones).
+    sheet_name, decimal, thousands, skiprows, where
+        As in :func:`read_long` (the ``where`` columns are not industries).
+
+    Returns
+    -------
+    SizeTables
+        With only ``measure`` filled. Empty cells count as 0; rows repeating
+        a region are summed.
+
+    Raises
+    ------
+    InputError
+        Missing region column, unmatched titles (naming them with the closest
+        CNAE titles), two columns mapping to one code, non-numeric or
+        negative counts.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "wide.csv"
+    >>> _ = path.write_text("mun,15.3,16.1,Total\\n3516200,7,1,8\\n")
+    >>> read_wide(path, "mun", "establishments").establishments
+    industry  15.3  16.1
+    region
+    3516200    7.0   1.0
+    """
+    source = str(path)
+    _check_choice(measure, get_args(Measure), "measure")
+    _check_choice(industry_names, get_args(IndustryNames), "industry_names")
+    _check_choice(unmatched, get_args(Unmatched), "unmatched")
+    _check_choice(
+        industry_level, (None, "class", "group", "division"), "industry_level"
+    )
+    if isinstance(drop_columns, str):
+        drop_columns = (drop_columns,)
+    frame = read_table(
+        path,
+        text_columns=(region_column,),
+        sep=sep,
+        encoding=encoding,
+        sheet_name=sheet_name,
+        decimal=decimal,
+        thousands=thousands,
+        skiprows=skiprows,
+    )
+    require_columns(frame.columns, {"region_column": region_column}, source)
+    frame = filter_rows(frame, where, source)
+    frame = _drop_total_rows(frame, region_column, source)
+    notes: list[str] = []
+    not_industries = {region_column, *(where or {})}
+    candidates = [column for column in frame.columns if column not in not_industries]
+    dropped = _drop_matches(candidates, drop_columns)
+    if dropped:
+        _note(
+            notes, f"{source}: dropped non-industry column(s) {format_quoted(dropped)}"
+        )
+    industry_columns = [column for column in candidates if column not in dropped]
+    if not industry_columns:
+        raise InputError(
+            f"{source}: no industry columns left besides {region_column!r}; "
+            "check region_column= and drop_columns="
+        )
+    regions = normalize_region_codes(
+        frame[region_column], source=source, column=region_column
+    )
+
+    mapping, data_level = _industry_codes(
+        industry_columns, industry_names, cnae, source, unmatched, title_level, notes
+    )
+    industry_columns = list(mapping)
+    codes = [mapping[column] for column in industry_columns]
+    duplicated = pd.Index(codes).duplicated(keep=False)
+    if duplicated.any():
+        clashes = [
+            f"{col!r}->{code}"
+            for col, code, dup in zip(industry_columns, codes, duplicated, strict=True)
+            if dup
+        ]
+        raise InputError(
+            f"{source}: several columns map to the same CNAE code: "
+            f"{format_items(clashes)}; drop or merge the duplicate columns"
+        )
+
+    values = parse_numbers(frame, industry_columns, source=source)
+    empty = int(values.isna().to_numpy().sum())
+    if empty:
+        _note(notes, f"{source}: {empty} empty cell(s) read as 0")
+        values = values.fillna(0.0)
+    values.columns = pd.Index(codes, name="industry")
+    values.index = pd.Index(regions, name="region")
+    if values.index.has_duplicates:
+        repeated = values.index[values.index.duplicated()].unique().tolist()
+        _note(
+            notes,
+            f"{source}: region(s) {format_items(repeated)} appear on several "
+            "rows; their rows were summed",
+        )
+        values = values.groupby(level="region", sort=False).sum()
+    _check_negative(values, source, measure)
+    table = _finish(
+        values,
+        source=source,
+        industry_level=industry_level,
+        data_level=data_level,
+        notes=notes,
+    )
+    return SizeTables(notes=tuple(notes), **{measure: table})
+
+
+def _industry_codes(
+    columns: list[str],
+    industry_names: IndustryNames,
+    cnae: CnaeTable | None,
+    source: str,
+    unmatched: Unmatched,
+    title_level: IndustryLevel | None,
+    notes: list[str],
+) -> tuple[dict[str, str], str]:
+    """Column name -> canonical CNAE code, and the level of those codes."""
+    if industry_names in ("code", "auto"):
+        try:
+            codes, level = normalize_cnae_codes(
+                columns, source=source, column="(header)"
+            )
+        except InputError:
+            if industry_names == "code":
+                raise
+        else:
+            if cnae is not None:
+                check_codes_known(codes, cnae, source=source, column="(header)")
+            return dict(zip(columns, codes, strict=True)), level
+    if cnae is None:
+        raise InputError(
+            f"{source}: the industry columns are titles (e.g. "
+            f"{format_quoted(columns, max_shown=2)}), not CNAE codes; pass "
+            "cnae=read_cnae_table(...) to map titles to codes"
+        )
+    match = title_map(columns, cnae, level=title_level, source=source)
+    if match.unmatched:
+        message = (
+            f"{source}: {len(match.unmatched)} industry column title(s) match no "
+            f"CNAE title: {describe_unmatched(match.unmatched, cnae, title_level)}"
+        )
+        if unmatched == "raise":
+            raise InputError(
+                message + "; rename the columns, add them to drop_columns=, or "
+                "pass unmatched='drop'"
+            )
+        warnings.warn(
+            message + "; these columns were dropped", MissingCodesWarning, stacklevel=4
+        )
+        _note(notes, message + "; dropped")
+    levels = {cnae.level(code) for code in match.matched.values()}
+    if len(levels) > 1:
+        raise InputError(
+            f"{source}: the column titles match CNAE codes of several levels "
+            f"({', '.join(sorted(levels))}); pass title_level="
+        )
+    if not levels:
+        raise InputError(f"{source}: no industry column title matches a CNAE title")
+    return {
+        column: match.matched[column] for column in columns if column in match.matched
+    }, levels.pop()
+
+
+def validate_against_boundaries(
+    tables: SizeTables,
+    boundary_codes: Iterable[str],
+    source: str,
+    code_digits: CodeDigits = "auto",
+    unmatched: Unmatched = "raise",
+) -> SizeTables:
+    """Check a size table's regions against the boundary layer's codes.
+
+    Parameters
+    ----------
+    tables
+        Tables from :func:`read_long` or :func:`read_wide`.
+    boundary_codes
+        Region codes of the boundaries (e.g. ``boundaries.index``).
+    source
+        The table's file, named in messages.
+    code_digits
+        ``6``: the table uses RAIS 6-digit municipality codes (IBGE code
+        without the check digit), mapped to the boundaries' 7-digit codes;
+        ``7``: codes are compared as they are; ``"auto"``: 6-digit when every
+        table code has 6 digits and the boundaries' have 7.
+    unmatched
+        Table codes absent from the boundaries: ``"raise"`` an InputError,
+        or ``"drop"`` those rows with a MissingCodesWarning.
+
+    Returns
+    -------
+    SizeTables
+        Indexed exactly by the boundary codes (in their order): boundary
+        regions absent from the table are zero rows, announced by a
+        :class:`~lps_geo.errors.MissingCodesWarning` with their count.
+
+    Raises
+    ------
+    InputError
+        Naming up to five table codes absent from the boundaries.
+
+    Examples
+    --------
+    >>> E = pd.DataFrame({"15.3": [1496.0]},
+    ...                  index=pd.Index(["351620"], name="region"))
+    >>> t = validate_against_boundaries(SizeTables(establishments=E),
+    ...                                 ["3516200"], "rais.csv")
+    >>> t.establishments.index.tolist()
+    ['3516200']
+    """
+    _check_choice(code_digits, get_args(CodeDigits), "code_digits")
+    _check_choice(unmatched, get_args(Unmatched), "unmatched")
+    boundary = pd.Index([str(code) for code in boundary_codes], name="region")
+    if boundary.has_duplicates:
+        raise InputError(
+            "boundary codes are not unique; read them with read_boundaries"
+        )
+    measures = tables.measures()
+    if not measures:
+        raise InputError(f"{source}: the size tables hold no measure")
+    table_codes = pd.Index(
+        sorted(set().union(*(set(t.index) for t in measures.values())))
+    )
+    notes = list(tables.notes)
+    digits = code_digits
+    if digits == "auto":
+        lengths_table = set(table_codes.str.len())
+        lengths_boundary = set(boundary.str.len())
+        digits = 6 if lengths_table == {6} and lengths_boundary == {7} else 7
+    rename: dict[str, str] = {}
+    if digits == 6:
+        rename = match_rais6(list(table_codes), list(boundary))
+        _note(notes, f"{source}: RAIS 6-digit municipality codes mapped to 7 digits")
+    mapped = pd.Index([rename.get(code, code) for code in table_codes])
+    absent = [
+        code
+        for code, new in zip(table_codes, mapped, strict=True)
+        if new not in boundary
+    ]
+    if absent:
+        message = (
+            f"{source}: {len(absent)} region code(s) of the table are not in the "
+            f"boundaries: {format_items(absent)}"
+        )
+        hint = ""
+        if {len(code) for code in absent} == {6} and digits != 6:
+            hint = " (these look like RAIS 6-digit codes: pass code_digits=6)"
+        if unmatched == "raise":
+            raise InputError(
+                message + hint + "; remove those rows (e.g. 'not identified' "
+                "999999), use matching boundaries, or pass unmatched='drop'"
+            )
+        warnings.warn(
+            message + "; their rows were dropped", MissingCodesWarning, stacklevel=2
+        )
+        _note(notes, message + "; dropped")
+    out: dict[str, pd.DataFrame] = {}
+    missing_total = set()
+    for name, table in measures.items():
+        renamed = table.rename(index=rename)
+        renamed = renamed[renamed.index.isin(boundary)]
+        missing_total |= set(boundary.difference(renamed.index))
+        renamed = renamed.reindex(boundary, fill_value=0.0).astype(float)
+        renamed.index.name = "region"
+        renamed.columns.name = "industry"
+        out[name] = renamed
+    if missing_total:
+        missing = sorted(missing_total)
+        message = (
+            f"{source}: {len(missing)} boundary region(s) are absent from the "
+            f"table and count as zero ({format_items(missing)})"
+        )
+        warnings.warn(message, MissingCodesWarning, stacklevel=2)
+        _note(notes, message)
+    return replace(tables, notes=tuple(notes), **out)
