@@ -1,0 +1,27 @@
+"""Exporters: everything that turns a :class:`~lps_geo.result.Result` into files.
+
+All writers refuse to replace an existing output unless ``overwrite=True``
+and write atomically through :func:`~lps_geo.export.atomic.atomic_path`.
+"""
+
+from __future__ import annotations
+
+from .atomic import atomic_path
+from .gpkg import (
+    LAYER_COLUMNS,
+    SPATIAL_LAYERS,
+    read_geopackage,
+    read_metadata,
+    write_geopackage,
+    write_report,
+)
+
+__all__ = [
+    "LAYER_COLUMNS",
+    "SPATIAL_LAYERS",
+    "atomic_path",
+    "read_geopackage",
+    "read_metadata",
+    "write_geopackage",
+    "write_report",
+]

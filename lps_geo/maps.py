@@ -1,0 +1,927 @@
+"""Static maps of a result: LPS typology, location quotients, LISA and Gi*.
+
+Rendering only: every function draws columns that the analysis already
+computed (``lps_type``, ``ql``, ``lisa_label``, ``gi_bin``) and never computes
+a statistic. Colours and category orders come from :mod:`lps_geo.palettes`, so
+a category looks the same here, in the QGIS styles and in the atlas.
+
+Each plot function follows the matplotlib convention: pass ``ax`` to draw into
+an existing Axes, or leave it ``None`` for a new figure; the Axes is returned.
+:func:`write_maps` renders the standard set of maps to files with the Agg
+canvas (no pyplot state, no GUI backend needed).
+
+The typology is the one of Suzigan, Furtado & Garcia (2006, section 4.2); see
+:mod:`lps_geo.typology`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import ConfigError, InputError, OutputExistsError
+from .palettes import (
+    EDGE_COLOR,
+    GI_BIN_COLORS,
+    LISA_COLORS,
+    NO_DATA_COLOR,
+    QL_RAMP,
+    TYPE_COLORS,
+)
+from .typology import TYPE_LABELS, TYPES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+
+    from .result import Result
+
+logger = logging.getLogger(__name__)
+
+Lang = Literal["pt", "en"]
+MapFormat = Literal["png", "pdf", "svg"]
+
+#: Source note printed under every map unless ``source=`` is given.
+DEFAULT_SOURCE = "lps_geo — synthetic demo data"
+
+#: Fill of the municipal background under the LPS polygons.
+BASE_FILL = "#e8e8e8"
+#: Outline of LPS polygons.
+LPS_EDGE = "#333333"
+#: Opacity of LPS polygons on the all-industries typology map (they overlap).
+OVERLAP_ALPHA = 0.6
+
+#: Inner class breaks of the QL map: classes are 0 exactly, (0, b1), [b1, b2),
+#: [b2, b3) and >= b3. b1 = 1 is the usual "more concentrated than the
+#: reference area" line, b3 = 5 the ``ql_high`` cut-off of the IPEA 2006 preset.
+QL_BREAKS: tuple[float, float, float] = (1.0, 2.0, 5.0)
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "typology": "Local production systems by type",
+        "all_industries": "all industries",
+        "lps_type": "LPS type (number of LPS)",
+        "ql": "Location quotient",
+        "ql_legend": "QL (number of areas)",
+        "lisa": "Local Moran (LISA) clusters",
+        "gi": "Getis-Ord Gi* hot and cold spots",
+        "areas": "Category (number of areas)",
+        "no_data": "No data",
+    },
+    "pt": {
+        "typology": "Arranjos produtivos locais por tipo",
+        "all_industries": "todas as atividades",
+        "lps_type": "Tipo de APL (número de APLs)",
+        "ql": "Quociente locacional",
+        "ql_legend": "QL (número de áreas)",
+        "lisa": "Agrupamentos de Moran local (LISA)",
+        "gi": "Pontos quentes e frios (Getis-Ord Gi*)",
+        "areas": "Categoria (número de áreas)",
+        "no_data": "Sem dados",
+    },
+}
+
+#: Legend labels of the LISA categories (keys of :data:`palettes.LISA_COLORS`).
+LISA_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "High-High": "High-High",
+        "Low-Low": "Low-Low",
+        "Low-High": "Low-High",
+        "High-Low": "High-Low",
+        "not significant": "Not significant",
+        "undefined": "Undefined (no data)",
+        "isolated": "Isolated (no neighbours)",
+    },
+    "pt": {
+        "High-High": "Alto-Alto",
+        "Low-Low": "Baixo-Baixo",
+        "Low-High": "Baixo-Alto",
+        "High-Low": "Alto-Baixo",
+        "not significant": "Não significativo",
+        "undefined": "Indefinido (sem dados)",
+        "isolated": "Isolado (sem vizinhos)",
+    },
+}
+
+#: Legend labels of the Gi* bins (keys of :data:`palettes.GI_BIN_COLORS`).
+GI_LABELS: dict[str, dict[int, str]] = {
+    "en": {
+        3: "Hot spot 99%",
+        2: "Hot spot 95%",
+        1: "Hot spot 90%",
+        0: "Not significant",
+        -1: "Cold spot 90%",
+        -2: "Cold spot 95%",
+        -3: "Cold spot 99%",
+    },
+    "pt": {
+        3: "Ponto quente 99%",
+        2: "Ponto quente 95%",
+        1: "Ponto quente 90%",
+        0: "Não significativo",
+        -1: "Ponto frio 90%",
+        -2: "Ponto frio 95%",
+        -3: "Ponto frio 99%",
+    },
+}
+
+
+# ------------------------------------------------------------------- validation
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in get_args(Lang):
+        raise ConfigError(
+            f"lang must be one of {', '.join(get_args(Lang))}, got {lang!r}"
+        )
+    return lang
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(9, 8))
+    return ax
+
+
+def _codes(frame: pd.DataFrame, column: str = "region") -> pd.Series:
+    """Region codes of a layer as str, from the column or else the index."""
+    if column in frame.columns:
+        return frame[column].astype(str)
+    return pd.Series(frame.index.astype(str), index=frame.index)
+
+
+# ------------------------------------------------------------------- classes
+
+
+def ql_classes(ql: pd.Series, breaks: Sequence[float] = QL_BREAKS) -> pd.Series:
+    """Class of each location quotient on fixed breaks that keep zeros apart.
+
+    Quantile classes collapse on QL distributions, which are mostly zeros with
+    a long right tail; fixed breaks keep the classes comparable across
+    industries and maps. With breaks ``(b1, b2, b3)`` the classes are
+    0: QL = 0, 1: 0 < QL < b1, 2: b1 <= QL < b2, 3: b2 <= QL < b3,
+    4: QL >= b3 (lower bounds included, as the typology's ``QL >= ql_high``).
+    Classification uses :class:`mapclassify.UserDefined`.
+
+    Parameters
+    ----------
+    ql
+        Location quotients (non-negative); missing values stay missing.
+    breaks
+        Three increasing positive inner breaks.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integer classes 0-4, indexed like ``ql``, named ``ql_class``.
+
+    Examples
+    --------
+    >>> ql_classes(pd.Series([0, 0.5, 1, 1.99, 2, 5, 12.0, None])).tolist()
+    [0, 1, 2, 2, 3, 4, 4, <NA>]
+    """
+    import mapclassify
+
+    breaks = tuple(float(b) for b in breaks)
+    if len(breaks) != len(QL_RAMP) - 2 or not 0 < breaks[0] < breaks[1] < breaks[2]:
+        raise ConfigError(
+            f"QL breaks must be {len(QL_RAMP) - 2} increasing positive numbers "
+            f"(one per colour of palettes.QL_RAMP after the zero class), got {breaks}"
+        )
+    values = pd.to_numeric(ql, errors="coerce").astype(float)
+    out = pd.Series(pd.NA, index=ql.index, dtype="Int64", name="ql_class")
+    known = values.notna()
+    if known.any():
+        # mapclassify bins are closed on the right; shift each break down one
+        # float step so that a value equal to a break falls in the upper class.
+        bins = [0.0, *(float(np.nextafter(b, -np.inf)) for b in breaks)]
+        classifier = mapclassify.UserDefined(values[known].to_numpy(), bins)
+        out[known] = classifier.yb
+    return out
+
+
+def _ql_labels(breaks: Sequence[float], lang: str) -> list[str]:
+    b1, b2, b3 = (f"{b:g}" for b in breaks)
+    if lang == "pt":
+        return ["= 0", f"> 0 e < {b1}", f"{b1} a < {b2}", f"{b2} a < {b3}", f"≥ {b3}"]
+    return ["= 0", f"> 0 and < {b1}", f"{b1} to < {b2}", f"{b2} to < {b3}", f"≥ {b3}"]
+
+
+# ------------------------------------------------------------------ decoration
+
+
+def _nice_length(target: float) -> float:
+    """Largest 1, 2 or 5 times a power of ten not above ``target`` (> 0)."""
+    exponent = math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        value = step * 10**exponent
+        if value <= target:
+            return value
+    return 10**exponent  # pragma: no cover - unreachable
+
+
+def _add_scale_bar(ax: Axes, crs: Any) -> None:
+    """Draw a scale bar in km, about a fifth of the map width (projected CRS).
+
+    It sits outside the map frame, at the bottom of the legend column, so it
+    never hides data.
+    """
+    from matplotlib.font_manager import FontProperties
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    if crs is None or not crs.is_projected:
+        logger.debug("no scale bar: CRS %s is not projected", crs)
+        return
+    to_metres = crs.axis_info[0].unit_conversion_factor or 1.0
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_km = abs(x1 - x0) * to_metres / 1000
+    if not width_km > 0:
+        return
+    km = _nice_length(width_km / 5)
+    bar = AnchoredSizeBar(
+        ax.transData,
+        km * 1000 / to_metres,
+        f"{km:g} km",
+        loc="lower left",
+        bbox_to_anchor=(1.02, 0.0),
+        bbox_transform=ax.transAxes,
+        pad=0.1,
+        borderpad=0.0,
+        sep=3,
+        frameon=False,
+        size_vertical=abs(y1 - y0) / 150,
+        color="black",
+        fontproperties=FontProperties(size=8),
+    )
+    bar.set_gid("scale_bar")
+    ax.add_artist(bar)
+
+
+def _add_north_arrow(ax: Axes) -> None:
+    """North arrow outside the map frame, above the scale bar."""
+    ax.annotate(
+        "",
+        xy=(1.05, 0.2),
+        xytext=(1.05, 0.09),
+        xycoords="axes fraction",
+        annotation_clip=False,
+        arrowprops={
+            "facecolor": "black",
+            "edgecolor": "black",
+            "width": 3,
+            "headwidth": 10,
+            "headlength": 10,
+        },
+    )
+    ax.text(
+        1.05,
+        0.21,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=11,
+        fontweight="bold",
+        gid="north_arrow",
+    )
+
+
+def _decorate(ax: Axes, title: str, source: str | None, crs: Any) -> None:
+    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    _add_scale_bar(ax, crs)
+    _add_north_arrow(ax)
+    note = source if source is not None else DEFAULT_SOURCE
+    if crs is not None:
+        note = f"{note} · {crs.name}"
+    ax.annotate(
+        note,
+        gid="source_note",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -6),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=7,
+        color="#555555",
+    )
+
+
+def _legend(ax: Axes, handles: list, title: str):
+    return ax.legend(
+        handles=handles,
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=8,
+        title_fontsize=9,
+        alignment="left",
+    )
+
+
+def _patch(color: str, label: str, alpha: float = 1.0):
+    from matplotlib.patches import Patch
+
+    return Patch(
+        facecolor=color, edgecolor=EDGE_COLOR, linewidth=0.5, label=label, alpha=alpha
+    )
+
+
+# ------------------------------------------------------------ categorical maps
+
+
+def _values_for(
+    polygons: gpd.GeoDataFrame, indicators: pd.DataFrame, industry: str, column: str
+) -> pd.Series:
+    """``column`` of ``indicators`` for ``industry``, aligned to ``polygons``.
+
+    Joins on the polygons' ``region`` (column or index), or on their ``unit``
+    column when the indicators are at a coarser analysis unit.
+    """
+    for needed in ("region", "industry", column):
+        if needed not in indicators.columns:
+            raise InputError(
+                f"indicators table lacks column {needed!r}; pass the indicators "
+                "layer of a Result (see lps_geo.result)"
+            )
+    rows = indicators[indicators["industry"].astype(str) == str(industry)]
+    if rows.empty:
+        known = sorted(indicators["industry"].astype(str).unique())
+        raise InputError(
+            f"industry {industry!r} not found in indicators; known industries: "
+            f"{', '.join(known[:10])}{' ...' if len(known) > 10 else ''}"
+        )
+    values = pd.Series(rows[column].to_numpy(), index=rows["region"].astype(str))
+    values = values[~values.index.duplicated()]
+    codes = _codes(polygons)
+    if not codes.isin(values.index).any() and "unit" in polygons.columns:
+        codes = polygons["unit"].astype(str)
+    if len(codes) and not codes.isin(values.index).any():
+        raise InputError(
+            f"no polygon code (e.g. {codes.iloc[0]}) matches a region of the "
+            f"indicators for industry {industry!r} (e.g. {values.index[0]}); when "
+            "the analysis unit is coarser than the municipality, map the regions "
+            "layer or give the municipalities a 'unit' column"
+        )
+    return pd.Series(values.reindex(codes.to_numpy()).to_numpy(), index=polygons.index)
+
+
+def _category_map(
+    polygons: gpd.GeoDataFrame,
+    categories: pd.Series,
+    colors: dict,
+    labels: dict,
+    legend_title: str,
+    no_data_label: str,
+    ax: Axes,
+    show_empty: bool = False,
+):
+    """Fill polygons by category in palette order; return the legend."""
+    handles = []
+    for key, color in colors.items():
+        mask = (categories == key).fillna(False).to_numpy(dtype=bool)
+        subset = polygons[mask]
+        if len(subset):
+            subset.plot(ax=ax, color=color, edgecolor=EDGE_COLOR, linewidth=0.3)
+        if len(subset) or show_empty:
+            handles.append(_patch(color, f"{labels[key]} ({len(subset)})"))
+    missing = polygons[categories.isna().to_numpy(dtype=bool)]
+    if len(missing):
+        missing.plot(ax=ax, color=NO_DATA_COLOR, edgecolor=EDGE_COLOR, linewidth=0.3)
+        handles.append(_patch(NO_DATA_COLOR, f"{no_data_label} ({len(missing)})"))
+    return _legend(ax, handles, legend_title)
+
+
+def _title(base: str, industry: str | None, lang: str) -> str:
+    if industry is None:
+        return f"{base} — {_TEXT[lang]['all_industries']}"
+    return f"{base} — {industry}"
+
+
+def typology_map(
+    municipalities: gpd.GeoDataFrame,
+    lps: gpd.GeoDataFrame,
+    industry: str | None = None,
+    lang: Lang = "en",
+    ax: Axes | None = None,
+    title: str | None = None,
+    source: str | None = None,
+) -> Axes:
+    """Map the LPS of one industry, or of all industries, coloured by type.
+
+    Municipalities are drawn light grey with thin edges; LPS polygons on top in
+    the colours of :data:`lps_geo.palettes.TYPE_COLORS`. The legend lists the
+    four types of Suzigan, Furtado & Garcia (2006) in the order of
+    :data:`lps_geo.typology.TYPES`, each with its number of LPS. With all
+    industries, LPS of different industries overlap: they are drawn
+    semi-transparent, largest first, so small ones stay visible.
+
+    Parameters
+    ----------
+    municipalities
+        Background polygons (the ``municipalities`` layer).
+    lps
+        The ``lps`` layer (columns ``industry`` and ``lps_type``).
+    industry
+        Industry code to show, or ``None`` for all industries.
+    lang
+        Language of the legend and default title.
+    ax
+        Axes to draw into; ``None`` creates a new figure.
+    title
+        Title; default "Local production systems by type — <industry>".
+    source
+        Source note under the map; default :data:`DEFAULT_SOURCE`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> lps = gpd.GeoDataFrame({"industry": ["15.3"], "lps_type": ["embryo"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4)], crs="EPSG:5880")
+    >>> ax = typology_map(mun, lps)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    'Embryonic LPS (1)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    _check_lang(lang)
+    for needed in ("industry", "lps_type"):
+        if needed not in lps.columns:
+            raise InputError(
+                f"lps layer lacks column {needed!r}; pass the lps layer of a Result"
+            )
+    unknown = sorted(set(lps["lps_type"].dropna().astype(str)) - set(TYPES))
+    if unknown:
+        raise InputError(
+            f"lps layer has unknown lps_type value(s) {', '.join(unknown)}; "
+            f"valid types: {', '.join(TYPES)}"
+        )
+    ax = _new_axes(ax)
+    municipalities.plot(ax=ax, color=BASE_FILL, edgecolor=EDGE_COLOR, linewidth=0.2)
+    shown = (
+        lps if industry is None else lps[lps["industry"].astype(str) == str(industry)]
+    )
+    # LPS of different industries overlap: see-through, largest drawn first.
+    alpha = OVERLAP_ALPHA if industry is None else 1.0
+    if len(shown):
+        # planar area only orders the drawing, so geographic CRSs are fine
+        area = shapely.area(np.asarray(shown.geometry.array))
+        shown = shown.iloc[np.argsort(-area, kind="stable")]
+        colors = [TYPE_COLORS[t] for t in shown["lps_type"].astype(str)]
+        shown.plot(
+            ax=ax,
+            color=colors,
+            edgecolor=LPS_EDGE,
+            linewidth=0.6,
+            alpha=alpha,
+        )
+    counts = shown["lps_type"].astype(str).value_counts()
+    handles = [
+        _patch(
+            TYPE_COLORS[t], f"{TYPE_LABELS[lang][t]} ({int(counts.get(t, 0))})", alpha
+        )
+        for t in TYPES
+    ]
+    _legend(ax, handles, _TEXT[lang]["lps_type"])
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["typology"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+def ql_map(
+    municipalities: gpd.GeoDataFrame,
+    indicators: pd.DataFrame,
+    industry: str,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    source: str | None = None,
+    breaks: Sequence[float] = QL_BREAKS,
+) -> Axes:
+    """Choropleth of the location quotient of one industry on fixed classes.
+
+    Classes (see :func:`ql_classes`): exactly 0, (0, 1), [1, 2), [2, 5) and
+    >= 5, coloured with :data:`lps_geo.palettes.QL_RAMP`; the legend lists all
+    five in class order with the number of areas in each, plus "No data" for
+    areas without a value.
+
+    Parameters
+    ----------
+    municipalities
+        Polygons to colour: municipalities, or the ``regions`` layer when the
+        analysis unit is coarser (municipalities are also matched through their
+        ``unit`` column).
+    indicators
+        The long ``indicators`` layer (``region``, ``industry``, ``ql``).
+    industry
+        Industry code.
+    breaks
+        Inner class breaks, default :data:`QL_BREAKS`.
+
+    Other parameters are as in :func:`typology_map`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> ind = pd.DataFrame({"region": ["1900001", "1900002"],
+    ...     "industry": ["15.3", "15.3"], "ql": [0.0, 6.2]})
+    >>> ax = ql_map(mun, ind, "15.3")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['= 0 (1)', '> 0 and < 1 (0)', '1 to < 2 (0)', '2 to < 5 (0)', '≥ 5 (1)']
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    _check_lang(lang)
+    classes = ql_classes(
+        _values_for(municipalities, indicators, industry, "ql"), breaks
+    )
+    ax = _new_axes(ax)
+    labels = dict(enumerate(_ql_labels(tuple(breaks), lang)))
+    _category_map(
+        municipalities,
+        classes,
+        dict(enumerate(QL_RAMP)),
+        labels,
+        _TEXT[lang]["ql_legend"],
+        _TEXT[lang]["no_data"],
+        ax,
+        show_empty=True,
+    )
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["ql"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+def lisa_map(
+    municipalities: gpd.GeoDataFrame,
+    indicators: pd.DataFrame,
+    industry: str,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    source: str | None = None,
+) -> Axes:
+    """Map the local Moran (LISA) cluster labels of one industry.
+
+    Categories of ``lisa_label`` in the colours and order of
+    :data:`lps_geo.palettes.LISA_COLORS`; the legend shows only categories that
+    occur, each with its number of areas.
+
+    Parameters are as in :func:`ql_map`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> ind = pd.DataFrame({"region": ["1900001", "1900002"],
+    ...     "industry": ["15.3", "15.3"],
+    ...     "lisa_label": ["not significant", "High-High"]})
+    >>> ax = lisa_map(mun, ind, "15.3")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['High-High (1)', 'Not significant (1)']
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    _check_lang(lang)
+    labels = _values_for(municipalities, indicators, industry, "lisa_label")
+    labels = labels.where(labels.notna(), None)
+    unknown = sorted(set(labels.dropna().astype(str)) - set(LISA_COLORS))
+    if unknown:
+        raise InputError(
+            f"lisa_label has unknown value(s) {', '.join(unknown)} for industry "
+            f"{industry!r}; valid labels: {', '.join(LISA_COLORS)}"
+        )
+    ax = _new_axes(ax)
+    _category_map(
+        municipalities,
+        labels,
+        LISA_COLORS,
+        LISA_LABELS[lang],
+        _TEXT[lang]["areas"],
+        _TEXT[lang]["no_data"],
+        ax,
+    )
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["lisa"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+def gi_map(
+    municipalities: gpd.GeoDataFrame,
+    indicators: pd.DataFrame,
+    industry: str,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    source: str | None = None,
+) -> Axes:
+    """Map the Getis-Ord Gi* confidence bins of one industry.
+
+    Bins of ``gi_bin`` (+3/+2/+1: hot spot at 99/95/90 % confidence, 0 not
+    significant, -1/-2/-3 cold spots) in the colours and order of
+    :data:`lps_geo.palettes.GI_BIN_COLORS`; the legend shows only bins that
+    occur, each with its number of areas.
+
+    Parameters are as in :func:`ql_map`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> ind = pd.DataFrame({"region": ["1900001", "1900002"],
+    ...     "industry": ["15.3", "15.3"], "gi_bin": [0, 3]})
+    >>> ax = gi_map(mun, ind, "15.3")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Hot spot 99% (1)', 'Not significant (1)']
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    _check_lang(lang)
+    raw = pd.to_numeric(
+        _values_for(municipalities, indicators, industry, "gi_bin"), errors="coerce"
+    )
+    bins = raw.round().astype("Int64")
+    unknown = sorted(set(bins.dropna().astype(int)) - set(GI_BIN_COLORS))
+    if unknown:
+        raise InputError(
+            f"gi_bin has value(s) {unknown} for industry {industry!r}; valid bins: "
+            f"{', '.join(str(k) for k in GI_BIN_COLORS)}"
+        )
+    ax = _new_axes(ax)
+    _category_map(
+        municipalities,
+        bins,
+        GI_BIN_COLORS,
+        GI_LABELS[lang],
+        _TEXT[lang]["areas"],
+        _TEXT[lang]["no_data"],
+        ax,
+    )
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["gi"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+# ----------------------------------------------------------------- map files
+
+
+def focus_industry(result: Result) -> str:
+    """The industry shown by default: the one with the most LPS.
+
+    Ties are broken by the total employment of the industry's LPS (larger
+    first), then by industry code. Without any LPS, the industry with the
+    largest employment in the ``industries`` table (then code).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> lps = pd.DataFrame({"industry": ["15.3", "15.3", "26.1", "26.1", "10.1"],
+    ...                     "employment": [10, 20, 5, 40, 99]})
+    >>> focus_industry(SimpleNamespace(lps=lps, industries=pd.DataFrame()))
+    '26.1'
+    """
+    lps = result.lps
+    if len(lps) and "industry" in lps.columns:
+        employment = (
+            pd.to_numeric(lps["employment"], errors="coerce").fillna(0.0)
+            if "employment" in lps.columns
+            else pd.Series(0.0, index=lps.index)
+        )
+        table = (
+            pd.DataFrame(
+                {
+                    "industry": lps["industry"].astype(str),
+                    "employment": employment.to_numpy(),
+                }
+            )
+            .groupby("industry")["employment"]
+            .agg(["size", "sum"])
+            .reset_index()
+            .sort_values(["size", "sum", "industry"], ascending=[False, False, True])
+        )
+        return str(table["industry"].iloc[0])
+    industries = result.industries
+    if len(industries) and "industry" in industries.columns:
+        employment = (
+            pd.to_numeric(industries["employment"], errors="coerce").fillna(0.0)
+            if "employment" in industries.columns
+            else pd.Series(0.0, index=industries.index)
+        )
+        table = pd.DataFrame(
+            {
+                "industry": industries["industry"].astype(str),
+                "employment": employment.to_numpy(),
+            }
+        )
+        table = table.sort_values(["employment", "industry"], ascending=[False, True])
+        return str(table["industry"].iloc[0])
+    raise InputError(
+        "the result has no LPS and no industries; pass industry= explicitly"
+    )
+
+
+def _industry_title(result: Result, industry: str) -> str:
+    table = result.industries
+    if "title" in table.columns and "industry" in table.columns:
+        match = table.loc[table["industry"].astype(str) == industry, "title"]
+        if len(match) and isinstance(match.iloc[0], str) and match.iloc[0]:
+            return f"{industry} {match.iloc[0]}"
+    return industry
+
+
+def _file_stem(industry: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_-]", "_", industry)
+
+
+def write_maps(
+    result_or_gpkg: Result | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    industry: str | None = None,
+    formats: Sequence[MapFormat] = ("png",),
+    dpi: int = 150,
+    lang: Lang = "en",
+    overwrite: bool = False,
+    source: str | None = None,
+) -> list[Path]:
+    """Render the standard maps of a result to files.
+
+    Writes, for each format, ``typology`` (all industries), and
+    ``ql_<industry>``, ``lisa_<industry>``, ``gi_<industry>`` for the industry
+    in focus (the code with every character other than letters, digits, ``_``
+    and ``-`` replaced by ``_``: industry ``15.3`` gives ``ql_15_3.png``).
+    Nothing is written if any output exists and ``overwrite`` is false; each
+    file is written atomically.
+
+    Parameters
+    ----------
+    result_or_gpkg
+        A :class:`~lps_geo.result.Result`, or the path of a GeoPackage written
+        by :func:`lps_geo.export.write_geopackage` (nothing is recomputed).
+    out_dir
+        Output folder (created if missing).
+    industry
+        Industry in focus; default :func:`focus_industry`.
+    formats
+        File formats, any of ``"png"``, ``"pdf"``, ``"svg"``.
+    dpi
+        Resolution of raster formats.
+    lang
+        Language of legends and titles.
+    overwrite
+        Replace existing map files.
+    source
+        Source note under each map; default ``metadata["source"]`` of the
+        result when it is a string, else :data:`DEFAULT_SOURCE`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, map by map, formats in the order given.
+
+    Raises
+    ------
+    OutputExistsError
+        A map file exists and ``overwrite`` is false.
+    InputError
+        ``industry`` is not in the result.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .export.atomic import atomic_path
+
+    _check_lang(lang)
+    bad = [f for f in formats if f not in get_args(MapFormat)]
+    if bad or not formats:
+        raise ConfigError(
+            f"map formats must be among {', '.join(get_args(MapFormat))}, "
+            f"got {', '.join(map(repr, formats)) or 'none'}"
+        )
+    if isinstance(result_or_gpkg, (str, os.PathLike)):
+        from .export.gpkg import read_geopackage
+
+        result = read_geopackage(result_or_gpkg)
+    else:
+        result = result_or_gpkg
+    focus = str(industry) if industry is not None else focus_industry(result)
+    known = sorted(set(result.indicators["industry"].astype(str)))
+    if focus not in known:
+        raise InputError(
+            f"industry {focus!r} not found in indicators; known industries: "
+            f"{', '.join(known[:10])}{' ...' if len(known) > 10 else ''}"
+        )
+    if source is None:
+        meta_source = result.metadata.get("source")
+        source = meta_source if isinstance(meta_source, str) else DEFAULT_SOURCE
+    areas = result.regions if result.regions is not None else result.municipalities
+    name = _industry_title(result, focus)
+    text = _TEXT[lang]
+    stem = _file_stem(focus)
+    common = {"lang": lang, "source": source}
+    jobs: list[tuple[str, Callable[[Any], Any]]] = [
+        (
+            "typology",
+            lambda ax: typology_map(
+                result.municipalities, result.lps, None, ax=ax, **common
+            ),
+        ),
+        (
+            f"ql_{stem}",
+            lambda ax: ql_map(
+                areas,
+                result.indicators,
+                focus,
+                ax=ax,
+                title=f"{text['ql']} — {name}",
+                **common,
+            ),
+        ),
+        (
+            f"lisa_{stem}",
+            lambda ax: lisa_map(
+                areas,
+                result.indicators,
+                focus,
+                ax=ax,
+                title=f"{text['lisa']} — {name}",
+                **common,
+            ),
+        ),
+        (
+            f"gi_{stem}",
+            lambda ax: gi_map(
+                areas,
+                result.indicators,
+                focus,
+                ax=ax,
+                title=f"{text['gi']} — {name}",
+                **common,
+            ),
+        ),
+    ]
+    out_dir = Path(out_dir)
+    targets = {job: [out_dir / f"{job}.{fmt}" for fmt in formats] for job, _ in jobs}
+    existing = [p for paths in targets.values() for p in paths if p.exists()]
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise OutputExistsError(
+            f"{existing[0]} exists{more}; pass overwrite=True (CLI: --overwrite)"
+        )
+    written: list[Path] = []
+    for job, draw in jobs:
+        fig = Figure(figsize=(10, 8))
+        FigureCanvasAgg(fig)
+        try:
+            draw(fig.add_subplot())
+            for target, fmt in zip(targets[job], formats, strict=True):
+                with atomic_path(target, overwrite) as tmp:
+                    fig.savefig(
+                        tmp, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white"
+                    )
+                written.append(target)
+        finally:
+            fig.clear()
+        logger.info("wrote map %s", job)
+    return written

@@ -1,0 +1,191 @@
+"""The command line: the demo end to end, refusals and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import box
+
+from lps_geo.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = {
+    "municipalities",
+    "lps",
+    "indicators",
+    "industries",
+    "lps_members",
+    "run_metadata",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    """Run ``lps-geo demo`` once, as a real subprocess."""
+    out = tmp_path_factory.mktemp("cli") / "demo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lps_geo", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_demo_writes_everything(demo_out):
+    out, proc = demo_out
+    gpkg = out / "result.gpkg"
+    names = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert LAYERS <= names
+    for name, geom in pyogrio.list_layers(gpkg):
+        info = pyogrio.read_info(gpkg, layer=name)
+        if geom is not None:
+            assert info["crs"] == "EPSG:5880", name
+        assert info["features"] > 0, name
+    report = json.loads((out / "report.json").read_text())
+    assert report["n_lps"] > 0
+    assert set(report["lps_by_type"]) == {
+        "center",
+        "advanced_vector",
+        "local_vector",
+        "embryo",
+    }
+    pngs = sorted((out / "maps").glob("*.png"))
+    assert len(pngs) >= 3
+    for p in pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # progress went to stderr, nothing to stdout
+    assert "spatial statistics" in proc.stderr
+    assert not list(out.parent.glob(".demo.tmp-*"))
+
+
+def test_layers_open_with_ogrinfo(demo_out):
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("ogrinfo (GDAL's gdal-bin) is not installed")
+    gpkg = demo_out[0] / "result.gpkg"
+    for layer in LAYERS:
+        proc = subprocess.run(
+            [ogrinfo, "-so", "-ro", str(gpkg), layer], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert f"Layer name: {layer}" in proc.stdout
+        if layer in ("municipalities", "lps"):
+            assert 'EPSG",5880' in proc.stdout or "5880" in proc.stdout
+
+
+def test_refuses_to_overwrite(demo_out, capsys):
+    out, _ = demo_out
+    before = (out / "result.gpkg").stat().st_mtime_ns
+    code = main(["demo", "--out", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "exists and is not empty; pass --overwrite" in err
+    assert len(err.strip().splitlines()) == 1
+    assert (out / "result.gpkg").stat().st_mtime_ns == before
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _write_case(tmp: Path, *, crs="EPSG:5880", rows=None, columns=None) -> Path:
+    cells = [box(i * 1e4, 0, (i + 1) * 1e4, 1e4) for i in range(4)]
+    codes = ["1900019", "1900027", "1900035", "1900043"]
+    b = gpd.GeoDataFrame(
+        {"CD_MUN": codes, "NM_MUN": list("ABCD")}, geometry=cells, crs=crs
+    )
+    b.to_file(tmp / "b.gpkg", engine="pyogrio")
+    rows = rows or [(c, "15.3", 10 * (i + 1), 5) for i, c in enumerate(codes)] + [
+        (c, "31.0", 100, 20) for c in codes
+    ]
+    cols = columns or ["cod", "cnae", "emp", "est"]
+    pd.DataFrame(rows, columns=cols).to_csv(tmp / "e.csv", index=False)
+    (tmp / "run.toml").write_text(
+        "[inputs.boundaries]\npath = 'b.gpkg'\n"
+        "[inputs.size]\npath = 'e.csv'\nregion_column = 'cod'\n"
+        "industry_column = 'cnae'\nemployment_column = 'emp'\n"
+        "establishments_column = 'est'\n"
+        "[statistics]\npermutations = 99\n[output]\nmaps = false\n"
+    )
+    return tmp / "run.toml"
+
+
+def _run_bad(tmp_path, capsys, toml) -> str:
+    out = tmp_path / "out"
+    code = main(["run", str(toml), "--out", str(out), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("lps-geo: error: ")
+    assert not out.exists(), "nothing may be written on bad input"
+    return err
+
+
+def test_tiny_run_succeeds(tmp_path, capsys):
+    toml = _write_case(tmp_path)
+    assert main(["run", str(toml), "--out", str(tmp_path / "ok"), "-q"]) == 0
+    assert (tmp_path / "ok" / "result.gpkg").exists()
+
+
+def test_missing_column(tmp_path, capsys):
+    toml = _write_case(tmp_path, columns=["cod", "cnae", "jobs", "est"])
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "e.csv" in err and "emp" in err
+
+
+def test_negative_counts(tmp_path, capsys):
+    toml = _write_case(tmp_path, rows=[("1900019", "15.3", -3, 1)])
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "negative" in err and "1900019" in err
+
+
+def test_codes_absent_from_boundaries(tmp_path, capsys):
+    toml = _write_case(
+        tmp_path, rows=[("1900019", "15.3", 3, 1), ("1999999", "15.3", 3, 1)]
+    )
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "1999999" in err and "e.csv" in err
+
+
+def test_no_crs(tmp_path, capsys):
+    toml = _write_case(tmp_path, crs=None)
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "b.gpkg" in err and "CRS" in err
+
+
+def test_unknown_industry_title(tmp_path, capsys):
+    _write_case(tmp_path)
+    pd.DataFrame(
+        {
+            "cod": ["1900019", "1900027"],
+            "Fabricação de calçados": [3, 4],
+            "Fabricação de sapatos voadores": [1, 2],
+        }
+    ).to_csv(tmp_path / "w.csv", index=False)
+    (tmp_path / "cnae.csv").write_text(
+        "code,title\n15.3,Fabricação de calçados\n31.0,Fabricação de móveis\n"
+    )
+    (tmp_path / "wide.toml").write_text(
+        "[inputs]\ncnae = 'cnae.csv'\n[inputs.boundaries]\npath = 'b.gpkg'\n"
+        "[inputs.size]\npath = 'w.csv'\nform = 'wide'\nregion_column = 'cod'\n"
+        "measure = 'establishments'\nindustry_names = 'title'\n"
+        "[analysis]\nsize_measure = 'establishments'\n"
+    )
+    err = _run_bad(tmp_path, capsys, tmp_path / "wide.toml")
+    assert "sapatos voadores" in err
+
+
+def test_bad_config_value(tmp_path, capsys):
+    toml = _write_case(tmp_path)
+    toml.write_text(toml.read_text() + "[typology]\npreset = 'nope'\n")
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "unknown typology preset 'nope'" in err
