@@ -3,6 +3,12 @@
 Implements the method of Suzigan, Furtado & Garcia (2006) end to end:
 agglomeration indicators, spatial autocorrelation and hot spots, delineation
 and typology of local production systems (LPS), and GeoPackage/map outputs.
+
+>>> import pandas as pd, lps_geo
+>>> E = pd.DataFrame({"15.3": [90.0, 10.0], "31.0": [10.0, 90.0]},
+...                  index=pd.Index(["a", "b"], name="region"))
+>>> lps_geo.location_quotient(E).round(2).loc["a", "15.3"]
+np.float64(1.8)
 """
 
 from __future__ import annotations
@@ -12,3 +18,72 @@ import logging
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from .config import Config, config_from_dict, load_config  # noqa: E402
+from .errors import (  # noqa: E402
+    ConfigError,
+    CRSError,
+    InputError,
+    LpsGeoError,
+    LpsGeoWarning,
+    OutputExistsError,
+)
+from .export import read_geopackage, write_geopackage, write_report  # noqa: E402
+from .indicators import (  # noqa: E402
+    ellison_glaeser,
+    gini_of_quotients,
+    hhm,
+    hoover,
+    icn,
+    indicator_table,
+    industry_table,
+    krugman_specialisation,
+    location_quotient,
+    locational_gini,
+    participation_ratio,
+    plant_herfindahl,
+    share_of_industry,
+    share_of_region,
+)
+from .pipeline import run  # noqa: E402
+from .result import Result  # noqa: E402
+from .spatial import SpatialResult, spatial_statistics  # noqa: E402
+from .typology import classify, get_thresholds, passes_filters  # noqa: E402
+from .weights import build_weights  # noqa: E402
+
+__all__ = [
+    "CRSError",
+    "Config",
+    "ConfigError",
+    "InputError",
+    "LpsGeoError",
+    "LpsGeoWarning",
+    "OutputExistsError",
+    "Result",
+    "SpatialResult",
+    "build_weights",
+    "classify",
+    "config_from_dict",
+    "ellison_glaeser",
+    "get_thresholds",
+    "gini_of_quotients",
+    "hhm",
+    "hoover",
+    "icn",
+    "indicator_table",
+    "industry_table",
+    "krugman_specialisation",
+    "load_config",
+    "location_quotient",
+    "locational_gini",
+    "participation_ratio",
+    "passes_filters",
+    "plant_herfindahl",
+    "read_geopackage",
+    "run",
+    "share_of_industry",
+    "share_of_region",
+    "spatial_statistics",
+    "write_geopackage",
+    "write_report",
+]

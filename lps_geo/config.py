@@ -66,7 +66,11 @@ class SizeInput:
     #: wide form only: which measure the cells hold, and how columns are named
     measure: SizeMeasure = "establishments"
     industry_names: Literal["code", "title", "auto"] = "auto"
-    unmatched: Literal["error", "drop"] = "error"
+    #: wide form: columns whose title matches no CNAE code
+    unmatched: Literal["raise", "drop"] = "raise"
+    #: table regions absent from the boundaries (e.g. a national table with
+    #: one state's boundaries): refuse, or drop them (logged)
+    outside_boundaries: Literal["raise", "drop"] = "raise"
     sep: str | None = None
     encoding: str | None = None
 
@@ -224,7 +228,8 @@ _LITERALS = {
     ("SizeInput", "form"): TableForm,
     ("SizeInput", "measure"): SizeMeasure,
     ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
-    ("SizeInput", "unmatched"): Literal["error", "drop"],
+    ("SizeInput", "unmatched"): Literal["raise", "drop"],
+    ("SizeInput", "outside_boundaries"): Literal["raise", "drop"],
     ("Analysis", "size_measure"): SizeMeasure,
     ("Analysis", "industry_level"): IndustryLevel,
     ("Analysis", "unit"): Unit,

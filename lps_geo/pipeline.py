@@ -86,7 +86,8 @@ def read_inputs(cfg: Config) -> Inputs:
             encoding=s.encoding, industry_level=level, unmatched=s.unmatched,
         )
     tables = io.validate_against_boundaries(
-        tables, boundaries.index, source=str(s.path)
+        tables, boundaries.index, source=str(s.path),
+        unmatched=s.outside_boundaries,
     )
     lookup = None
     if cfg.inputs.lookup is not None:

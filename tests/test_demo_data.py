@@ -1,0 +1,365 @@
+"""The embedded synthetic demo data (data/shapefiles) and its generator.
+
+The committed files must be exactly what ``lps_geo.demo`` writes for the
+default seed, and the planted local production systems must have the types
+``planted.json`` claims when recomputed from the tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from numpy.testing import assert_allclose
+
+from lps_geo.demo import (
+    DEFAULT_SEED,
+    FILES,
+    INSTITUTION_TYPES,
+    build_demo,
+    cnae_groups,
+    generate_demo,
+    ibge_check_digit,
+    main,
+    rais_title,
+)
+from lps_geo.errors import ConfigError, OutputExistsError
+from lps_geo.typology import classify, get_thresholds
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "shapefiles"
+SHARED = Path(os.environ.get("LPS_GEO_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_digit(code6: str) -> int:
+    # independent re-implementation of the IBGE modulus-10 rule
+    total = sum(sum(divmod(int(c) * w, 10)) for c, w in zip(code6, [1, 2] * 3))
+    return (10 - total % 10) % 10
+
+
+@pytest.fixture(scope="module")
+def mun() -> gpd.GeoDataFrame:
+    return gpd.read_file(DEMO / "municipalities.shp")
+
+
+@pytest.fixture(scope="module")
+def long() -> pd.DataFrame:
+    return pd.read_csv(
+        DEMO / "employment_long.csv", dtype={"cod_ibge": str, "cnae_grupo": str}
+    )
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    return json.loads((DEMO / "planted.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def graph(mun):
+    from libpysal.graph import Graph
+
+    return Graph.build_contiguity(mun.set_index("CD_MUN"), rook=False)
+
+
+# --- provenance -------------------------------------------------------------
+def test_committed_files_are_generator_output(tmp_path):
+    # proves the committed data came from the generator: regenerate with the
+    # default seed and compare every file byte for byte (takes about 1 s)
+    info = generate_demo(tmp_path, seed=DEFAULT_SEED)
+    assert sorted(info["files"]) == sorted(FILES)
+    for name in FILES:
+        assert (DEMO / name).exists(), f"{name} missing from data/shapefiles"
+        assert _sha(tmp_path / name) == _sha(DEMO / name), name
+        assert info["sha256"][name] == _sha(DEMO / name)
+
+
+def test_everything_says_synthetic(truth):
+    assert truth["synthetic"] is True
+    assert "SYNTHETIC" in truth
+    assert truth["generator"] == "lps_geo.demo"
+    assert truth["seed"] == DEFAULT_SEED
+    assert truth["size_measure"] == "employment"
+    assert truth["reference_area"] == "whole state"
+    readme = (DEMO / "README.md").read_text(encoding="utf-8")
+    assert "synthetic" in readme.lower()
+    assert "python -m lps_geo.demo data/shapefiles" in readme
+
+
+def test_dbf_header_date_is_fixed():
+    for name in ("municipalities.dbf", "institutions.dbf"):
+        head = (DEMO / name).read_bytes()[:4]
+        assert tuple(head[1:4]) == (106, 1, 1)  # 2006-01-01
+
+
+# --- municipalities ---------------------------------------------------------
+def test_ibge_check_digit_real_codes():
+    for code in ("3516200", "3500105", "3550308", "3304557", "5300108", "4314902"):
+        assert ibge_check_digit(code[:6]) == int(code[6])
+        assert _check_digit(code[:6]) == int(code[6])
+    with pytest.raises(ConfigError, match="six digits"):
+        ibge_check_digit("35162")
+
+
+def test_municipality_codes_and_columns(mun):
+    assert list(mun.columns) == [
+        "CD_MUN", "NM_MUN", "CD_MICRO", "POP", "METRO", "CAPITAL", "geometry"
+    ]
+    assert 300 <= len(mun) <= 700
+    codes = mun["CD_MUN"]
+    assert codes.str.fullmatch(r"19\d{5}").all()
+    assert codes.is_unique and codes.is_monotonic_increasing
+    assert all(_check_digit(c[:6]) == int(c[6]) for c in codes)
+    assert mun["NM_MUN"].is_unique
+    assert mun["CD_MICRO"].str.fullmatch(r"19\d{3}").all()
+    assert mun["CAPITAL"].sum() == 1
+    assert set(mun["METRO"]) == {0, 1} and set(mun["CAPITAL"]) == {0, 1}
+    assert mun.loc[mun["CAPITAL"] == 1, "METRO"].item() == 1
+
+
+def test_geometry_is_a_clean_coverage(mun):
+    assert mun.crs.to_epsg() == 5880
+    geoms = mun.geometry.to_numpy()
+    assert shapely.is_valid(geoms).all()
+    assert (shapely.get_type_id(geoms) == 3).all()  # Polygon
+    assert shapely.coverage_is_valid(geoms)
+    union = shapely.union_all(geoms)
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
+    assert_allclose(union.area, shapely.area(geoms).sum(), rtol=1e-6)
+    # a state-sized area (km2) placed in Brazil's south-east
+    assert 1.0e5 < union.area / 1e6 < 2.0e5
+    x0, y0, x1, y1 = union.bounds
+    assert 4.9e6 < x0 < x1 < 5.6e6 and 7.2e6 < y0 < y1 < 7.8e6
+    area = shapely.area(geoms)
+    assert area.max() / area.min() > 30
+
+
+def test_population(mun):
+    pop = mun["POP"]
+    cap = pop[mun["CAPITAL"] == 1].item()
+    assert 2e6 <= cap <= 4e6
+    interior = pop[mun["METRO"] == 0]
+    assert interior.min() >= 2_000 and interior.max() <= 300_000
+    top_suburbs = pop[(mun["METRO"] == 1) & (mun["CAPITAL"] == 0)].nlargest(10)
+    assert (top_suburbs > 100_000).all()
+
+
+def test_microregions_contiguous(mun, graph):
+    micro = pd.read_csv(DEMO / "microregions.csv", dtype=str)
+    assert list(micro.columns) == ["cod_ibge", "cod_micro", "nome_micro"]
+    assert micro["cod_ibge"].tolist() == mun["CD_MUN"].tolist()
+    assert (micro["cod_micro"].to_numpy() == mun["CD_MICRO"].to_numpy()).all()
+    assert 20 <= micro["cod_micro"].nunique() <= 40
+    assert micro.groupby("cod_micro")["nome_micro"].nunique().eq(1).all()
+    adj = graph.adjacency.reset_index()
+    lookup = dict(zip(micro["cod_ibge"], micro["cod_micro"]))
+    for code, members in micro.groupby("cod_micro")["cod_ibge"]:
+        mem = set(members)
+        seen, todo = set(), [next(iter(mem))]
+        while todo:
+            j = todo.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            nbrs = adj.loc[(adj["focal"] == j) & (adj["weight"] > 0), "neighbor"]
+            todo += [k for k in nbrs if lookup[k] == code and k not in seen]
+        assert seen == mem, f"microregion {code} is not contiguous"
+
+
+# --- industries and tables ---------------------------------------------------
+def test_cnae_groups_file():
+    g = pd.read_csv(DEMO / "cnae_groups.csv", dtype=str)
+    assert list(g.columns) == ["code", "title", "division", "division_title"]
+    assert len(g) == 40 and g["code"].is_unique
+    assert g["code"].str.fullmatch(r"\d{2}\.\d").all()
+    assert (g["division"] == g["code"].str[:2]).all()
+    pd.testing.assert_frame_equal(g, cnae_groups())
+    got = dict(zip(g["code"], g["title"]))
+    assert got["15.3"] == "Fabricação de calçados"
+    assert got["21.2"] == "Fabricação de produtos farmacêuticos"
+    assert got["62.0"] == "Atividades dos serviços de tecnologia da informação"
+
+
+def test_cnae_titles_match_ibge_structure():
+    path = SHARED / "lookups" / "CNAE20_EstruturaDetalhada.xls"
+    if not path.exists():
+        pytest.skip(f"IBGE CNAE structure not found at {path} (set LPS_GEO_DATA)")
+    pytest.importorskip("xlrd")
+    raw = pd.read_excel(path, header=None, dtype=str)
+    groups = {
+        str(r[2]).strip(): str(r[4]).strip()
+        for r in raw.itertuples(index=False)
+        if isinstance(r[2], str) and r[2].strip()[:2].isdigit()
+    }
+    divisions = {
+        str(r[1]).strip().zfill(2): str(r[4]).strip()
+        for r in raw.itertuples(index=False)
+        if isinstance(r[1], str) and r[1].strip().isdigit()
+    }
+    ours = cnae_groups()
+    for row in ours.itertuples(index=False):
+        assert groups[row.code] == row.title, row.code
+        assert divisions[row.division] == row.division_title, row.division
+
+
+def test_employment_tables_consistent(mun, long):
+    assert list(long.columns) == [
+        "cod_ibge", "cnae_grupo", "empregos", "estabelecimentos"
+    ]
+    assert (long["empregos"] > 0).all()
+    assert (long["estabelecimentos"] >= 1).all()
+    assert (long["estabelecimentos"] <= long["empregos"]).all()
+    key = list(zip(long["cod_ibge"], long["cnae_grupo"]))
+    assert key == sorted(key) and len(set(key)) == len(key)
+    assert set(long["cod_ibge"]) == set(mun["CD_MUN"])
+    assert set(long["cnae_grupo"]) == set(cnae_groups()["code"])
+    # most manufacturing groups are absent from most municipalities
+    manuf = long[long["cnae_grupo"].str[:2].astype(int) <= 33]
+    present = manuf.groupby("cnae_grupo").size() / len(mun)
+    assert (present < 0.5).mean() > 0.5
+
+    wide = pd.read_csv(DEMO / "establishments_wide.csv", dtype={"ID_do_municipio": str})
+    titles = [rais_title(t) for t in cnae_groups()["title"]]
+    assert list(wide.columns) == ["ID_do_municipio", *titles, "Total_de_estabelecimentos"]
+    assert "Fabricação de Calçados" in wide.columns
+    assert wide["ID_do_municipio"].tolist() == mun["CD_MUN"].tolist()
+    assert (wide[titles].sum(axis=1) == wide["Total_de_estabelecimentos"]).all()
+    piv = long.pivot(index="cod_ibge", columns="cnae_grupo", values="estabelecimentos")
+    piv = piv.reindex(index=wide["ID_do_municipio"], columns=cnae_groups()["code"])
+    assert (piv.fillna(0).to_numpy() == wide[titles].to_numpy()).all()
+
+
+# --- planted truth -----------------------------------------------------------
+def test_planted_types_recomputed_from_tables(long, truth, graph):
+    emp = long.pivot(index="cod_ibge", columns="cnae_grupo", values="empregos")
+    emp = emp.fillna(0.0)
+    est = long.pivot(index="cod_ibge", columns="cnae_grupo", values="estabelecimentos")
+    est = est.fillna(0.0)
+    t = get_thresholds("ipea2006")
+    total = emp.to_numpy().sum()
+    e_i = emp.sum()
+    e_j = emp.sum(axis=1)
+    types = [p["type"] for p in truth["planted"]]
+    assert types.count("center") >= 2
+    assert types.count("advanced_vector") >= 2
+    assert types.count("local_vector") >= 3
+    assert types.count("embryo") >= 3
+    assert any(p["type"] == "center" and len(p["members"]) >= 3 for p in truth["planted"])
+    assert any(p["type"] == "center" and len(p["members"]) == 1 for p in truth["planted"])
+    adj = graph.adjacency.reset_index()
+    adj = adj[adj["weight"] > 0]
+    for p in truth["planted"]:
+        i, mem = p["industry"], p["members"]
+        e_il = emp.loc[mem, i].sum()
+        share = e_il / e_i[i]
+        ql = (e_il / e_j[mem].sum()) / (e_i[i] / total)
+        n_est = est.loc[mem, i].sum()
+        assert classify(share, ql, n_est, t) == p["type"], p["id"]
+        assert_allclose([share, ql], [p["share_industry"], p["ql"]], rtol=1e-5)
+        assert n_est == p["establishments"]
+        # every member passes the filters on its own
+        m_share = emp.loc[mem, i] / e_i[i]
+        m_ql = (emp.loc[mem, i] / e_j[mem]) / (e_i[i] / total)
+        assert (m_share >= 0.01).all() and (m_ql >= 1).all()
+        assert (est.loc[mem, i] >= 5).all()
+        # members are contiguous (queen)
+        sub = adj[adj["focal"].isin(mem) & adj["neighbor"].isin(mem)]
+        seen, todo = set(), [mem[0]]
+        while todo:
+            j = todo.pop()
+            if j not in seen:
+                seen.add(j)
+                todo += sub.loc[sub["focal"] == j, "neighbor"].tolist()
+        assert seen == set(mem), p["id"]
+        # neighbours of members stay below parity in the planted industry
+        ring = set(adj.loc[adj["focal"].isin(mem), "neighbor"]) - set(mem)
+        other_members = {
+            c for q in truth["planted"] if q["industry"] == i for c in q["members"]
+        }
+        ring -= other_members
+        ring_ql = (emp.loc[sorted(ring), i] / e_j[sorted(ring)]) / (e_i[i] / total)
+        assert (ring_ql < 1).all(), p["id"]
+
+
+def test_chance_candidates_are_listed_and_weak(long, truth):
+    emp = long.pivot(index="cod_ibge", columns="cnae_grupo", values="empregos")
+    emp = emp.fillna(0.0)
+    est = long.pivot(index="cod_ibge", columns="cnae_grupo", values="estabelecimentos")
+    est = est.fillna(0.0)
+    total = emp.to_numpy().sum()
+    share = emp / emp.sum()
+    ql = emp.div(emp.sum(axis=1), axis=0) / (emp.sum() / total)
+    t = get_thresholds("ipea2006")
+    passed = share.ge(t.share_min) & ql.ge(t.ql_min) & est.ge(t.min_establishments)
+    pairs = {(r, c) for r, c in passed.stack().loc[lambda s: s].index}
+    planted = {(m, p["industry"]) for p in truth["planted"] for m in p["members"]}
+    listed = {(r["cod_ibge"], r["industry"]) for r in truth["incidental_candidates"]}
+    assert pairs == planted | listed
+    manuf = [r for r in truth["incidental_candidates"] if int(r["industry"][:2]) <= 33]
+    assert len(manuf) <= 6
+    assert all(r["type"] == "embryo" for r in manuf)
+    planted_groups = {p["industry"] for p in truth["planted"]}
+    assert not planted_groups & {r["industry"] for r in manuf}
+
+
+# --- institutions -------------------------------------------------------------
+def test_institutions(mun, truth):
+    inst = gpd.read_file(DEMO / "institutions.shp")
+    assert list(inst.columns) == ["name", "type", "cod_ibge", "geometry"]
+    assert inst.crs.to_epsg() == 5880
+    assert 120 <= len(inst) <= 200
+    assert set(inst["type"]) == set(INSTITUTION_TYPES)
+    assert inst["name"].is_unique
+    joined = gpd.sjoin(inst, mun[["CD_MUN", "geometry"]], predicate="within")
+    assert len(joined) == len(inst)  # all inside the outline
+    assert (joined["CD_MUN"] == joined["cod_ibge"]).all()
+    # concentrated in the metro, present at the footwear center, absent at a gap
+    metro = set(mun.loc[mun["METRO"] == 1, "CD_MUN"])
+    assert inst["cod_ibge"].isin(metro).mean() > 0.2
+    by_id = {p["id"]: p for p in truth["planted"]}
+    fw = inst[inst["cod_ibge"].isin(by_id["lps01"]["members"])]
+    assert "technical_school" in set(fw["type"])
+    gaps = [p for p in truth["planted"] if p["institutions_in_members"] == 0]
+    assert len(gaps) >= 2
+    for p in truth["planted"]:
+        n = inst["cod_ibge"].isin(p["members"]).sum()
+        assert n == p["institutions_in_members"], p["id"]
+
+
+# --- generator ----------------------------------------------------------------
+@pytest.mark.parametrize(("seed", "n"), [(7, 300), (11, 700)])
+def test_other_seeds_pass_self_check(seed, n):
+    data = build_demo(seed, n)
+    assert len(data.municipalities) == n
+    assert {p["type"] for p in data.planted} == {
+        "center", "advanced_vector", "local_vector", "embryo"
+    }
+
+
+def test_rejects_bad_size():
+    with pytest.raises(ConfigError, match="n_municipalities must be in 300-700"):
+        build_demo(1, 100)
+
+
+def test_cli_refuses_to_overwrite(tmp_path, capsys):
+    (tmp_path / "planted.json").write_text("{}")
+    with pytest.raises(OutputExistsError, match="overwrite"):
+        generate_demo(tmp_path, n_municipalities=300, seed=3)
+    assert main([str(tmp_path), "--seed", "3", "--n-municipalities", "300"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    rc = main(
+        [str(tmp_path), "--seed", "3", "--n-municipalities", "300", "--overwrite"]
+    )
+    assert rc == 0
+    back = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))
+    assert back["seed"] == 3 and back["n_municipalities"] == 300
