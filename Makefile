@@ -32,7 +32,7 @@ examples: demo
 
 # Regenerate the synthetic demo inputs (deterministic).
 demo-data: $(VENV)/.installed
-	$(PY) -m lps_geo.demo data/shapefiles
+	$(PY) -m lps_geo.demo data/shapefiles --overwrite
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

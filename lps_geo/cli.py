@@ -18,12 +18,13 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import get_args
 
 from . import __version__
 from .config import Lang
-from .errors import LpsGeoError, OutputExistsError
+from .errors import LpsGeoError, LpsGeoWarning, OutputExistsError
 
 log = logging.getLogger("lps_geo")
 
@@ -123,6 +124,7 @@ def run_to_folder(config, out: Path, overwrite: bool, maps: bool | None,
                 result, tmp / MAPS_DIR,
                 industry=opts.focus_industry if opts else None,
                 lang=opts.lang if opts else "en",
+                source=opts.source_note if opts else None,
             )
         result.report["outputs"] = {
             "geopackage": GPKG_NAME,
@@ -246,9 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.basicConfig(level=level, format="lps-geo: %(levelname)s: %(message)s",
                         stream=sys.stderr)
-    logging.captureWarnings(True)
-    if args.quiet:
-        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+    def show(message, category, filename, lineno, file=None, line=None):
+        ours = issubclass(category, LpsGeoWarning)
+        if not args.quiet and (ours or args.verbose):
+            text = " ".join(str(message).split())
+            print(f"lps-geo: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
     try:
         return args.func(args)
     except LpsGeoError as exc:

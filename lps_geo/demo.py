@@ -37,9 +37,12 @@ How the data are built
 7. **Planted LPS.** Ten agglomerations of all four types; their employment is
    solved so that their aggregate share of the industry and location quotient
    hit set targets, against the whole state with employment in all 40 groups
-   as the denominator. Cells of manufacturing groups that would pass the
-   filters by chance are capped below the share filter, except a handful of
-   small embryos kept for realism (listed in ``planted.json``).
+   as the denominator. Neighbours of members are held below QL 1 in the
+   planted group, so hot spots do not spill over. Manufacturing cells that
+   would pass the filters by chance are capped below the share filter,
+   except a handful of weak embryos kept for realism (listed in
+   ``planted.json``), and contiguous municipalities with QL >= 3 in a group
+   whose aggregate would pass the filters are capped at QL 2.5.
 8. **Self-check.** The planted types are recomputed from the rounded tables
    and verified with :func:`lps_geo.typology.classify`.
 
@@ -62,7 +65,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, LpsGeoError, OutputExistsError
+from .errors import ConfigError, InputError, LpsGeoError, OutputExistsError
 from .typology import classify, get_thresholds, passes_filters
 
 log = logging.getLogger(__name__)
@@ -610,7 +613,7 @@ def ibge_check_digit(code6: str) -> int:
     5
     """
     if len(code6) != 6 or not code6.isdigit():
-        raise ConfigError(f"ibge_check_digit: need exactly six digits, got {code6!r}")
+        raise InputError(f"ibge_check_digit: need exactly six digits, got {code6!r}")
     total = 0
     for k, ch in enumerate(code6):
         p = int(ch) * (1 if k % 2 == 0 else 2)
@@ -867,6 +870,8 @@ class DemoData:
         Chance candidates that pass the filters and are not planted.
     outline
         The state outline (shapely Polygon).
+    seed
+        The seed the data were built from.
     """
 
     municipalities: object
@@ -946,6 +951,15 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
     outline, frame = _outline(rng)
     points, comp = _seed_points(rng, outline, frame, n)
     cells = _cells(points, outline)
+    if not (
+        shapely.is_valid(cells).all()
+        and (shapely.get_type_id(cells) == 3).all()
+        and shapely.coverage_is_valid(cells)
+    ):  # pragma: no cover - seed-dependent
+        raise LpsGeoError(
+            f"demo: the municipal mesh of seed {seed} is not a clean coverage; "
+            "try another seed"
+        )
     nb = _queen(cells)
     cent = shapely.get_coordinates(shapely.centroid(cells))
     dist_cap = np.hypot(cent[:, 0] - points[0, 0], cent[:, 1] - points[0, 1])
@@ -972,14 +986,24 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
             adj = sorted(set(suburbs) & nb[0], key=lambda j: dist_cap[j])
             site_of[plant["id"]] = [0] + adj[:2]
             continue
-        ok = [
-            j
-            for j in range(n)
-            if j not in blocked
-            and not edge[j]
-            and dist_cap[j] > 120_000
-            and all(np.hypot(*(cent[j] - c)) > 75_000 for c in centers)
-        ]
+        # far from the metro and from other sites; relaxed step by step when
+        # a small mesh leaves no room
+        for d_cap, d_site in (
+            (120_000, 75_000),
+            (100_000, 60_000),
+            (80_000, 45_000),
+            (60_000, 30_000),
+        ):
+            ok = [
+                j
+                for j in range(n)
+                if j not in blocked
+                and not edge[j]
+                and dist_cap[j] > d_cap
+                and all(np.hypot(*(cent[j] - c)) > d_site for c in centers)
+            ]
+            if ok:
+                break
         if not ok:  # pragma: no cover - seed-dependent
             raise LpsGeoError(
                 f"demo: no room for planted LPS {plant['id']}; try another seed"
@@ -1038,8 +1062,8 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         if plant["site"] != "interior":
             continue
         mem = site_of[plant["id"]]
-        w = rng.uniform(0.6, 1.4, len(mem))
-        w[0] *= 1.6
+        w = rng.uniform(0.7, 1.3, len(mem))
+        w[0] *= 1.4
         w /= w.sum()
         target_jobs = frac[plant["id"]] * e_state * w
         p_guess = target_jobs / 0.25
@@ -1084,8 +1108,10 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         mem = set(site_of[plant["id"]])
         rset = set().union(*(nb[j] for j in mem)) - mem
         rings.setdefault(k, set()).update(j for j in rset if (j, k) not in member_cells)
+    est_floor = np.zeros((n, m))
     for j, k in member_cells:
         plant_size[j, k] = size[k] * rng.uniform(0.7, 1.3)
+        est_floor[j, k] = rng.integers(6, 13)
 
     def solve(emp, pop, n_iter=60):
         emp = emp.copy()
@@ -1133,21 +1159,53 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
                     # almost all of their employment in this industry
                     x = (-a1 + np.sqrt(disc)) / (2 * a2)
                 w = others * u[plant["id"]]
+                # no member below half the mean: each passes the share filter
+                w = np.maximum(w, 0.5 * w.mean())
                 emp[mem, k] = x * w / w.sum()
         return emp, pop
 
+    members_by_k: dict[int, set[int]] = {}
+    for j, k in member_cells:
+        members_by_k.setdefault(k, set()).add(j)
+    adj = _adjacency_matrix(nb)
+
+    t = get_thresholds("ipea2006")
+
     def suppress(emp, allowed):
-        """Cap chance manufacturing candidates below the share filter."""
-        t = get_thresholds("ipea2006")
-        for _ in range(30):
-            est = _establishments(emp, plant_size)
+        """Keep chance manufacturing agglomerations weak.
+
+        Two rules, applied until nothing changes. (1) A single municipality
+        that passes the filters by chance is capped at a 0.85 % share of the
+        group, unless it is one of the ``allowed`` chance embryos, which is
+        capped at share 4 % and QL 2.9. (2) Contiguous municipalities with
+        QL >= 3 in a group (the high values a hot-spot statistic on QL picks
+        up) whose aggregate passes the filters are each capped at QL 2.5.
+        """
+        for _ in range(40):
+            est = _establishments(emp, plant_size, est_floor)
             share, ql = _indicators(emp)
+            tot = emp.sum()
+            e_j = emp.sum(axis=1)
+            e_i = emp.sum(axis=0)
             cand = np.asarray(passes_filters(share, ql, est, t)) & manuf[None, :]
-            changed = False
+            caps: dict[tuple[int, int], float] = {}
             for j, k in zip(*np.nonzero(cand), strict=True):
-                if (j, k) in member_cells or (j, k) in allowed:
+                if (j, k) in member_cells:
                     continue
-                cap = np.floor(0.0085 * emp[:, k].sum())
+                if (j, k) in allowed:
+                    lim = min(0.04, 2.9 * share[j, k] / ql[j, k])
+                else:
+                    lim = 0.0085
+                caps[(j, k)] = np.floor(lim * e_i[k])
+            for k, rows in _ql_groups(emp, ql, 3.0, adj, manuf, members_by_k):
+                if len(rows) < 2 or any((j, k) in allowed for j in rows):
+                    continue
+                if emp[rows, k].sum() >= 0.01 * e_i[k] and est[rows, k].sum() >= 5:
+                    for j in rows:
+                        cap = np.floor(2.5 * (e_j[j] - emp[j, k]) * e_i[k] / tot)
+                        caps[(j, k)] = min(caps.get((j, k), np.inf), cap)
+            changed = False
+            for (j, k), cap in caps.items():
                 if emp[j, k] > cap:
                     emp[j, k] = cap
                     changed = True
@@ -1158,9 +1216,8 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
     emp, pop = solve(emp, pop)
     emp = np.rint(emp)
     # chance embryos kept for realism: small, low QL, away from planted LPS
-    est = _establishments(emp, plant_size)
+    est = _establishments(emp, plant_size, est_floor)
     share, ql = _indicators(emp)
-    t = get_thresholds("ipea2006")
     cand = np.asarray(passes_filters(share, ql, est, t)) & manuf[None, :]
     planted_groups = {p["industry"] for p in _PLANTS}
     near_plant = {(j, k) for k, rs in rings.items() for j in rs}
@@ -1181,7 +1238,7 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         emp, pop = solve(emp, pop, n_iter=20)
         emp = np.rint(emp)
     emp = suppress(emp, allowed)
-    est = _establishments(emp, plant_size)
+    est = _establishments(emp, plant_size, est_floor)
 
     # --- codes, names, microregions -------------------------------------------
     names = _names(rng, n)
@@ -1238,7 +1295,6 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
     ).sort_values("cod_ibge", ignore_index=True)
 
     # --- planted truth & self-check -----------------------------------------
-    t = get_thresholds("ipea2006")
     planted = []
     for plant in _PLANTS:
         mem = site_of[plant["id"]]
@@ -1298,6 +1354,17 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
             }
         )
     incidental.sort(key=lambda r: (r["industry"], r["cod_ibge"]))
+    for k, rows in _ql_groups(emp, ql, 3.0, adj, manuf, members_by_k):
+        if (
+            len(rows) >= 2
+            and not any((j, k) in allowed for j in rows)
+            and emp[rows, k].sum() >= 0.01 * emp[:, k].sum()
+            and est[rows, k].sum() >= 5
+        ):
+            raise LpsGeoError(
+                f"demo self-check failed for seed {seed}: chance group of "
+                f"{codes[k]} in {', '.join(code_of[rows])}; try another seed"
+            )
 
     # --- institutions -----------------------------------------------------------
     inst = _institutions(
@@ -1356,8 +1423,42 @@ def _expected_structure(e_tot, pop, weight, urban, manuf):
     return mu
 
 
-def _establishments(emp, plant_size):
-    est = np.rint(emp / plant_size)
+def _adjacency_matrix(nb):
+    from scipy.sparse import csr_matrix
+
+    rows = [i for i, js in enumerate(nb) for _ in js]
+    cols = [j for js in nb for j in sorted(js)]
+    n = len(nb)
+    return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+
+def _ql_groups(emp, ql, ql_min, adj, cols, exclude):
+    """Contiguous groups of municipalities with QL >= ``ql_min`` per column.
+
+    Yields ``(column, rows)`` for every connected component of the cells
+    with employment and QL >= ``ql_min`` in a column of ``cols`` (boolean
+    mask), leaving out the rows in ``exclude[column]``.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    for k in np.flatnonzero(cols):
+        mask = (ql[:, k] >= ql_min) & (emp[:, k] > 0)
+        mask[sorted(exclude.get(k, ()))] = False
+        idx = np.flatnonzero(mask)
+        if len(idx) == 0:
+            continue
+        n_comp, lab = connected_components(adj[idx][:, idx], directed=False)
+        for c in range(n_comp):
+            yield int(k), idx[lab == c]
+
+
+def _establishments(emp, plant_size, floor):
+    """Establishments from jobs and plant size; planted cells have a floor.
+
+    Planted systems are agglomerations of many firms: their cells have at
+    least ``floor`` establishments (6-12), or one per job if fewer jobs.
+    """
+    est = np.maximum(np.rint(emp / plant_size), np.minimum(floor, emp))
     return np.where(emp > 0, np.clip(est, 1, emp), 0.0)
 
 
@@ -1668,7 +1769,11 @@ def _readme(data: DemoData) -> str:
         "small manufacturing embryos, and "
         f"{len(data.incidental) - n_manuf} trade/service candidates in the capital "
         "and large towns, which are service economies. Restrict the analysis to "
-        "manufacturing (CNAE divisions 10-33) to leave the latter out.",
+        "manufacturing (CNAE divisions 10-33) to leave the latter out. "
+        "Contiguous municipalities with QL >= 3 in a manufacturing group never "
+        "add up to a candidate outside the planted systems (such groups were "
+        "capped at QL 2.5), so that a hot-spot delineation does not turn up "
+        "strong chance clusters.",
         "",
         "Furniture cluster B (`lps06`) and the agricultural-machinery embryo "
         "(`lps09`) have no support institution in or next to them (capability "

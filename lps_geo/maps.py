@@ -708,10 +708,11 @@ def gi_map(
 
 
 def focus_industry(result: Result) -> str:
-    """The industry shown by default: the one with the most LPS.
+    """The industry shown by default: the one with the most centres, then LPS.
 
-    Ties are broken by the total employment of the industry's LPS (larger
-    first), then by industry code. Without any LPS, the industry with the
+    The industry with the most LPS of the "center" type wins; then the one
+    with the most LPS; ties are broken by the total employment of the
+    industry's LPS (larger first), then by industry code. Without any LPS, the industry with the
     largest employment in the ``industries`` table (then code).
 
     Examples
@@ -729,17 +730,30 @@ def focus_industry(result: Result) -> str:
             if "employment" in lps.columns
             else pd.Series(0.0, index=lps.index)
         )
+        centre = (
+            (lps["lps_type"] == "center").to_numpy()
+            if "lps_type" in lps.columns
+            else np.zeros(len(lps), dtype=bool)
+        )
         table = (
             pd.DataFrame(
                 {
                     "industry": lps["industry"].astype(str),
                     "employment": employment.to_numpy(),
+                    "centre": centre.astype(int),
                 }
             )
-            .groupby("industry")["employment"]
-            .agg(["size", "sum"])
+            .groupby("industry")
+            .agg(
+                centres=("centre", "sum"),
+                size=("employment", "size"),
+                sum=("employment", "sum"),
+            )
             .reset_index()
-            .sort_values(["size", "sum", "industry"], ascending=[False, False, True])
+            .sort_values(
+                ["centres", "size", "sum", "industry"],
+                ascending=[False, False, False, True],
+            )
         )
         return str(table["industry"].iloc[0])
     industries = result.industries

@@ -194,9 +194,7 @@ def run(
     for w in wlist:
         if issubclass(w.category, LpsGeoWarning):
             caught.append(f"{w.category.__name__}: {w.message}")
-            warnings.warn_explicit(
-                w.message, w.category, w.filename, w.lineno
-            )
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     timings["total"] = round(time.perf_counter() - t0, 3)
     result.report["timings_s"] = timings
     result.report["warnings"] = caught

@@ -273,6 +273,7 @@ def test_no_scale_bar_in_geographic_crs(result):
 def test_focus_industry(result):
     assert focus_industry(result) == "15.3"
     lps = result.lps.assign(industry=["15.3", "15.3", "26.1", "26.1", "10.1"])
+    lps["lps_type"] = "embryo"
     lps["employment"] = [10.0, 20.0, 5.0, 40.0, 99.0]
     # 2 LPS each; 26.1 has more employment in its LPS
     tie = dataclasses.replace(result, lps=lps)
@@ -280,6 +281,9 @@ def test_focus_industry(result):
     lps["employment"] = [20.0, 25.0, 5.0, 40.0, 99.0]
     tie = dataclasses.replace(result, lps=lps)
     assert focus_industry(tie) == "15.3"  # same employment: smaller code
+    lps["lps_type"] = ["embryo"] * 4 + ["center"]
+    centred = dataclasses.replace(result, lps=lps)
+    assert focus_industry(centred) == "10.1"  # a centre beats more LPS
 
 
 def test_write_maps_from_result(tmp_path, result):

@@ -1,0 +1,196 @@
+"""The whole method on the embedded demo: planted agglomerations recovered,
+statistics equal to esda's, layers complete and reproducible."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import esda
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import lps_geo
+from lps_geo.config import load_config
+from lps_geo.typology import TYPES
+from lps_geo.weights import build_weights
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(DEMO / "demo.toml")
+
+
+@pytest.fixture(scope="module")
+def result(cfg):
+    return lps_geo.run(cfg)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return json.loads((DEMO / "planted.json").read_text())
+
+
+def _match(result, planted):
+    """Pair planted agglomerations with found LPS (same industry, Jaccard >= .5)."""
+    found = result.lps_members.groupby("lps_id")["region"].apply(set)
+    industry = result.lps.set_index("lps_id")["industry"]
+    pairs = {}
+    for p in planted["planted"]:
+        want = set(p["members"])
+        best, best_j = None, 0.0
+        for lps_id, members in found.items():
+            if industry[lps_id] != p["industry"]:
+                continue
+            j = len(want & members) / len(want | members)
+            if j > best_j:
+                best, best_j = lps_id, j
+        if best_j >= 0.5:
+            pairs[p["id"]] = (best, best_j)
+    return pairs
+
+
+def test_recovers_every_planted_agglomeration(result, planted):
+    pairs = _match(result, planted)
+    n_planted = len(planted["planted"])
+    recall = len(pairs) / n_planted
+    lps = result.lps.set_index("lps_id")
+    incidental = {
+        (c["cod_ibge"], c["industry"]) for c in planted["incidental_candidates"]
+    }
+    matched_ids = {v[0] for v in pairs.values()}
+    members = result.lps_members.groupby("lps_id")
+    explained = 0
+    for lps_id, grp in members:
+        if lps_id in matched_ids or any(
+            (r, i) in incidental for r, i in zip(grp["region"], grp["industry"],
+                                                 strict=True)
+        ):
+            explained += 1
+    precision_planted = len(matched_ids) / len(lps)
+    precision_truth = explained / len(lps)
+    print(
+        f"\nrecall {recall:.2f} ({len(pairs)}/{n_planted}); precision vs planted "
+        f"{precision_planted:.2f}, vs planted+incidental {precision_truth:.2f} "
+        f"({len(lps)} LPS found)"
+    )
+    assert recall == 1.0
+    # every planted LPS comes out with its planted type, so every type is found
+    for p in planted["planted"]:
+        lps_id, jac = pairs[p["id"]]
+        assert lps.loc[lps_id, "lps_type"] == p["type"], (p["id"], lps_id)
+    assert set(lps["lps_type"]) == set(TYPES)
+    assert precision_truth >= 0.9
+    assert precision_planted >= 0.5
+
+
+def test_multi_and_single_municipality_lps(result, planted):
+    pairs = _match(result, planted)
+    lps = result.lps.set_index("lps_id")
+    for p in planted["planted"]:
+        lps_id, jac = pairs[p["id"]]
+        if len(p["members"]) > 1:
+            assert lps.loc[lps_id, "n_members"] > 1
+        else:
+            assert lps.loc[lps_id, "n_members"] == 1
+
+
+def test_lps_aggregates_match_members(result):
+    lps = result.lps.set_index("lps_id")
+    ind = result.indicators.set_index(["region", "industry"])
+    for lps_id, grp in result.lps_members.groupby("lps_id"):
+        rows = ind.loc[list(zip(grp["region"], grp["industry"], strict=True))]
+        assert_allclose(lps.loc[lps_id, "employment"], rows["employment"].sum())
+        assert_allclose(lps.loc[lps_id, "establishments"],
+                        rows["establishments"].sum())
+        assert (rows["lps_id"] == lps_id).all()
+    # geometry is one dissolved polygon per LPS covering its members
+    muni = result.municipalities.set_index("region")
+    first = result.lps.iloc[0]
+    members = result.lps_members.query("lps_id == @first.lps_id")["region"]
+    assert_allclose(first.geometry.area, muni.loc[members].area.sum(), rtol=1e-6)
+
+
+def test_ql_by_hand(result):
+    ind = result.indicators
+    e = ind.pivot(index="region", columns="industry", values="employment")
+    # region totals = all 40 groups (denominator "all"), read independently
+    raw = pd.read_csv(DEMO / "employment_long.csv", dtype={"cod_ibge": str})
+    tot_j = raw.groupby("cod_ibge")["empregos"].sum()
+    tot = raw["empregos"].sum()
+    row = ind.query("industry == '15.3'").sort_values("employment").iloc[-1]
+    e_i = e["15.3"].sum()
+    expected = (row["employment"] / tot_j[row["region"]]) / (e_i / tot)
+    assert_allclose(row["ql"], expected, rtol=1e-12)
+
+
+def test_lisa_and_gi_equal_esda(result, cfg):
+    """The pipeline's LISA and Gi* are esda's on the QL of the same industry."""
+    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
+    g, _ = build_weights(b, "queen")
+    ind = result.indicators.query("industry == '15.3'").set_index("region")
+    y = ind["ql"].reindex(g.unique_ids).fillna(0).to_numpy()
+    st = cfg.statistics
+    lm = esda.Moran_Local(y, g.transform("r"), permutations=st.permutations,
+                          seed=st.seed, n_jobs=1)
+    gs = esda.G_Local(y, g.transform("b"), transform="B", star=True,
+                      permutations=st.permutations, seed=st.seed, n_jobs=1)
+    ind = ind.reindex(g.unique_ids)
+    assert_allclose(ind["lisa_i"], lm.Is, rtol=1e-10)
+    assert_allclose(ind["lisa_p"], np.minimum(2 * lm.p_sim, 1), rtol=1e-10)
+    assert_allclose(ind["gi_z"], gs.Zs, rtol=1e-10)
+    assert_allclose(ind["gi_p"], np.minimum(2 * gs.p_sim, 1), rtol=1e-10)
+    np.random.seed(st.seed)
+    mi = esda.Moran(y, g.transform("r"), permutations=st.permutations)
+    row = result.industries.set_index("industry").loc["15.3"]
+    assert_allclose(row["moran_i"], mi.I, rtol=1e-10)
+
+
+def test_same_seed_same_result(cfg, result):
+    again = lps_geo.run(replace(cfg, output=replace(cfg.output, maps=False)))
+    pd.testing.assert_frame_equal(again.indicators, result.indicators)
+    pd.testing.assert_frame_equal(
+        again.lps.drop(columns="geometry"), result.lps.drop(columns="geometry")
+    )
+
+
+def test_microregion_mode(cfg):
+    """The paper's original mode: aggregate to microregions, one LPS per unit."""
+    micro = replace(cfg, analysis=replace(cfg.analysis, unit="group"),
+                    delineation=replace(cfg.delineation, mode=None),
+                    statistics=replace(cfg.statistics, permutations=99))
+    res = lps_geo.run(micro)
+    assert res.regions is not None
+    n_micro = pd.read_csv(DEMO / "microregions.csv")["cod_micro"].nunique()
+    assert len(res.regions) == n_micro
+    assert (res.lps["n_members"] == 1).all()
+    assert set(res.lps_members["region"]) <= set(res.regions["region"])
+    # the footwear center (5 towns in one or two microregions) is still found
+    assert (res.lps["industry"] == "15.3").any()
+    assert res.report["delineation"]["mode"] == "unit"
+
+
+def test_layers_follow_the_contract(result):
+    need = {
+        "municipalities": ["region", "name"],
+        "indicators": ["region", "industry", "employment", "establishments", "ql",
+                       "share_industry", "share_region", "lisa_i", "lisa_p",
+                       "lisa_label", "gi_z", "gi_p", "gi_bin"],
+        "lps": ["lps_id", "industry", "lps_type", "n_members", "employment",
+                "establishments", "ql", "share_industry", "share_region"],
+        "lps_members": ["lps_id", "region"],
+        "industries": ["industry", "gl", "moran_i", "moran_p", "n_lps"],
+    }
+    layers = result.layers()
+    for name, cols in need.items():
+        missing = set(cols) - set(layers[name].columns)
+        assert not missing, (name, missing)
+    assert result.lps.crs.to_epsg() == 5880
+    # 500 municipalities x analysed industries, every pair present
+    n_ind = result.industries.shape[0]
+    assert len(result.indicators) == 500 * n_ind
