@@ -66,9 +66,7 @@ class _Progress:
         if self.quiet:
             return
         end = "\n" if self.tty else ""
-        sys.stderr.write(
-            f"{end}{what} ({time.perf_counter() - self.t0:.1f} s)\n"
-        )
+        sys.stderr.write(f"{end}{what} ({time.perf_counter() - self.t0:.1f} s)\n")
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -97,8 +95,9 @@ def _publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def run_to_folder(config, out: Path, overwrite: bool, maps: bool | None,
-                  quiet: bool) -> dict:
+def run_to_folder(
+    config, out: Path, overwrite: bool, maps: bool | None, quiet: bool
+) -> dict:
     """Run an analysis and write GeoPackage, report and maps into ``out``."""
     from .export import write_geopackage, write_report
     from .pipeline import run
@@ -112,8 +111,8 @@ def run_to_folder(config, out: Path, overwrite: bool, maps: bool | None,
     try:
         write_geopackage(result, tmp / GPKG_NAME)
         cfg = config if not isinstance(config, (str, Path)) else None
-        want_maps = maps if maps is not None else (
-            cfg.output.maps if cfg is not None else True
+        want_maps = (
+            maps if maps is not None else (cfg.output.maps if cfg is not None else True)
         )
         written = []
         if want_maps and len(result.lps):
@@ -121,7 +120,8 @@ def run_to_folder(config, out: Path, overwrite: bool, maps: bool | None,
 
             opts = cfg.output if cfg is not None else None
             written = write_maps(
-                result, tmp / MAPS_DIR,
+                result,
+                tmp / MAPS_DIR,
                 industry=opts.focus_industry if opts else None,
                 lang=opts.lang if opts else "en",
                 source=opts.source_note if opts else None,
@@ -154,8 +154,9 @@ def _cmd_demo(args) -> int:
         from dataclasses import replace
 
         cfg = replace(cfg, output=replace(cfg.output, lang=args.lang))
-    report = run_to_folder(cfg, Path(args.out), args.overwrite,
-                           False if args.no_maps else None, args.quiet)
+    report = run_to_folder(
+        cfg, Path(args.out), args.overwrite, False if args.no_maps else None, args.quiet
+    )
     if not args.quiet:
         print(json.dumps(report["lps_by_type"]), file=sys.stderr)
     return 0
@@ -175,8 +176,9 @@ def _cmd_run(args) -> int:
         cfg = replace(
             cfg, statistics=replace(cfg.statistics, permutations=args.permutations)
         )
-    run_to_folder(cfg, Path(args.out), args.overwrite,
-                  False if args.no_maps else None, args.quiet)
+    run_to_folder(
+        cfg, Path(args.out), args.overwrite, False if args.no_maps else None, args.quiet
+    )
     return 0
 
 
@@ -184,8 +186,11 @@ def _cmd_maps(args) -> int:
     from .maps import write_maps
 
     paths = write_maps(
-        Path(args.gpkg), Path(args.out), industry=args.industry,
-        lang=args.lang or "en", overwrite=args.overwrite,
+        Path(args.gpkg),
+        Path(args.out),
+        industry=args.industry,
+        lang=args.lang or "en",
+        overwrite=args.overwrite,
     )
     for p in paths:
         print(p)
@@ -202,14 +207,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp):
-        sp.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (repeat for debug)")
-        sp.add_argument("-q", "--quiet", action="store_true",
-                        help="only errors on stderr")
-        sp.add_argument("--overwrite", action="store_true",
-                        help="replace an existing output")
-        sp.add_argument("--lang", choices=get_args(Lang), default=None,
-                        help="language of labels in maps and layers")
+        sp.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="more log output (repeat for debug)",
+        )
+        sp.add_argument(
+            "-q", "--quiet", action="store_true", help="only errors on stderr"
+        )
+        sp.add_argument(
+            "--overwrite", action="store_true", help="replace an existing output"
+        )
+        sp.add_argument(
+            "--lang",
+            choices=get_args(Lang),
+            default=None,
+            help="language of labels in maps and layers",
+        )
 
     d = sub.add_parser("demo", help="run the whole method on the embedded demo data")
     d.add_argument("--out", required=True, help="output folder")
@@ -221,10 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="configuration file (TOML)")
     r.add_argument("--out", required=True, help="output folder")
     r.add_argument("--no-maps", action="store_true", help="skip the PNG maps")
-    r.add_argument("--seed", type=int, default=None,
-                   help="override statistics.seed")
-    r.add_argument("--permutations", type=int, default=None,
-                   help="override statistics.permutations")
+    r.add_argument("--seed", type=int, default=None, help="override statistics.seed")
+    r.add_argument(
+        "--permutations",
+        type=int,
+        default=None,
+        help="override statistics.permutations",
+    )
     common(r)
     r.set_defaults(func=_cmd_run)
 
@@ -241,13 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = (
-        logging.ERROR if args.quiet
-        else logging.WARNING if args.verbose == 0
-        else logging.INFO if args.verbose == 1
+        logging.ERROR
+        if args.quiet
+        else logging.WARNING
+        if args.verbose == 0
+        else logging.INFO
+        if args.verbose == 1
         else logging.DEBUG
     )
-    logging.basicConfig(level=level, format="lps-geo: %(levelname)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="lps-geo: %(levelname)s: %(message)s", stream=sys.stderr
+    )
+
     def show(message, category, filename, lineno, file=None, line=None):
         ours = issubclass(category, LpsGeoWarning)
         if not args.quiet and (ours or args.verbose):

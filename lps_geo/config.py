@@ -210,8 +210,7 @@ def _build(cls, data: Any, where: str, base: Path | None):
         missing = [
             n
             for n, f in names.items()
-            if n not in data
-            and f.default is f.default_factory  # both MISSING
+            if n not in data and f.default is f.default_factory  # both MISSING
         ]
         raise ConfigError(
             f"[{where}] is missing required key(s): {', '.join(missing) or exc}"
@@ -334,5 +333,9 @@ def load_config(path: str | Path) -> Config:
         cfg = config_from_dict(data, base=path.resolve().parent)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return Config(**{**{f.name: getattr(cfg, f.name) for f in fields(cfg)},
-                     "source": path.resolve()})
+    return Config(
+        **{
+            **{f.name: getattr(cfg, f.name) for f in fields(cfg)},
+            "source": path.resolve(),
+        }
+    )

@@ -68,8 +68,10 @@ def group_members(
     >>> f = pd.DataFrame({"15.3": [True, False, False, True]}, index=idx)
     >>> h = pd.DataFrame({"15.3": [False, True, False, False]}, index=idx)
     >>> e = pd.DataFrame({"15.3": [10.0, 50.0, 0.0, 5.0]}, index=idx)
-    >>> group_members(f, h, e, g)[["lps_id", "region", "via"]].to_string(index=False)
-    'lps_id region     via\\n15.3@b      a filters\\n15.3@b      b hotspot\\n15.3@d      d filters'
+    >>> m = group_members(f, h, e, g)
+    >>> m[["lps_id", "region", "via"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['15.3@b', 'a', 'filters'], ['15.3@b', 'b', 'hotspot'],
+     ['15.3@d', 'd', 'filters']]
     """
     ids = pd.Index(graph.unique_ids)
     f = filters.reindex(index=ids, fill_value=False).to_numpy(dtype=bool)
@@ -98,7 +100,11 @@ def group_members(
             lps_id = f"{industry}@{codes[order[0]]}"
             for m in sorted(members, key=lambda m: codes[m]):
                 via = (
-                    "both" if f[m, j] and h[m, j] else "filters" if f[m, j] else "hotspot"
+                    "both"
+                    if f[m, j] and h[m, j]
+                    else "filters"
+                    if f[m, j]
+                    else "hotspot"
                 )
                 rows.append((lps_id, codes[m], industry, via))
     return pd.DataFrame(rows, columns=["lps_id", "region", "industry", "via"])
@@ -147,9 +153,17 @@ def summarise_lps(
     if members.empty:
         return pd.DataFrame(
             columns=[
-                "industry", "n_members", "size", "size_total", "establishments",
-                "share_industry", "share_region", "ql", "lps_type",
-                "n_hotspot_members", "reference_area",
+                "industry",
+                "n_members",
+                "size",
+                "size_total",
+                "establishments",
+                "share_industry",
+                "share_region",
+                "ql",
+                "lps_type",
+                "n_hotspot_members",
+                "reference_area",
             ],
             index=pd.Index([], name="lps_id"),
         )

@@ -45,4 +45,4 @@ class SmallBaseWarning(LpsGeoWarning):
 
 
 class ApproximationWarning(LpsGeoWarning):
-    """A statistic was approximated (for example Ellison-Glaeser without plant sizes)."""
+    """A statistic was approximated (e.g. Ellison-Glaeser without plant sizes)."""

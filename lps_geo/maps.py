@@ -712,8 +712,8 @@ def focus_industry(result: Result) -> str:
 
     The industry with the most LPS of the "center" type wins; then the one
     with the most LPS; ties are broken by the total employment of the
-    industry's LPS (larger first), then by industry code. Without any LPS, the industry with the
-    largest employment in the ``industries`` table (then code).
+    industry's LPS (larger first), then by industry code. Without any LPS,
+    the industry with the largest employment in the ``industries`` table (then code).
 
     Examples
     --------

@@ -66,34 +66,52 @@ def read_inputs(cfg: Config) -> Inputs:
 
     b = cfg.inputs.boundaries
     boundaries = io.read_boundaries(
-        b.path, code_column=b.code_column, name_column=b.name_column,
-        layer=b.layer, crs=b.crs,
+        b.path,
+        code_column=b.code_column,
+        name_column=b.name_column,
+        layer=b.layer,
+        crs=b.crs,
     )
     cnae = io.read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
     s = cfg.inputs.size
     level = cfg.analysis.industry_level
     if s.form == "long":
         tables = io.read_long(
-            s.path, region_column=s.region_column, industry_column=s.industry_column,
+            s.path,
+            region_column=s.region_column,
+            industry_column=s.industry_column,
             employment_column=s.employment_column,
             establishments_column=s.establishments_column,
-            sep=s.sep, encoding=s.encoding, industry_level=level, cnae=cnae,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            cnae=cnae,
         )
     else:
         tables = io.read_wide(
-            s.path, region_column=s.region_column, measure=s.measure,
-            industry_names=s.industry_names, cnae=cnae, sep=s.sep,
-            encoding=s.encoding, industry_level=level, unmatched=s.unmatched,
+            s.path,
+            region_column=s.region_column,
+            measure=s.measure,
+            industry_names=s.industry_names,
+            cnae=cnae,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            unmatched=s.unmatched,
         )
     tables = io.validate_against_boundaries(
-        tables, boundaries.index, source=str(s.path),
+        tables,
+        boundaries.index,
+        source=str(s.path),
         unmatched=s.outside_boundaries,
     )
     lookup = None
     if cfg.inputs.lookup is not None:
         lk = cfg.inputs.lookup
         lookup = io.read_region_lookup(
-            lk.path, code_column=lk.code_column, group_column=lk.group_column,
+            lk.path,
+            code_column=lk.code_column,
+            group_column=lk.group_column,
             name_column=lk.name_column,
         )
         io.check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
@@ -123,7 +141,8 @@ def _select(codes: pd.Index, spec: str | list[str], what: str) -> pd.Index:
         wanted = [str(x) for x in spec]
         keep = [c for c in codes if c in wanted or str(c)[:2] in wanted]
         unknown = [
-            w for w in wanted
+            w
+            for w in wanted
             if w not in codes and not any(str(c)[:2] == w for c in codes)
         ]
         if unknown:
@@ -149,9 +168,7 @@ def _aggregate(m: pd.DataFrame | None, groups: pd.Series) -> pd.DataFrame | None
     return out
 
 
-def run(
-    config: Config | str | Path, progress: Progress | None = None
-) -> Result:
+def run(config: Config | str | Path, progress: Progress | None = None) -> Result:
     """Run the whole method on the inputs a configuration names.
 
     Parameters
@@ -263,15 +280,18 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
     for ref, regions in reference.groupby(reference).groups.items():
         Er = E.loc[regions]
         t = indicator_table(
-            Er, est_a.loc[regions] if est_a is not None else None,
-            region_total.loc[regions], drop_zero=False,
+            Er,
+            est_a.loc[regions] if est_a is not None else None,
+            region_total.loc[regions],
+            drop_zero=False,
         )
         t["reference_area"] = ref
         ind_parts.append(t)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LpsGeoWarning)
             it = industry_table(
-                Er, est_a.loc[regions] if est_a is not None else None,
+                Er,
+                est_a.loc[regions] if est_a is not None else None,
                 region_total.loc[regions],
             )
         it["reference_area"] = ref
@@ -299,8 +319,13 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
     )
     ql_missing = ql.isna()
     spatial = spatial_statistics(
-        ql.fillna(0.0), graph, permutations=st.permutations, seed=st.seed,
-        alpha=st.alpha, correction=st.correction, engine=st.engine,
+        ql.fillna(0.0),
+        graph,
+        permutations=st.permutations,
+        seed=st.seed,
+        alpha=st.alpha,
+        correction=st.correction,
+        engine=st.engine,
     )
     local = spatial.local.copy()
     miss = ql_missing.stack()
@@ -312,12 +337,11 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
     share = ind.pivot(index="region", columns="industry", values="share_industry")
     share = share.reindex(index=E.index, columns=analysed)
     est_f = (
-        est_a if est_a is not None
+        est_a
+        if est_a is not None
         else pd.DataFrame(np.inf, index=E.index, columns=analysed)
     )
-    filt = passes_filters(
-        share.to_numpy(), ql.to_numpy(), est_f.to_numpy(), thresholds
-    )
+    filt = passes_filters(share.to_numpy(), ql.to_numpy(), est_f.to_numpy(), thresholds)
     filt = pd.DataFrame(filt, index=E.index, columns=analysed)
     if dl.use_hotspots:
         wide = {
@@ -336,14 +360,25 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
         dgraph = restrict_to_groups(graph, reference)
     members = group_members(filt, hot, E, dgraph, mode=mode)
     summary = summarise_lps(
-        members, E, region_total, industry_total, grand_total, thresholds,
-        establishments=est_a, reference=reference,
+        members,
+        E,
+        region_total,
+        industry_total,
+        grand_total,
+        thresholds,
+        establishments=est_a,
+        reference=reference,
     )
     if thresholds.gini_min is not None:
         gl = industries.set_index(["reference_area", "industry"])["gl"]
-        low = gl.reindex(
-            pd.MultiIndex.from_arrays([summary["reference_area"], summary["industry"]])
-        ).to_numpy() < thresholds.gini_min
+        low = (
+            gl.reindex(
+                pd.MultiIndex.from_arrays(
+                    [summary["reference_area"], summary["industry"]]
+                )
+            ).to_numpy()
+            < thresholds.gini_min
+        )
         summary.loc[low, "lps_type"] = None
     rejected = summary[summary["lps_type"].isna()]
     summary = summary[summary["lps_type"].notna()]
@@ -351,15 +386,47 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
 
     stage(5)
     return _assemble(
-        cfg, inp, munis, units, unit_of, E, emp_a, est_a, region_total, ind,
-        industries, spatial, summary, members, rejected, wreport, thresholds,
-        mode, reference,
+        cfg,
+        inp,
+        munis,
+        units,
+        unit_of,
+        E,
+        emp_a,
+        est_a,
+        region_total,
+        ind,
+        industries,
+        spatial,
+        summary,
+        members,
+        rejected,
+        wreport,
+        thresholds,
+        mode,
+        reference,
     )
 
 
 def _assemble(
-    cfg, inp, munis, units, unit_of, E, emp_a, est_a, region_total, ind,
-    industries, spatial, summary, members, rejected, wreport, thresholds, mode,
+    cfg,
+    inp,
+    munis,
+    units,
+    unit_of,
+    E,
+    emp_a,
+    est_a,
+    region_total,
+    ind,
+    industries,
+    spatial,
+    summary,
+    members,
+    rejected,
+    wreport,
+    thresholds,
+    mode,
     reference,
 ) -> Result:
     a, st = cfg.analysis, cfg.statistics
@@ -379,16 +446,36 @@ def _assemble(
     ind["employment"] = cell(emp_a)
     ind["establishments"] = cell(est_a)
     ind["passes_filters"] = passes_filters(
-        ind["share_industry"].to_numpy(), ind["ql"].to_numpy(),
-        ind["establishments"].fillna(np.inf).to_numpy(), thresholds,
+        ind["share_industry"].to_numpy(),
+        ind["ql"].to_numpy(),
+        ind["establishments"].fillna(np.inf).to_numpy(),
+        thresholds,
     )
     lps_of = members.set_index(["region", "industry"])["lps_id"]
     ind["lps_id"] = lps_of.reindex(key).to_numpy()
     ind_cols = [
-        "region", "industry", "employment", "establishments", "size", "ql",
-        "share_industry", "share_region", "hhm", "icn", "passes_filters",
-        "lisa_i", "lisa_q", "lisa_p", "lisa_p_adj", "lisa_label", "gi_z", "gi_p",
-        "gi_p_adj", "gi_bin", "lps_id", "reference_area",
+        "region",
+        "industry",
+        "employment",
+        "establishments",
+        "size",
+        "ql",
+        "share_industry",
+        "share_region",
+        "hhm",
+        "icn",
+        "passes_filters",
+        "lisa_i",
+        "lisa_q",
+        "lisa_p",
+        "lisa_p_adj",
+        "lisa_label",
+        "gi_z",
+        "gi_p",
+        "gi_p_adj",
+        "gi_bin",
+        "lps_id",
+        "reference_area",
     ]
     indicators = ind[ind_cols].copy()
     indicators["passes_filters"] = indicators["passes_filters"].astype(bool)
@@ -396,8 +483,10 @@ def _assemble(
     # lps layer
     geom_units = units.geometry
     lps_rows = []
-    names = units["name"] if "name" in units.columns else pd.Series(
-        units.index, index=units.index
+    names = (
+        units["name"]
+        if "name" in units.columns
+        else pd.Series(units.index, index=units.index)
     )
     for lps_id, grp in members.groupby("lps_id", sort=True):
         anchor = lps_id.split("@", 1)[1]
@@ -413,7 +502,8 @@ def _assemble(
         )
     geo = gpd.GeoDataFrame(
         lps_rows or {"lps_id": [], "name": [], "members": [], "geometry": []},
-        geometry="geometry", crs=units.crs,
+        geometry="geometry",
+        crs=units.crs,
     ).set_index("lps_id")
     s = summary.join(geo, how="left")
 
@@ -452,8 +542,8 @@ def _assemble(
     type_rank = {t: i for i, t in enumerate(TYPES)}
     if len(lps):
         lps = lps.sort_values(
-            ["lps_type", "size"], key=lambda c: c.map(type_rank) if c.name ==
-            "lps_type" else -c
+            ["lps_type", "size"],
+            key=lambda c: c.map(type_rank) if c.name == "lps_type" else -c,
         ).reset_index(drop=True)
 
     # industries layer
@@ -478,14 +568,29 @@ def _assemble(
     indu["title"] = [titles.get(c, c) for c in indu["industry"]]
     indu["employment"] = (
         emp_a.sum(axis=0).reindex(indu["industry"]).to_numpy()
-        if emp_a is not None else np.nan
+        if emp_a is not None
+        else np.nan
     )
     if "establishments" not in indu:
         indu["establishments"] = np.nan
     indu_cols = [
-        "industry", "title", "reference_area", "employment", "establishments",
-        "size", "gl", "gl_krugman", "hoover", "eg_gamma", "eg_H",
-        "eg_approximated", "moran_i", "moran_ei", "moran_z", "moran_p", "n_lps",
+        "industry",
+        "title",
+        "reference_area",
+        "employment",
+        "establishments",
+        "size",
+        "gl",
+        "gl_krugman",
+        "hoover",
+        "eg_gamma",
+        "eg_H",
+        "eg_approximated",
+        "moran_i",
+        "moran_ei",
+        "moran_z",
+        "moran_p",
+        "n_lps",
     ] + [f"n_{t}" for t in TYPES]
     industries_out = indu[indu_cols].copy()
     industries_out["eg_approximated"] = industries_out["eg_approximated"].astype(bool)
@@ -494,7 +599,8 @@ def _assemble(
     def totals(frame_idx, m):
         return (
             m.sum(axis=1).reindex(frame_idx).to_numpy(dtype=float)
-            if m is not None else np.nan
+            if m is not None
+            else np.nan
         )
 
     emp_full, est_full = inp.employment, inp.establishments
@@ -512,25 +618,29 @@ def _assemble(
     )
     regions = None
     if a.unit == "group":
-        mun["n_lps"] = (
-            n_lps_unit.reindex(mun["unit"]).fillna(0).astype(int).to_numpy()
-        )
+        mun["n_lps"] = n_lps_unit.reindex(mun["unit"]).fillna(0).astype(int).to_numpy()
         regions = gpd.GeoDataFrame(
             {
                 "region": units.index.to_numpy(),
                 "name": units["name"].to_numpy(),
-                "employment_total": totals(units.index, _agg_or_none(
-                    emp_full, inp.lookup)),
-                "establishments_total": totals(units.index, _agg_or_none(
-                    est_full, inp.lookup)),
-                "n_lps": n_lps_unit.reindex(units.index).fillna(0).astype(int)
+                "employment_total": totals(
+                    units.index, _agg_or_none(emp_full, inp.lookup)
+                ),
+                "establishments_total": totals(
+                    units.index, _agg_or_none(est_full, inp.lookup)
+                ),
+                "n_lps": n_lps_unit.reindex(units.index)
+                .fillna(0)
+                .astype(int)
                 .to_numpy(),
             },
             geometry=units.geometry.to_numpy(),
             crs=units.crs,
         )
     else:
-        mun["n_lps"] = n_lps_unit.reindex(mun["region"]).fillna(0).astype(int).to_numpy()
+        mun["n_lps"] = (
+            n_lps_unit.reindex(mun["region"]).fillna(0).astype(int).to_numpy()
+        )
 
     by_type = lps["lps_type"].value_counts().reindex(list(TYPES), fill_value=0)
     report = {
@@ -554,18 +664,21 @@ def _assemble(
             "alternative": "two-sided",
             "variable": "ql",
             "n_significant_lisa": int(
-                indicators["lisa_label"].isin(
-                    ["High-High", "Low-Low", "High-Low", "Low-High"]
-                ).sum()
+                indicators["lisa_label"]
+                .isin(["High-High", "Low-Low", "High-Low", "Low-High"])
+                .sum()
             ),
             "n_significant_gi": int((indicators["gi_bin"].abs() >= 2).sum()),
         },
         "typology": {"preset": cfg.typology.preset, **thresholds.to_dict()},
-        "delineation": {"mode": mode, "use_hotspots": cfg.delineation.use_hotspots,
-                        "hotspot_ql_min": cfg.delineation.hotspot_ql_min},
-        "top_lps": lps.drop(columns="geometry").head(10)[
-            ["lps_id", "name", "title", "lps_type", "share_industry", "ql"]
-        ].to_dict(orient="records"),
+        "delineation": {
+            "mode": mode,
+            "use_hotspots": cfg.delineation.use_hotspots,
+            "hotspot_ql_min": cfg.delineation.hotspot_ql_min,
+        },
+        "top_lps": lps.drop(columns="geometry")
+        .head(10)[["lps_id", "name", "title", "lps_type", "share_industry", "ql"]]
+        .to_dict(orient="records"),
     }
     metadata = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -612,8 +725,18 @@ def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
     out = {"python": platform.python_version()}
-    for pkg in ("numpy", "pandas", "geopandas", "shapely", "pyogrio", "libpysal",
-                "esda", "mapclassify", "matplotlib", "pyproj"):
+    for pkg in (
+        "numpy",
+        "pandas",
+        "geopandas",
+        "shapely",
+        "pyogrio",
+        "libpysal",
+        "esda",
+        "mapclassify",
+        "matplotlib",
+        "pyproj",
+    ):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:  # pragma: no cover

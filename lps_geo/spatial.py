@@ -131,9 +131,7 @@ def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     array([ 3, -2,  1,  0])
     """
     p = np.asarray(p, dtype=float)
-    level = np.select(
-        [p <= 0.01, p <= 0.05, p <= 0.10], [3, 2, 1], default=0
-    )
+    level = np.select([p <= 0.01, p <= 0.05, p <= 0.10], [3, 2, 1], default=0)
     z = np.asarray(z, dtype=float)
     level = np.where(np.isnan(p) | np.isnan(z), 0, level)
     return (np.sign(np.nan_to_num(z)) * level).astype(int)
@@ -181,13 +179,16 @@ def _esda_engine(
             if permutations:
                 out["lisa_p"][:, j] = _two_sided(lm.p_sim)
             gs = esda.G_Local(
-                y, w_b, transform="B", star=True, permutations=permutations,
-                seed=seed, n_jobs=1,
+                y,
+                w_b,
+                transform="B",
+                star=True,
+                permutations=permutations,
+                seed=seed,
+                n_jobs=1,
             )
             out["gi_z"][:, j] = gs.Zs
-            out["gi_p"][:, j] = (
-                _two_sided(gs.p_sim) if permutations else 2 * gs.p_norm
-            )
+            out["gi_p"][:, j] = _two_sided(gs.p_sim) if permutations else 2 * gs.p_norm
     g = pd.DataFrame(glob, index=X.columns, columns=list(GLOBAL_COLUMNS))
     return g, out
 
@@ -262,9 +263,7 @@ def spatial_statistics(
     if permutations and correction != "none":
         n_tests = len(ids)
         # best case: every region at the smallest attainable p
-        best = adjust_pvalues(
-            np.full(n_tests, 2.0 / (permutations + 1)), correction
-        )[0]
+        best = adjust_pvalues(np.full(n_tests, 2.0 / (permutations + 1)), correction)[0]
         if best > alpha:
             warnings.warn(
                 f"with {permutations} permutations the smallest two-sided p is "
@@ -276,7 +275,10 @@ def spatial_statistics(
             )
     log.info(
         "spatial statistics: %d regions x %d industries, R=%d, engine=%s",
-        len(ids), X.shape[1], permutations, engine,
+        len(ids),
+        X.shape[1],
+        permutations,
+        engine,
     )
     glob, arr = ENGINES[engine](Xa, graph, permutations, seed)
 

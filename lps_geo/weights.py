@@ -55,14 +55,20 @@ def _drop_corner_contacts(gdf: gpd.GeoDataFrame, g: Graph, snap: float) -> Graph
     adj = g.adjacency.reset_index()
     adj = adj[adj["focal"] != adj["neighbor"]]
     geom = gdf.geometry.buffer(snap)
-    inter = geom.loc[adj["focal"]].reset_index(drop=True).intersection(
-        geom.loc[adj["neighbor"]].reset_index(drop=True)
+    inter = (
+        geom.loc[adj["focal"]]
+        .reset_index(drop=True)
+        .intersection(geom.loc[adj["neighbor"]].reset_index(drop=True))
     )
     keep = (inter.area > (4 * snap * snap) * 1.01).to_numpy()
     adj = adj[keep]
-    return Graph.from_arrays(
-        adj["focal"].to_numpy(), adj["neighbor"].to_numpy(), np.ones(len(adj))
-    ) if len(adj) else Graph.from_arrays(gdf.index, gdf.index, np.zeros(len(gdf)))
+    return (
+        Graph.from_arrays(
+            adj["focal"].to_numpy(), adj["neighbor"].to_numpy(), np.ones(len(adj))
+        )
+        if len(adj)
+        else Graph.from_arrays(gdf.index, gdf.index, np.zeros(len(gdf)))
+    )
 
 
 def _knn(gdf: gpd.GeoDataFrame, k: int, snap: float) -> Graph:
@@ -182,8 +188,11 @@ def build_weights(
         msg = (
             f"{len(isolates)} region(s) without neighbours in the {kind} graph "
             f"({', '.join(isolates[:5])}{' ...' if len(isolates) > 5 else ''}); "
-            + ("attached to the nearest region" if islands == "attach"
-               else "kept isolated")
+            + (
+                "attached to the nearest region"
+                if islands == "attach"
+                else "kept isolated"
+            )
         )
         warnings.warn(msg, IslandWarning, stacklevel=2)
     card = graph.cardinalities.reindex(boundaries.index).fillna(0)
@@ -211,10 +220,15 @@ def _add_links(graph: Graph, links: list[tuple[str, str]]) -> Graph:
     allp = pd.concat([adj, extra]).drop_duplicates(["focal", "neighbor"])
     ids = graph.unique_ids
     # keep node order of the original graph
-    return Graph.from_arrays(
-        allp["focal"].to_numpy(), allp["neighbor"].to_numpy(),
-        allp["weight"].to_numpy(dtype=float),
-    ).subgraph(ids) if len(allp) else graph
+    return (
+        Graph.from_arrays(
+            allp["focal"].to_numpy(),
+            allp["neighbor"].to_numpy(),
+            allp["weight"].to_numpy(dtype=float),
+        ).subgraph(ids)
+        if len(allp)
+        else graph
+    )
 
 
 def restrict_to_groups(graph: Graph, groups: pd.Series) -> Graph:
@@ -225,13 +239,18 @@ def restrict_to_groups(graph: Graph, groups: pd.Series) -> Graph:
     0
     """
     adj = graph.adjacency.reset_index()
-    same = groups.reindex(adj["focal"]).to_numpy() == groups.reindex(
-        adj["neighbor"]
-    ).to_numpy()
+    same = (
+        groups.reindex(adj["focal"]).to_numpy()
+        == groups.reindex(adj["neighbor"]).to_numpy()
+    )
     adj = adj[same & (adj["weight"] != 0)]
     ids = graph.unique_ids
     isolated = [i for i in ids if i not in set(adj["focal"])]
-    focal = np.concatenate([adj["focal"].to_numpy(), np.asarray(isolated, dtype=object)])
-    neigh = np.concatenate([adj["neighbor"].to_numpy(), np.asarray(isolated, dtype=object)])
+    focal = np.concatenate(
+        [adj["focal"].to_numpy(), np.asarray(isolated, dtype=object)]
+    )
+    neigh = np.concatenate(
+        [adj["neighbor"].to_numpy(), np.asarray(isolated, dtype=object)]
+    )
     w = np.concatenate([adj["weight"].to_numpy(dtype=float), np.zeros(len(isolated))])
     return Graph.from_arrays(focal, neigh, w).subgraph(ids)

@@ -50,6 +50,4 @@ def grid_values(grid):
     v = rng.gamma(2.0, 1.0, len(grid))
     hot = [0, 1, 6, 7, 12]
     v[hot] += 12
-    return pd.DataFrame(
-        {"A": v, "B": rng.gamma(2.0, 1.0, len(grid))}, index=grid.index
-    )
+    return pd.DataFrame({"A": v, "B": rng.gamma(2.0, 1.0, len(grid))}, index=grid.index)

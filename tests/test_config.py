@@ -28,7 +28,7 @@ def test_defaults():
 def test_relative_paths_resolve_against_the_file(tmp_path):
     (tmp_path / "run.toml").write_text(
         '[inputs.boundaries]\npath = "b.gpkg"\n[inputs.size]\npath = "data/e.csv"\n'
-        '[typology]\nql_high = 4\n'
+        "[typology]\nql_high = 4\n"
     )
     cfg = load_config(tmp_path / "run.toml")
     assert cfg.inputs.boundaries.path == tmp_path / "b.gpkg"

@@ -62,20 +62,30 @@ def test_summary_aggregates_and_classifies(grid, rook):
     est = pd.DataFrame(0.0, index=grid.index, columns=["x"])
     est.loc[["r00", "r01", "r20"], "x"] = [3, 3, 2]
     members = pd.DataFrame(
-        {"lps_id": ["x@r00", "x@r00", "x@r20"], "region": ["r00", "r01", "r20"],
-         "industry": "x", "via": ["both", "filters", "filters"]}
+        {
+            "lps_id": ["x@r00", "x@r00", "x@r20"],
+            "region": ["r00", "r01", "r20"],
+            "industry": "x",
+            "via": ["both", "filters", "filters"],
+        }
     )
     industry_total = pd.DataFrame({"x": [100.0]}, index=["all"])
     grand = pd.Series({"all": 3600.0})
     out = summarise_lps(
-        members, size, region_total, industry_total, grand,
-        get_thresholds("ipea2006"), establishments=est,
+        members,
+        size,
+        region_total,
+        industry_total,
+        grand,
+        get_thresholds("ipea2006"),
+        establishments=est,
         reference=pd.Series("all", index=grid.index),
     )
     a = out.loc["x@r00"]
     # share of industry 90/100; share of region 90/200; QL = 0.45 / (100/3600)
-    assert_allclose([a["share_industry"], a["share_region"], a["ql"]],
-                    [0.9, 0.45, 0.45 * 36])
+    assert_allclose(
+        [a["share_industry"], a["share_region"], a["ql"]], [0.9, 0.45, 0.45 * 36]
+    )
     assert a["lps_type"] == "center" and a["n_members"] == 2
     assert a["n_hotspot_members"] == 1
     b = out.loc["x@r20"]

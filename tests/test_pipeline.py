@@ -68,8 +68,8 @@ def test_recovers_every_planted_agglomeration(result, planted):
     explained = 0
     for lps_id, grp in members:
         if lps_id in matched_ids or any(
-            (r, i) in incidental for r, i in zip(grp["region"], grp["industry"],
-                                                 strict=True)
+            (r, i) in incidental
+            for r, i in zip(grp["region"], grp["industry"], strict=True)
         ):
             explained += 1
     precision_planted = len(matched_ids) / len(lps)
@@ -106,8 +106,7 @@ def test_lps_aggregates_match_members(result):
     for lps_id, grp in result.lps_members.groupby("lps_id"):
         rows = ind.loc[list(zip(grp["region"], grp["industry"], strict=True))]
         assert_allclose(lps.loc[lps_id, "employment"], rows["employment"].sum())
-        assert_allclose(lps.loc[lps_id, "establishments"],
-                        rows["establishments"].sum())
+        assert_allclose(lps.loc[lps_id, "establishments"], rows["establishments"].sum())
         assert (rows["lps_id"] == lps_id).all()
     # geometry is one dissolved polygon per LPS covering its members
     muni = result.municipalities.set_index("region")
@@ -136,10 +135,18 @@ def test_lisa_and_gi_equal_esda(result, cfg):
     ind = result.indicators.query("industry == '15.3'").set_index("region")
     y = ind["ql"].reindex(g.unique_ids).fillna(0).to_numpy()
     st = cfg.statistics
-    lm = esda.Moran_Local(y, g.transform("r"), permutations=st.permutations,
-                          seed=st.seed, n_jobs=1)
-    gs = esda.G_Local(y, g.transform("b"), transform="B", star=True,
-                      permutations=st.permutations, seed=st.seed, n_jobs=1)
+    lm = esda.Moran_Local(
+        y, g.transform("r"), permutations=st.permutations, seed=st.seed, n_jobs=1
+    )
+    gs = esda.G_Local(
+        y,
+        g.transform("b"),
+        transform="B",
+        star=True,
+        permutations=st.permutations,
+        seed=st.seed,
+        n_jobs=1,
+    )
     ind = ind.reindex(g.unique_ids)
     assert_allclose(ind["lisa_i"], lm.Is, rtol=1e-10)
     assert_allclose(ind["lisa_p"], np.minimum(2 * lm.p_sim, 1), rtol=1e-10)
@@ -161,9 +168,12 @@ def test_same_seed_same_result(cfg, result):
 
 def test_microregion_mode(cfg):
     """The paper's original mode: aggregate to microregions, one LPS per unit."""
-    micro = replace(cfg, analysis=replace(cfg.analysis, unit="group"),
-                    delineation=replace(cfg.delineation, mode=None),
-                    statistics=replace(cfg.statistics, permutations=99))
+    micro = replace(
+        cfg,
+        analysis=replace(cfg.analysis, unit="group"),
+        delineation=replace(cfg.delineation, mode=None),
+        statistics=replace(cfg.statistics, permutations=99),
+    )
     res = lps_geo.run(micro)
     assert res.regions is not None
     n_micro = pd.read_csv(DEMO / "microregions.csv")["cod_micro"].nunique()
@@ -178,11 +188,32 @@ def test_microregion_mode(cfg):
 def test_layers_follow_the_contract(result):
     need = {
         "municipalities": ["region", "name"],
-        "indicators": ["region", "industry", "employment", "establishments", "ql",
-                       "share_industry", "share_region", "lisa_i", "lisa_p",
-                       "lisa_label", "gi_z", "gi_p", "gi_bin"],
-        "lps": ["lps_id", "industry", "lps_type", "n_members", "employment",
-                "establishments", "ql", "share_industry", "share_region"],
+        "indicators": [
+            "region",
+            "industry",
+            "employment",
+            "establishments",
+            "ql",
+            "share_industry",
+            "share_region",
+            "lisa_i",
+            "lisa_p",
+            "lisa_label",
+            "gi_z",
+            "gi_p",
+            "gi_bin",
+        ],
+        "lps": [
+            "lps_id",
+            "industry",
+            "lps_type",
+            "n_members",
+            "employment",
+            "establishments",
+            "ql",
+            "share_industry",
+            "share_region",
+        ],
         "lps_members": ["lps_id", "region"],
         "industries": ["industry", "gl", "moran_i", "moran_p", "n_lps"],
     }
@@ -194,3 +225,100 @@ def test_layers_follow_the_contract(result):
     # 500 municipalities x analysed industries, every pair present
     n_ind = result.industries.shape[0]
     assert len(result.indicators) == 500 * n_ind
+
+
+def test_wide_establishment_table(cfg):
+    """The wide RAIS-like table (columns named by CNAE title) runs end to end."""
+    from lps_geo.config import SizeInput
+
+    wide = replace(
+        cfg,
+        inputs=replace(
+            cfg.inputs,
+            size=SizeInput(
+                path=DEMO / "establishments_wide.csv",
+                form="wide",
+                region_column="ID_do_municipio",
+                measure="establishments",
+                industry_names="title",
+            ),
+        ),
+        analysis=replace(cfg.analysis, size_measure="establishments"),
+        statistics=replace(cfg.statistics, permutations=99),
+    )
+    res = lps_geo.run(wide)
+    long = pd.read_csv(
+        DEMO / "employment_long.csv", dtype={"cod_ibge": str, "cnae_grupo": str}
+    )
+    est = long.groupby("cnae_grupo")["estabelecimentos"].sum()
+    got = res.industries.set_index("industry")["establishments"]
+    assert_allclose(got.loc["15.3"], est.loc["15.3"])
+    assert np.isnan(res.indicators["employment"]).all()
+    assert (res.lps["industry"] == "15.3").any()
+
+
+def test_manufacturing_denominator(cfg, result):
+    """With a manufacturing denominator, E_j counts only divisions 10-33."""
+    man = lps_geo.run(
+        replace(
+            cfg,
+            analysis=replace(cfg.analysis, denominator="manufacturing"),
+            statistics=replace(cfg.statistics, permutations=0),
+        )
+    )
+    raw = pd.read_csv(
+        DEMO / "employment_long.csv", dtype={"cod_ibge": str, "cnae_grupo": str}
+    )
+    raw = raw[raw["cnae_grupo"].str[:2].astype(int).between(10, 33)]
+    e_j = raw.groupby("cod_ibge")["empregos"].sum()
+    row = man.indicators.query("industry == '15.3' and employment > 0").iloc[0]
+    assert_allclose(row["share_region"], row["employment"] / e_j[row["region"]])
+    assert man.report["statistics"]["permutations"] == 0
+
+
+def test_state_reference_area(tmp_path):
+    """Each state is its own reference area; LPS never cross a state border."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    codes = ["1900019", "1900027", "1800011", "1800029"]
+    cells = [box(i * 1e4, 0, (i + 1) * 1e4, 1e4) for i in range(4)]
+    gpd.GeoDataFrame(
+        {"CD_MUN": codes, "NM_MUN": list("ABCD")}, geometry=cells, crs=5880
+    ).to_file(tmp_path / "b.gpkg")
+    rows = [
+        ("1900019", "15.3", 80, 10),
+        ("1900019", "31.0", 20, 10),
+        ("1900027", "15.3", 20, 10),
+        ("1900027", "31.0", 80, 10),
+        ("1800011", "15.3", 60, 10),
+        ("1800011", "31.0", 40, 10),
+        ("1800029", "15.3", 40, 10),
+        ("1800029", "31.0", 60, 10),
+    ]
+    pd.DataFrame(
+        rows, columns=["region", "industry", "employment", "establishments"]
+    ).to_csv(tmp_path / "e.csv", index=False)
+    cfg = lps_geo.config_from_dict(
+        {
+            "inputs": {
+                "boundaries": {"path": str(tmp_path / "b.gpkg")},
+                "size": {"path": str(tmp_path / "e.csv")},
+            },
+            "analysis": {"reference_area": "state"},
+            "statistics": {"permutations": 0},
+            "typology": {"ql_min": 1.0},
+        }
+    )
+    res = lps_geo.run(cfg)
+    ind = res.indicators.set_index(["region", "industry"])
+    # state 19: E_i(15.3) = 100 of 200 -> QL(A) = (80/100) / (100/200) = 1.6
+    assert_allclose(ind.loc[("1900019", "15.3"), "ql"], 1.6)
+    assert_allclose(ind.loc[("1900019", "15.3"), "share_industry"], 0.8)
+    # state 18: QL(C) = (60/100) / (100/200) = 1.2
+    assert_allclose(ind.loc[("1800011", "15.3"), "ql"], 1.2)
+    assert ind.loc[("1800011", "15.3"), "reference_area"] == "18"
+    # B (state 19) and C (state 18) touch, but no LPS spans both states
+    for _, grp in res.lps_members.groupby("lps_id"):
+        assert grp["region"].str[:2].nunique() == 1
+    assert set(res.industries["reference_area"]) == {"18", "19"}

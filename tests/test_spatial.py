@@ -20,14 +20,23 @@ def queen(grid):
 
 
 def test_equals_esda(grid_values, queen):
-    res = spatial_statistics(grid_values, queen, permutations=199, seed=3,
-                             correction="none")
+    res = spatial_statistics(
+        grid_values, queen, permutations=199, seed=3, correction="none"
+    )
     for col in grid_values:
         y = grid_values[col].to_numpy()
-        lm = esda.Moran_Local(y, queen.transform("r"), permutations=199, seed=3,
-                              n_jobs=1)
-        gs = esda.G_Local(y, queen.transform("b"), transform="B", star=True,
-                          permutations=199, seed=3, n_jobs=1)
+        lm = esda.Moran_Local(
+            y, queen.transform("r"), permutations=199, seed=3, n_jobs=1
+        )
+        gs = esda.G_Local(
+            y,
+            queen.transform("b"),
+            transform="B",
+            star=True,
+            permutations=199,
+            seed=3,
+            n_jobs=1,
+        )
         loc = res.local.xs(col, level="industry")
         assert_allclose(loc["lisa_i"], lm.Is, rtol=1e-12)
         assert_array_equal(loc["lisa_q"], lm.q)
@@ -41,8 +50,9 @@ def test_equals_esda(grid_values, queen):
 
 
 def test_planted_cluster_is_high_high_and_hot(grid_values, queen):
-    res = spatial_statistics(grid_values, queen, permutations=999, seed=1,
-                             correction="fdr")
+    res = spatial_statistics(
+        grid_values, queen, permutations=999, seed=1, correction="fdr"
+    )
     loc = res.local.xs("A", level="industry")
     assert loc.loc["r00", "lisa_label"] == "High-High"
     assert loc.loc["r00", "gi_bin"] >= 2
@@ -95,8 +105,9 @@ def test_gi_bins_thresholds():
 
 def test_warns_when_permutations_too_few(grid_values, queen):
     with pytest.warns(LpsGeoWarning, match="cannot pass alpha"):
-        spatial_statistics(grid_values, queen, permutations=9, seed=1,
-                           correction="bonferroni")
+        spatial_statistics(
+            grid_values, queen, permutations=9, seed=1, correction="bonferroni"
+        )
 
 
 def test_same_seed_same_result(grid_values, queen):

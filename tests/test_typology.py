@@ -47,8 +47,7 @@ def test_vectorised_and_series():
     q = pd.Series([6.0, 2.0, 6.0, 2.0, 9.0], index=list("abcde"))
     n = pd.Series([5, 5, 5, 5, 5], index=list("abcde"))
     out = classify(s, q, n, T)
-    assert out.tolist() == ["center", "advanced_vector", "local_vector", "embryo",
-                            None]
+    assert out.tolist() == ["center", "advanced_vector", "local_vector", "embryo", None]
     assert out.index.tolist() == list("abcde")
     f = passes_filters(s, q, n, T)
     assert f.tolist() == [True, True, True, True, False]

@@ -53,8 +53,9 @@ def test_errors(grid):
 
 def test_restrict_to_groups(grid):
     g, _ = build_weights(grid, "rook")
-    groups = grid.index.to_series().map(lambda c: "west" if int(c[1:]) % 6 < 3
-                                        else "east")
+    groups = grid.index.to_series().map(
+        lambda c: "west" if int(c[1:]) % 6 < 3 else "east"
+    )
     r = restrict_to_groups(g, groups)
     assert "r03" not in r.neighbors["r02"]
     assert "r01" in r.neighbors["r02"]
