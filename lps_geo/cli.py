@@ -108,6 +108,9 @@ def run_to_folder(
     result = run(config, progress=progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
     try:
         write_geopackage(result, tmp / GPKG_NAME)
         cfg = config if not isinstance(config, (str, Path)) else None
