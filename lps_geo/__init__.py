@@ -7,8 +7,8 @@ and typology of local production systems (LPS), and GeoPackage/map outputs.
 >>> import pandas as pd, lps_geo
 >>> E = pd.DataFrame({"15.3": [90.0, 10.0], "31.0": [10.0, 90.0]},
 ...                  index=pd.Index(["a", "b"], name="region"))
->>> lps_geo.location_quotient(E).round(2).loc["a", "15.3"]
-np.float64(1.8)
+>>> float(lps_geo.location_quotient(E).loc["a", "15.3"])
+1.8
 """
 
 from __future__ import annotations

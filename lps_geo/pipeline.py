@@ -27,7 +27,7 @@ from .config import Config
 from .delineate import group_members, summarise_lps
 from .errors import ConfigError, InputError, LpsGeoWarning
 from .indicators import indicator_table, industry_table
-from .result import Result
+from .result import LAYER_COLUMNS, Result
 from .spatial import spatial_statistics
 from .typology import TYPE_LABELS, TYPES, passes_filters
 from .weights import build_weights, restrict_to_groups
@@ -434,7 +434,6 @@ def _assemble(
     titles = inp.titles
 
     # indicators layer
-    ind = ind.rename(columns={"size": "size"})
     key = pd.MultiIndex.from_arrays([ind["region"], ind["industry"]])
 
     def cell(m):
@@ -453,31 +452,7 @@ def _assemble(
     )
     lps_of = members.set_index(["region", "industry"])["lps_id"]
     ind["lps_id"] = lps_of.reindex(key).to_numpy()
-    ind_cols = [
-        "region",
-        "industry",
-        "employment",
-        "establishments",
-        "size",
-        "ql",
-        "share_industry",
-        "share_region",
-        "hhm",
-        "icn",
-        "passes_filters",
-        "lisa_i",
-        "lisa_q",
-        "lisa_p",
-        "lisa_p_adj",
-        "lisa_label",
-        "gi_z",
-        "gi_p",
-        "gi_p_adj",
-        "gi_bin",
-        "lps_id",
-        "reference_area",
-    ]
-    indicators = ind[ind_cols].copy()
+    indicators = ind[list(LAYER_COLUMNS["indicators"])].copy()
     indicators["passes_filters"] = indicators["passes_filters"].astype(bool)
 
     # lps layer
@@ -554,9 +529,7 @@ def _assemble(
         .reindex(columns=list(TYPES), fill_value=0)
     )
     counts.columns = [f"n_{t}" for t in counts.columns]
-    indu = industries.rename(columns={"size": "size"}).merge(
-        spatial.global_.reset_index(), on="industry", how="left"
-    )
+    indu = industries.merge(spatial.global_.reset_index(), on="industry", how="left")
     indu = indu.merge(
         counts.reset_index(), on=["reference_area", "industry"], how="left"
     )
@@ -573,26 +546,7 @@ def _assemble(
     )
     if "establishments" not in indu:
         indu["establishments"] = np.nan
-    indu_cols = [
-        "industry",
-        "title",
-        "reference_area",
-        "employment",
-        "establishments",
-        "size",
-        "gl",
-        "gl_krugman",
-        "hoover",
-        "eg_gamma",
-        "eg_H",
-        "eg_approximated",
-        "moran_i",
-        "moran_ei",
-        "moran_z",
-        "moran_p",
-        "n_lps",
-    ] + [f"n_{t}" for t in TYPES]
-    industries_out = indu[indu_cols].copy()
+    industries_out = indu[list(LAYER_COLUMNS["industries"])].copy()
     industries_out["eg_approximated"] = industries_out["eg_approximated"].astype(bool)
 
     # municipalities / regions layers

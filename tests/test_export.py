@@ -24,14 +24,13 @@ from shapely.geometry import box
 
 from lps_geo.errors import CRSError, OutputExistsError
 from lps_geo.export import (
-    LAYER_COLUMNS,
     atomic_path,
     read_geopackage,
     write_geopackage,
     write_report,
 )
 from lps_geo.export import gpkg as gpkg_module
-from lps_geo.result import LAYERS, Result
+from lps_geo.result import LAYER_COLUMNS, LAYERS, Result
 from lps_geo.typology import TYPE_LABELS
 
 CRS = "EPSG:5880"
@@ -128,6 +127,7 @@ def make_result(metadata: dict | None = None) -> Result:
                     "gi_p_adj": min(1.0, 1 / (1 + abs(GI[ind][i]))),
                     "gi_bin": GI[ind][i],
                     "lps_id": lps_of.get((code, ind)),
+                    "reference_area": "study_area",
                 }
             )
     indicators = pd.DataFrame(rows)
@@ -136,14 +136,18 @@ def make_result(metadata: dict | None = None) -> Result:
         {
             "industry": INDUSTRIES,
             "title": ["Fabricação de calçados", "Fabricação de componentes"],
+            "reference_area": ["study_area", "study_area"],
             "employment": [1234.0, 456.0],
             "establishments": [60, 18],
+            "size": [1234.0, 456.0],
             "gl": [0.62, 0.81],
             "gl_krugman": [0.31, 0.405],
             "hoover": [0.41, 0.66],
             "eg_gamma": [0.021, np.nan],
+            "eg_H": [1 / 60, 1 / 18],
             "eg_approximated": [True, False],
             "moran_i": [0.18, 0.07],
+            "moran_ei": [-1 / 15, -1 / 15],
             "moran_z": [2.4, 0.9],
             "moran_p": [0.012, 0.19],
             "n_lps": [3, 2],
@@ -171,6 +175,7 @@ def make_result(metadata: dict | None = None) -> Result:
             "share_industry": [0.35, 0.3, 0.125, 0.25, 0.03],
             "share_region": [0.05, 0.12, 0.02, 0.03, 0.012],
             "n_hotspot_members": [2, 1, 0, 2, 0],
+            "reference_area": ["study_area"] * 5,
         },
         geometry=[gpd.GeoSeries([squares[c] for c in m]).union_all() for *_, m in LPS],
         crs=CRS,

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CRSError, InputError
-from ..result import LAYERS, Result
+from ..result import LAYER_COLUMNS, LAYERS, Result
 from .atomic import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -37,81 +37,6 @@ logger = logging.getLogger(__name__)
 SPATIAL_LAYERS: tuple[str, ...] = ("municipalities", "regions", "lps")
 
 #: Column order of each layer (the public contract of :mod:`lps_geo.result`).
-#: Columns a layer has beyond these are written after them, in their order.
-LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "municipalities": (
-        "region",
-        "name",
-        "unit",
-        "employment_total",
-        "establishments_total",
-        "n_lps",
-    ),
-    "regions": ("region", "name", "employment_total", "establishments_total", "n_lps"),
-    "indicators": (
-        "region",
-        "industry",
-        "employment",
-        "establishments",
-        "size",
-        "ql",
-        "share_industry",
-        "share_region",
-        "hhm",
-        "icn",
-        "passes_filters",
-        "lisa_i",
-        "lisa_q",
-        "lisa_p",
-        "lisa_p_adj",
-        "lisa_label",
-        "gi_z",
-        "gi_p",
-        "gi_p_adj",
-        "gi_bin",
-        "lps_id",
-    ),
-    "industries": (
-        "industry",
-        "title",
-        "employment",
-        "establishments",
-        "gl",
-        "gl_krugman",
-        "hoover",
-        "eg_gamma",
-        "eg_approximated",
-        "moran_i",
-        "moran_z",
-        "moran_p",
-        "n_lps",
-        "n_center",
-        "n_advanced_vector",
-        "n_local_vector",
-        "n_embryo",
-    ),
-    "lps": (
-        "lps_id",
-        "industry",
-        "title",
-        "lps_type",
-        "lps_type_label",
-        "name",
-        "n_members",
-        "members",
-        "employment",
-        "establishments",
-        "size",
-        "size_total",
-        "ql",
-        "share_industry",
-        "share_region",
-        "n_hotspot_members",
-    ),
-    "lps_members": ("lps_id", "region", "industry", "via"),
-    "run_metadata": ("key", "value"),
-}
-
 #: GeoPackage version written. 1.3 rather than GDAL's newer default 1.4 keeps
 #: the file readable without warnings (and valid for ``validate_gpkg``) in GDAL
 #: < 3.8, e.g. QGIS 3.22 LTR on Debian 12.
