@@ -388,47 +388,52 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
     return _assemble(
         cfg,
         inp,
-        munis,
-        units,
-        unit_of,
-        E,
-        emp_a,
-        est_a,
-        region_total,
-        ind,
-        industries,
-        spatial,
-        summary,
-        members,
-        rejected,
-        wreport,
-        thresholds,
-        mode,
-        reference,
+        _Computed(
+            munis=munis,
+            units=units,
+            unit_of=unit_of,
+            E=E,
+            emp=emp_a,
+            est=est_a,
+            ind=ind,
+            industries=industries,
+            spatial=spatial,
+            summary=summary,
+            members=members,
+            rejected=rejected,
+            wreport=wreport,
+            thresholds=thresholds,
+            mode=mode,
+        ),
     )
 
 
-def _assemble(
-    cfg,
-    inp,
-    munis,
-    units,
-    unit_of,
-    E,
-    emp_a,
-    est_a,
-    region_total,
-    ind,
-    industries,
-    spatial,
-    summary,
-    members,
-    rejected,
-    wreport,
-    thresholds,
-    mode,
-    reference,
-) -> Result:
+@dataclass(frozen=True)
+class _Computed:
+    """What the analysis hands to the assembly of the output layers."""
+
+    munis: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    unit_of: pd.Series
+    E: pd.DataFrame
+    emp: pd.DataFrame | None
+    est: pd.DataFrame | None
+    ind: pd.DataFrame
+    industries: pd.DataFrame
+    spatial: object
+    summary: pd.DataFrame
+    members: pd.DataFrame
+    rejected: pd.DataFrame
+    wreport: object
+    thresholds: object
+    mode: str
+
+
+def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
+    munis, units, unit_of, E = c.munis, c.units, c.unit_of, c.E
+    emp_a, est_a, ind, industries = c.emp, c.est, c.ind, c.industries
+    spatial, summary, members = c.spatial, c.summary, c.members
+    rejected, wreport, thresholds, mode = c.rejected, c.wreport, c.thresholds, c.mode
     a, st = cfg.analysis, cfg.statistics
     lang = cfg.output.lang
     titles = inp.titles
