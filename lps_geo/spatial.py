@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -55,7 +55,14 @@ LOCAL_COLUMNS = (
     "gi_p_adj",
     "gi_bin",
 )
-GLOBAL_COLUMNS = ("moran_i", "moran_ei", "moran_z", "moran_p")
+GLOBAL_COLUMNS = (
+    "moran_i",
+    "moran_ei",
+    "moran_z",
+    "moran_p",
+    "moran_z_rand",
+    "moran_p_rand",
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ class SpatialResult:
     seed: int
     alpha: float
     correction: str
+    engine: str = "numba"
+    fdr_scope: str = "industry"
+    timings: dict[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -152,7 +162,7 @@ def _esda_engine(
         name: np.full((n, k), np.nan)
         for name in ("lisa_i", "lisa_q", "lisa_p", "gi_z", "gi_p")
     }
-    glob = np.full((k, 4), np.nan)
+    glob = np.full((k, len(GLOBAL_COLUMNS)), np.nan)
     w_r = graph.transform("r")
     w_b = graph.transform("b")
     with warnings.catch_warnings():
@@ -168,8 +178,10 @@ def _esda_engine(
             glob[j] = (
                 mi.I,
                 mi.EI,
-                mi.z_sim if permutations else mi.z_norm,
-                _two_sided(mi.p_sim) if permutations else mi.p_norm,
+                mi.z_sim if permutations else mi.z_rand,
+                _two_sided(mi.p_sim) if permutations else mi.p_rand,
+                mi.z_rand,
+                mi.p_rand,
             )
             lm = esda.Moran_Local(
                 y, w_r, permutations=permutations, seed=seed, n_jobs=1
@@ -190,11 +202,188 @@ def _esda_engine(
             out["gi_z"][:, j] = gs.Zs
             out["gi_p"][:, j] = _two_sided(gs.p_sim) if permutations else 2 * gs.p_norm
     g = pd.DataFrame(glob, index=X.columns, columns=list(GLOBAL_COLUMNS))
-    return g, out
+    return g, out, {}
 
 
-#: Engines by name: ``f(X, graph, permutations, seed) -> (global, local arrays)``.
-ENGINES: dict[str, Callable] = {"esda": _esda_engine}
+#: Columns per block in the batched engine (a block of y stays in cache).
+BLOCK = 64
+
+#: Relative tolerance under which a permuted neighbour sum equals the
+#: observed one (a tie); scaled by the column's largest absolute value and the
+#: largest neighbour count.
+TIE_RTOL = 1e-11
+
+
+def _binary_csr(graph: Graph):
+    """CSR arrays of a binary graph without self-loops, in graph order."""
+    a = graph.sparse.tocsr().astype(float)
+    a.setdiag(0)
+    a.eliminate_zeros()
+    if a.nnz and not np.all(a.data == 1.0):
+        raise ConfigError(
+            "the numba engine needs binary weights (every link weighs 1); "
+            "build the graph with lps_geo.weights.build_weights or use "
+            "engine='esda'"
+        )
+    a.sort_indices()
+    return a
+
+
+def _conditional_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int):
+    """Two-sided pseudo p from tail counts that include ties."""
+    m = np.minimum(n_ge, n_le)
+    return np.minimum(2.0 * (m + 1.0) / (permutations + 1.0), 1.0)
+
+
+def _moran_permutations(n: int, permutations: int, seed: int):
+    """Full permutations as esda's global Moran draws them (numpy legacy RNG)."""
+    state = np.random.RandomState(seed)
+    return np.stack([state.permutation(n) for _ in range(permutations)])
+
+
+def _numba_engine(
+    X: pd.DataFrame, graph: Graph, permutations: int, seed: int
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float]]:
+    """Batched engine: every industry at once, shared draws, column blocks."""
+    import time
+
+    from . import _engine
+
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    a = _binary_csr(graph)
+    n, k = X.shape
+    y = np.ascontiguousarray(X.to_numpy(dtype=float))
+    card = np.diff(a.indptr)
+    isolated = card == 0
+
+    # observed statistics, vectorised over industries (esda's formulas)
+    mean = y.mean(axis=0)
+    sd = y.std(axis=0)
+    flat = sd == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (y - mean) / sd
+        rs = np.where(card > 0, 1.0 / np.maximum(card, 1), 0.0)
+        lag = (a @ z) * rs[:, None]
+        den = (z * z).sum(axis=0)
+        lisa_i = (n - 1) * z * lag / den
+        quad = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3)).astype(
+            float
+        )
+        # Gi*: binary weights with the site itself, divided by the total
+        ysum = y.sum(axis=0)
+        g = (a @ y + y) / ysum
+        cstar = (card + 1.0)[:, None]
+        eg = cstar / n
+        emp_mean = ysum / n
+        emp_var = (y * y).sum(axis=0) / n - emp_mean**2
+        vg = cstar * (n - cstar) / (n - 1) / n**2 * emp_var / emp_mean**2
+        gi_z = (g - eg) / np.sqrt(vg)
+    lisa_i[:, flat] = np.nan
+    gi_z[:, flat] = np.nan
+    quad[:, flat] = np.nan
+
+    # global Moran (row-standardised) and its analytic moments
+    s0 = float((card > 0).sum())
+    wr = a.multiply(rs[:, None]).tocsr()
+    zc = y - mean
+    z2ss = (zc * zc).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inum = (zc * (wr @ zc)).sum(axis=0)
+        moran_i = n / s0 * inum / z2ss
+    ei = -1.0 / (n - 1)
+    wsym = wr + wr.T
+    s1 = float(wsym.multiply(wsym).sum()) / 2.0
+    s2 = float(
+        (
+            (np.asarray(wr.sum(axis=1)).ravel() + np.asarray(wr.sum(axis=0)).ravel())
+            ** 2
+        ).sum()
+    )
+    s02 = s0 * s0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kurt = ((zc**4).sum(axis=0) / n) / ((zc**2).sum(axis=0) / n) ** 2
+        va = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)
+        vb = kurt * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
+        vi_rand = (va - vb) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
+        z_rand = (moran_i - ei) / np.sqrt(vi_rand)
+    from scipy import stats as _stats
+
+    p_rand = 2 * _stats.norm.sf(np.abs(z_rand))
+    timings["observed"] = time.perf_counter() - t0
+
+    lisa_p = np.full((n, k), np.nan)
+    gi_p = np.full((n, k), np.nan)
+    moran_z = z_rand.copy()
+    moran_p = p_rand.copy()
+    if permutations:
+        t1 = time.perf_counter()
+        max_card = int(card.max()) if n else 0
+        draws = _engine.conditional_draws(max_card, n, permutations, seed)
+        indptr = a.indptr.astype(np.int64)
+        indices = a.indices.astype(np.int64)
+        ones = np.ones(a.nnz)
+        scale = np.abs(y).max(axis=0) * max(max_card, 1)
+        for j0 in range(0, k, BLOCK):
+            j1 = min(k, j0 + BLOCK)
+            yb = np.ascontiguousarray(y[:, j0:j1])
+            tol = TIE_RTOL * np.maximum(scale[j0:j1], 1e-300)
+            n_ge, n_le = _engine.local_counts(yb, indptr, indices, ones, draws, tol)
+            p = _conditional_p(n_ge, n_le, permutations)
+            gi_p[:, j0:j1] = p
+            # a site at the mean has I = 0 under every draw: all ties, p = 1
+            lisa_p[:, j0:j1] = np.where(z[:, j0:j1] == 0, 1.0, p)
+        timings["local"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        perms = _moran_permutations(n, permutations, seed)
+        wr_ptr = wr.indptr.astype(np.int64)
+        wr_idx = wr.indices.astype(np.int64)
+        wr_w = wr.data.astype(float)
+        sims = np.empty((permutations, k))
+        for j0 in range(0, k, BLOCK):
+            j1 = min(k, j0 + BLOCK)
+            zb = np.ascontiguousarray(zc[:, j0:j1])
+            sims[:, j0:j1] = _engine.global_moran_sims(zb, wr_ptr, wr_idx, wr_w, perms)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sims = n / s0 * sims / z2ss
+            tol = TIE_RTOL * np.maximum(np.abs(moran_i), 1e-300)
+            ge = (sims >= moran_i - tol).sum(axis=0)
+            le = (sims <= moran_i + tol).sum(axis=0)
+            moran_p = _conditional_p(ge, le, permutations)
+            moran_z = (moran_i - sims.mean(axis=0)) / sims.std(axis=0)
+        timings["global"] = time.perf_counter() - t2
+    lisa_p[:, flat] = np.nan
+    gi_p[:, flat] = np.nan
+    for arr in (lisa_i, quad, lisa_p, gi_z, gi_p):
+        arr[isolated, :] = np.nan
+    glob = pd.DataFrame(
+        {
+            "moran_i": moran_i,
+            "moran_ei": np.full(k, ei),
+            "moran_z": moran_z,
+            "moran_p": moran_p,
+            "moran_z_rand": z_rand,
+            "moran_p_rand": p_rand,
+        },
+        index=X.columns,
+    )
+    glob.loc[flat] = np.nan
+    timings["total"] = time.perf_counter() - t0
+    out = {
+        "lisa_i": lisa_i,
+        "lisa_q": quad,
+        "lisa_p": lisa_p,
+        "gi_z": gi_z,
+        "gi_p": gi_p,
+    }
+    return glob, out, timings
+
+
+#: Engines by name: ``f(X, graph, permutations, seed) -> (global, local
+#: arrays, timings)``. ``"numba"`` is the batched engine (default);
+#: ``"esda"`` calls PySAL esda once per industry and is the reference.
+ENGINES: dict[str, Callable] = {"numba": _numba_engine, "esda": _esda_engine}
 
 
 def spatial_statistics(
@@ -204,7 +393,8 @@ def spatial_statistics(
     seed: int = 12345,
     alpha: float = 0.05,
     correction: Correction = "fdr",
-    engine: str = "esda",
+    engine: str = "numba",
+    fdr_scope: Literal["industry", "all"] = "industry",
 ) -> SpatialResult:
     """Global Moran, Local Moran and Gi* for every column of ``X``.
 
@@ -280,7 +470,7 @@ def spatial_statistics(
         permutations,
         engine,
     )
-    glob, arr = ENGINES[engine](Xa, graph, permutations, seed)
+    glob, arr, timings = ENGINES[engine](Xa, graph, permutations, seed)
 
     card = graph.cardinalities.reindex(ids).fillna(0).to_numpy()
     isolated = card == 0
@@ -292,9 +482,15 @@ def spatial_statistics(
     for name in ("lisa_p", "gi_p", "lisa_i", "gi_z"):
         arr[name][isolated, :] = np.nan
         arr[name][missing_y] = np.nan
-    for j in range(k):
-        lisa_adj[:, j] = adjust_pvalues(arr["lisa_p"][:, j], correction)
-        gi_adj[:, j] = adjust_pvalues(arr["gi_p"][:, j], correction)
+    if fdr_scope == "all":
+        lisa_adj = adjust_pvalues(arr["lisa_p"].ravel(), correction).reshape(n, k)
+        gi_adj = adjust_pvalues(arr["gi_p"].ravel(), correction).reshape(n, k)
+    elif fdr_scope == "industry":
+        for j in range(k):
+            lisa_adj[:, j] = adjust_pvalues(arr["lisa_p"][:, j], correction)
+            gi_adj[:, j] = adjust_pvalues(arr["gi_p"][:, j], correction)
+    else:
+        raise ConfigError(f"unknown fdr_scope {fdr_scope!r}; valid: industry, all")
     quad = np.nan_to_num(arr["lisa_q"], nan=0).astype(int)
     labels = np.full((n, k), "not significant", dtype=object)
     sig = lisa_adj <= alpha
@@ -320,4 +516,14 @@ def spatial_statistics(
         index=index,
     )
     glob.index.name = "industry"
-    return SpatialResult(glob, local, permutations, seed, alpha, correction)
+    return SpatialResult(
+        glob,
+        local,
+        permutations,
+        seed,
+        alpha,
+        correction,
+        engine,
+        fdr_scope,
+        timings,
+    )
