@@ -235,12 +235,6 @@ def _conditional_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int):
     return np.minimum(2.0 * (m + 1.0) / (permutations + 1.0), 1.0)
 
 
-def _moran_permutations(n: int, permutations: int, seed: int):
-    """Full permutations as esda's global Moran draws them (numpy legacy RNG)."""
-    state = np.random.RandomState(seed)
-    return np.stack([state.permutation(n) for _ in range(permutations)])
-
-
 def _numba_engine(
     X: pd.DataFrame, graph: Graph, permutations: int, seed: int
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float]]:
@@ -336,22 +330,38 @@ def _numba_engine(
         timings["local"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
-        perms = _moran_permutations(n, permutations, seed)
         wr_ptr = wr.indptr.astype(np.int64)
         wr_idx = wr.indices.astype(np.int64)
         wr_w = wr.data.astype(float)
-        sims = np.empty((permutations, k))
-        for j0 in range(0, k, BLOCK):
-            j1 = min(k, j0 + BLOCK)
-            zb = np.ascontiguousarray(zc[:, j0:j1])
-            sims[:, j0:j1] = _engine.global_moran_sims(zb, wr_ptr, wr_idx, wr_w, perms)
+        tol = TIE_RTOL * np.maximum(np.abs(moran_i), 1e-300)
+        ge = np.zeros(k)
+        le = np.zeros(k)
+        s_sum = np.zeros(k)
+        s_sq = np.zeros(k)
+        # permutations come in chunks from one generator (memory bounded),
+        # in the order esda draws them
+        state = np.random.RandomState(seed)
+        chunk = max(1, min(permutations, 2_000_000 // max(n, 1)))
+        done = 0
+        while done < permutations:
+            m = min(chunk, permutations - done)
+            perms = np.stack([state.permutation(n) for _ in range(m)])
+            for j0 in range(0, k, BLOCK):
+                j1 = min(k, j0 + BLOCK)
+                zb = np.ascontiguousarray(zc[:, j0:j1])
+                sims = _engine.global_moran_sims(zb, wr_ptr, wr_idx, wr_w, perms)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sims = n / s0 * sims / z2ss[j0:j1]
+                ge[j0:j1] += (sims >= moran_i[j0:j1] - tol[j0:j1]).sum(axis=0)
+                le[j0:j1] += (sims <= moran_i[j0:j1] + tol[j0:j1]).sum(axis=0)
+                s_sum[j0:j1] += sims.sum(axis=0)
+                s_sq[j0:j1] += (sims * sims).sum(axis=0)
+            done += m
         with np.errstate(divide="ignore", invalid="ignore"):
-            sims = n / s0 * sims / z2ss
-            tol = TIE_RTOL * np.maximum(np.abs(moran_i), 1e-300)
-            ge = (sims >= moran_i - tol).sum(axis=0)
-            le = (sims <= moran_i + tol).sum(axis=0)
             moran_p = _conditional_p(ge, le, permutations)
-            moran_z = (moran_i - sims.mean(axis=0)) / sims.std(axis=0)
+            sim_mean = s_sum / permutations
+            sim_sd = np.sqrt(np.maximum(s_sq / permutations - sim_mean**2, 0.0))
+            moran_z = (moran_i - sim_mean) / sim_sd
         timings["global"] = time.perf_counter() - t2
     lisa_p[:, flat] = np.nan
     gi_p[:, flat] = np.nan
