@@ -37,7 +37,10 @@ IndustryLevel = Literal["class", "group", "division"]
 Unit = Literal["municipality", "group"]
 ReferenceArea = Literal["study_area", "state"]
 DelineationMode = Literal["contiguous", "unit"]
-WeightsKind = Literal["queen", "rook", "knn"]
+WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
+IslandPolicy = Literal["attach", "drop", "keep"]
+VariableKind = Literal["ql", "share_region", "log_ql", "eb_ql"]
+FdrScope = Literal["industry", "all"]
 Correction = Literal["fdr", "bonferroni", "none"]
 Lang = Literal["pt", "en"]
 
@@ -149,13 +152,27 @@ class Delineation:
 
 @dataclass(frozen=True)
 class Statistics:
+    """Weights and inference settings of the spatial statistics.
+
+    ``variable`` is the analysed variable (see :mod:`lps_geo.variables`);
+    ``threshold`` (metres) is the distance band; ``snap`` (metres) a snapping
+    tolerance for contiguity; ``islands`` the policy for regions without
+    neighbours; ``fdr_scope`` corrects per industry or across all industries.
+    """
+
     weights: WeightsKind = "queen"
     k: int = 6
+    threshold: float | None = None
+    snap: float = 0.0
+    islands: IslandPolicy = "attach"
+    cache: bool = True
+    variable: VariableKind = "ql"
     permutations: int = 999
     seed: int = 12345
     alpha: float = 0.05
     correction: Correction = "fdr"
-    engine: str = "esda"
+    fdr_scope: FdrScope = "industry"
+    engine: Literal["numba", "esda"] = "numba"
 
 
 @dataclass(frozen=True)
@@ -236,6 +253,10 @@ _LITERALS = {
     ("Delineation", "mode"): DelineationMode,
     ("Statistics", "weights"): WeightsKind,
     ("Statistics", "correction"): Correction,
+    ("Statistics", "islands"): IslandPolicy,
+    ("Statistics", "variable"): VariableKind,
+    ("Statistics", "fdr_scope"): FdrScope,
+    ("Statistics", "engine"): Literal["numba", "esda"],
     ("Output", "lang"): Lang,
 }
 
@@ -311,6 +332,13 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"statistics.alpha must be in (0, 1), got {s.alpha}")
     if s.k < 1:
         raise ConfigError(f"statistics.k must be >= 1, got {s.k}")
+    if s.weights == "distance_band" and (s.threshold is None or s.threshold <= 0):
+        raise ConfigError(
+            "statistics.weights = 'distance_band' needs statistics.threshold "
+            "(metres, > 0)"
+        )
+    if s.snap < 0:
+        raise ConfigError(f"statistics.snap must be >= 0, got {s.snap}")
     if cfg.analysis.unit == "group" and cfg.inputs.lookup is None:
         raise ConfigError(
             "analysis.unit = 'group' needs an [inputs.lookup] table "

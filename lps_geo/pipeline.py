@@ -28,9 +28,10 @@ from .delineate import group_members, summarise_lps
 from .errors import ConfigError, InputError, LpsGeoWarning
 from .indicators import indicator_table, industry_table
 from .result import LAYER_COLUMNS, Result
-from .spatial import spatial_statistics
+from .spatial import TIE_RULE, inference_text, spatial_statistics
 from .typology import TYPE_LABELS, TYPES, passes_filters
-from .weights import build_weights, restrict_to_groups
+from .variables import VARIABLE_DESCRIPTIONS, analysed_variable
+from .weights import build_weights, default_cache_dir, restrict_to_groups
 
 log = logging.getLogger(__name__)
 
@@ -311,24 +312,48 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
         )
 
     stage(2)
-    graph, wreport = build_weights(units, st.weights, k=st.k)
+    graph, wreport = build_weights(
+        units,
+        st.weights,
+        k=st.k,
+        snap=st.snap,
+        islands=st.islands,
+        threshold=st.threshold,
+        cache_dir=default_cache_dir() if st.cache else None,
+    )
 
     stage(3)
     ql = ind.pivot(index="region", columns="industry", values="ql").reindex(
         index=E.index, columns=analysed
     )
-    ql_missing = ql.isna()
+    X = pd.concat(
+        [
+            analysed_variable(E.loc[regions], region_total.loc[regions], st.variable)
+            for regions in reference.groupby(reference).groups.values()
+        ]
+    ).reindex(index=E.index, columns=analysed)
+    x_missing = X.isna()
+    in_graph = X.index.isin(graph.unique_ids)
     spatial = spatial_statistics(
-        ql.fillna(0.0),
+        X.loc[in_graph].fillna(0.0),
         graph,
         permutations=st.permutations,
         seed=st.seed,
         alpha=st.alpha,
         correction=st.correction,
         engine=st.engine,
+        fdr_scope=st.fdr_scope,
     )
-    local = spatial.local.copy()
-    miss = ql_missing.stack()
+    local = spatial.local.reindex(
+        pd.MultiIndex.from_product([E.index, analysed], names=["region", "industry"])
+    )
+    # regions dropped from the weights (island policy "drop") are isolated
+    local.loc[~local.index.get_level_values(0).isin(graph.unique_ids), "lisa_label"] = (
+        "isolated"
+    )
+    local["gi_bin"] = local["gi_bin"].fillna(0).astype(int)
+    local["lisa_q"] = local["lisa_q"].fillna(0).astype(int)
+    miss = x_missing.stack()
     miss.index.names = ["region", "industry"]
     local.loc[miss[miss].index, "lisa_label"] = "undefined"
 
@@ -621,7 +646,14 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
             "alpha": st.alpha,
             "correction": st.correction,
             "alternative": "two-sided",
-            "variable": "ql",
+            "variable": st.variable,
+            "variable_description": VARIABLE_DESCRIPTIONS[st.variable],
+            "fdr_scope": st.fdr_scope,
+            "tie_rule": TIE_RULE,
+            "inference": inference_text(
+                st.permutations, st.seed, st.alpha, st.correction, st.fdr_scope
+            ),
+            "timings_s": {k: round(v, 3) for k, v in spatial.timings.items()},
             "n_significant_lisa": int(
                 indicators["lisa_label"]
                 .isin(["High-High", "Low-Low", "High-Low", "Low-High"])

@@ -98,6 +98,59 @@ class SpatialResult:
         )
 
 
+#: The tie rule of the permutation null, in plain words (stored in the run
+#: metadata and quoted by the README).
+TIE_RULE = (
+    "ties count as at least as extreme: a permuted value equal to the observed "
+    "one (within a relative 1e-11) counts in both tails, so a site whose null "
+    "distribution is mostly ties, such as a zero surrounded by zeros, gets a "
+    "p-value near 1 instead of a spurious 2/(R+1)"
+)
+
+_CORRECTION_WORDS = {
+    "fdr": "Benjamini-Hochberg false discovery rate",
+    "bonferroni": "Bonferroni",
+    "none": "no multiple-testing correction",
+}
+
+
+def inference_text(
+    permutations: int,
+    seed: int,
+    alpha: float,
+    correction: str,
+    fdr_scope: str = "industry",
+) -> str:
+    """The inference choices of a run, in plain words.
+
+    >>> inference_text(999, 1, 0.05, "fdr")[:60]
+    'Conditional permutation tests with 999 permutations (seed 1)'
+    """
+    if not permutations:
+        head = (
+            "Analytical p-values (normal approximation under randomisation); "
+            "no permutations."
+        )
+    else:
+        head = (
+            f"Conditional permutation tests with {permutations} permutations "
+            f"(seed {seed}), the same draws for every region and industry; "
+            f"two-sided pseudo p-values, the smallest possible being "
+            f"{2 / (permutations + 1):.4g}; {TIE_RULE}."
+        )
+    scope = (
+        "within each industry"
+        if fdr_scope == "industry"
+        else ("across all industries together")
+    )
+    tail = (
+        f" Significance at {alpha:g} after {_CORRECTION_WORDS[correction]}"
+        + ("" if correction == "none" else f" {scope}")
+        + "; raw and adjusted p-values are both kept."
+    )
+    return head + tail
+
+
 def adjust_pvalues(p: np.ndarray, method: Correction = "fdr") -> np.ndarray:
     """Multiple-testing adjusted p-values; NaNs are ignored and kept.
 

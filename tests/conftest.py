@@ -51,3 +51,15 @@ def grid_values(grid):
     hot = [0, 1, 6, 7, 12]
     v[hot] += 12
     return pd.DataFrame({"A": v, "B": rng.gamma(2.0, 1.0, len(grid))}, index=grid.index)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep the weights cache of test runs out of the user's home."""
+    old = os.environ.get("LPS_GEO_CACHE")
+    os.environ["LPS_GEO_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("LPS_GEO_CACHE", None)
+    else:
+        os.environ["LPS_GEO_CACHE"] = old

@@ -22,7 +22,11 @@ def queen(grid):
 @pytest.mark.parametrize("engine", ["esda", "numba"])
 def test_equals_esda(grid_values, queen, engine):
     res = spatial_statistics(
-        grid_values, queen, permutations=199, seed=3, correction="none",
+        grid_values,
+        queen,
+        permutations=199,
+        seed=3,
+        correction="none",
         engine=engine,
     )
     for col in grid_values:
@@ -156,16 +160,25 @@ def test_zero_heavy_sites_with_zero_neighbours_are_not_significant(big_grid):
     res = spatial_statistics(x, g, permutations=999, seed=5, correction="none")
     loc = res.local.xs("sparse", level="industry")
     nbr_zero = np.array(
-        [all(y[big_grid.index.get_loc(j)] == 0 for j in g.neighbors[i])
-         for i in big_grid.index]
+        [
+            all(y[big_grid.index.get_loc(j)] == 0 for j in g.neighbors[i])
+            for i in big_grid.index
+        ]
     )
     assert nbr_zero.sum() > 100
     assert (loc["gi_p"][nbr_zero] > 0.5).all()
     assert (loc["gi_bin"][nbr_zero] == 0).all()
     assert (loc["lisa_label"][nbr_zero] == "not significant").all()
     # the PySAL default calls most of them significant
-    gs = esda.G_Local(y, g.transform("b"), transform="B", star=True,
-                      permutations=999, seed=5, n_jobs=1)
+    gs = esda.G_Local(
+        y,
+        g.transform("b"),
+        transform="B",
+        star=True,
+        permutations=999,
+        seed=5,
+        n_jobs=1,
+    )
     assert (np.minimum(2 * gs.p_sim, 1)[nbr_zero] <= 0.05).mean() > 0.5
 
 
@@ -176,17 +189,16 @@ def test_p_values_equal_esda_where_no_ties(big_grid):
     x = pd.DataFrame({"v": y}, index=big_grid.index)
     res = spatial_statistics(x, g, permutations=499, seed=9, correction="none")
     loc = res.local.xs("v", level="industry")
-    lm = esda.Moran_Local(y, g.transform("r"), permutations=499, seed=9,
-                          n_jobs=1, keep_simulations=True)
+    lm = esda.Moran_Local(
+        y, g.transform("r"), permutations=499, seed=9, n_jobs=1, keep_simulations=True
+    )
     # a site's null has ties when a permuted lag equals the observed lag
     lag = np.asarray(g.transform("r").sparse @ ((y - y.mean()) / y.std()))
     sims = lm.rlisas / ((lm.z * (400 - 1) / (lm.z**2).sum())[:, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         ties = np.isclose(sims, lag[:, None], rtol=1e-9, atol=1e-12).any(axis=1)
     assert 0 < ties.sum() < 400
-    assert_allclose(
-        loc["lisa_p"][~ties], np.minimum(2 * lm.p_sim, 1)[~ties], rtol=1e-6
-    )
+    assert_allclose(loc["lisa_p"][~ties], np.minimum(2 * lm.p_sim, 1)[~ties], rtol=1e-6)
 
 
 def test_fdr_matches_esda_fdr():
@@ -199,8 +211,9 @@ def test_fdr_matches_esda_fdr():
 
 def test_fdr_across_all_industries(grid_values, queen):
     per = spatial_statistics(grid_values, queen, permutations=99, seed=1)
-    allx = spatial_statistics(grid_values, queen, permutations=99, seed=1,
-                              fdr_scope="all")
+    allx = spatial_statistics(
+        grid_values, queen, permutations=99, seed=1, fdr_scope="all"
+    )
     assert_allclose(allx.local["lisa_p"], per.local["lisa_p"])
     expected = adjust_pvalues(
         per.local["lisa_p"].unstack("industry").to_numpy().ravel(), "fdr"
@@ -222,8 +235,7 @@ def test_monte_carlo_p_unbiased_against_long_run(big_grid):
     pref = ref.local["gi_p"].to_numpy()
     diffs = []
     for seed in (2, 3, 4):
-        run = spatial_statistics(x, g, permutations=999, seed=seed,
-                                 correction="none")
+        run = spatial_statistics(x, g, permutations=999, seed=seed, correction="none")
         p = run.local["gi_p"].to_numpy()
         q = np.clip(pref / 2, 1e-4, 0.5)
         sd = 2 * np.sqrt(q * (1 - q) / 999)
@@ -238,8 +250,9 @@ def test_global_moran_matches_esda_permutations(grid_values, queen):
     res = spatial_statistics(grid_values, queen, permutations=499, seed=21)
     for col in grid_values:
         np.random.seed(21)
-        mi = esda.Moran(grid_values[col].to_numpy(), queen.transform("r"),
-                        permutations=499)
+        mi = esda.Moran(
+            grid_values[col].to_numpy(), queen.transform("r"), permutations=499
+        )
         row = res.global_.loc[col]
         assert_allclose(row["moran_i"], mi.I, rtol=1e-10)
         assert_allclose(row["moran_z_rand"], mi.z_rand, rtol=1e-10)
