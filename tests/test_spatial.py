@@ -266,3 +266,26 @@ def test_numba_engine_needs_binary_weights(grid_values, queen):
 
     with pytest.raises(ConfigError, match="binary weights"):
         spatial_statistics(grid_values, queen.transform("r"), permutations=9)
+
+
+def test_bivariate_equals_esda(grid_values, queen):
+    from lps_geo.spatial import bivariate_local_moran
+
+    rng = np.random.default_rng(4)
+    y = pd.Series(rng.gamma(2.0, 1.0, len(grid_values)), index=grid_values.index)
+    y.iloc[[0, 1, 6]] += 6
+    out = bivariate_local_moran(
+        grid_values, y, queen, permutations=499, seed=2, correction="none"
+    )
+    for col in grid_values:
+        bv = esda.Moran_Local_BV(
+            grid_values[col].to_numpy(),
+            y.to_numpy(),
+            queen.transform("r"),
+            permutations=499,
+            seed=2,
+        )
+        loc = out.xs(col, level="industry")
+        assert_allclose(loc["bv_i"], bv.Is, rtol=1e-10, atol=1e-12)
+        assert_array_equal(loc["bv_q"], bv.q)
+        assert_allclose(loc["bv_p"], np.minimum(2 * bv.p_sim, 1), rtol=1e-6)
