@@ -22,7 +22,9 @@ Layer contract (column names are public, see the README):
 ``industries`` (DataFrame, one row per industry)
     ``industry``, ``title``, ``employment``, ``establishments``, ``gl``,
     ``gl_krugman``, ``hoover``, ``eg_gamma``, ``eg_approximated``,
-    ``moran_i``, ``moran_z``, ``moran_p``, ``n_lps``, ``n_center``,
+    ``moran_i``, ``moran_ei``, ``moran_z``, ``moran_p`` (permutation),
+    ``moran_z_rand``, ``moran_p_rand`` (analytic, randomisation), ``n_lps``,
+    ``n_center``,
     ``n_advanced_vector``, ``n_local_vector``, ``n_embryo``.
 ``lps`` (GeoDataFrame, one dissolved polygon per LPS)
     ``lps_id``, ``industry``, ``title``, ``lps_type``, ``lps_type_label``,
@@ -96,6 +98,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "moran_ei",
         "moran_z",
         "moran_p",
+        "moran_z_rand",
+        "moran_p_rand",
         "n_lps",
         "n_center",
         "n_advanced_vector",

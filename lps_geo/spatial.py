@@ -36,10 +36,14 @@ import pandas as pd
 from libpysal.graph import Graph
 
 from .errors import ConfigError, InputError, LpsGeoWarning
+from .palettes import LISA_COLORS
 
 log = logging.getLogger(__name__)
 
 Correction = Literal["fdr", "bonferroni", "none"]
+
+#: Every LISA label, in legend order (the palette's order).
+LABELS: list[str] = list(LISA_COLORS)
 
 #: LISA quadrant (esda convention) -> label.
 QUADRANT_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
@@ -155,35 +159,36 @@ def adjust_pvalues(p: np.ndarray, method: Correction = "fdr") -> np.ndarray:
     """Multiple-testing adjusted p-values; NaNs are ignored and kept.
 
     ``"fdr"`` is Benjamini & Hochberg (1995) step-up adjusted p-values,
-    ``"bonferroni"`` multiplies by the number of tests (capped at 1).
+    ``"bonferroni"`` multiplies by the number of tests (capped at 1). A 2-D
+    array is adjusted column by column (each column one family of tests).
 
     >>> adjust_pvalues(np.array([0.01, 0.04, 0.03, np.nan]), "fdr")
     array([0.03, 0.04, 0.04,  nan])
     >>> adjust_pvalues(np.array([0.01, 0.5]), "bonferroni")
     array([0.02, 1.  ])
     """
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    q = p[ok]
-    if method == "none":
-        adj = q
-    elif method == "bonferroni":
-        adj = np.minimum(q * m, 1.0)
-    elif method == "fdr":
-        order = np.argsort(q, kind="stable")
-        ranked = q[order] * m / np.arange(1, m + 1)
-        ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-        adj = np.empty(m)
-        adj[order] = np.minimum(ranked, 1.0)
-    else:
+    if method not in ("fdr", "bonferroni", "none"):
         raise ConfigError(
             f"unknown correction {method!r}; valid: fdr, bonferroni, none"
         )
-    out[ok] = adj
+    p = np.asarray(p, dtype=float)
+    if p.ndim == 1:
+        return adjust_pvalues(p[:, None], method)[:, 0]
+    if method == "none" or p.size == 0:
+        return p.copy()
+    valid = ~np.isnan(p)
+    m = valid.sum(axis=0)
+    if method == "bonferroni":
+        return np.where(valid, np.minimum(p * m, 1.0), np.nan)
+    order = np.argsort(p, axis=0, kind="stable")  # NaN sort last
+    ps = np.take_along_axis(p, order, axis=0)
+    rank = np.arange(1, p.shape[0] + 1, dtype=float)[:, None]
+    with np.errstate(invalid="ignore"):
+        adj = np.where(np.isnan(ps), np.inf, ps * m / rank)
+    adj = np.minimum.accumulate(adj[::-1], axis=0)[::-1]
+    adj = np.where(np.isnan(ps), np.nan, np.minimum(adj, 1.0))
+    out = np.empty_like(adj)
+    np.put_along_axis(out, order, adj, axis=0)
     return out
 
 
@@ -540,8 +545,6 @@ def spatial_statistics(
     missing_y = ~np.isfinite(Xa.to_numpy(dtype=float))
     undefined_col = np.isnan(arr["lisa_i"]).all(axis=0)
     n, k = Xa.shape
-    lisa_adj = np.full((n, k), np.nan)
-    gi_adj = np.full((n, k), np.nan)
     for name in ("lisa_p", "gi_p", "lisa_i", "gi_z"):
         arr[name][isolated, :] = np.nan
         arr[name][missing_y] = np.nan
@@ -549,19 +552,19 @@ def spatial_statistics(
         lisa_adj = adjust_pvalues(arr["lisa_p"].ravel(), correction).reshape(n, k)
         gi_adj = adjust_pvalues(arr["gi_p"].ravel(), correction).reshape(n, k)
     elif fdr_scope == "industry":
-        for j in range(k):
-            lisa_adj[:, j] = adjust_pvalues(arr["lisa_p"][:, j], correction)
-            gi_adj[:, j] = adjust_pvalues(arr["gi_p"][:, j], correction)
+        lisa_adj = adjust_pvalues(arr["lisa_p"], correction)
+        gi_adj = adjust_pvalues(arr["gi_p"], correction)
     else:
         raise ConfigError(f"unknown fdr_scope {fdr_scope!r}; valid: industry, all")
-    quad = np.nan_to_num(arr["lisa_q"], nan=0).astype(int)
-    labels = np.full((n, k), "not significant", dtype=object)
+    quad = np.nan_to_num(arr["lisa_q"], nan=0).astype(np.int8)
+    # label codes index LABELS (the palette's order); categorical, not strings
+    codes = np.full((n, k), LABELS.index("not significant"), dtype=np.int8)
     sig = lisa_adj <= alpha
     for q, lab in QUADRANT_LABELS.items():
-        labels[sig & (quad == q)] = lab
-    labels[missing_y | undefined_col[None, :]] = "undefined"
-    labels[isolated, :] = "isolated"
-    bins = gi_bins(arr["gi_z"], gi_adj)
+        codes[sig & (quad == q)] = LABELS.index(lab)
+    codes[missing_y | undefined_col[None, :]] = LABELS.index("undefined")
+    codes[isolated, :] = LABELS.index("isolated")
+    bins = gi_bins(arr["gi_z"], gi_adj).astype(np.int8)
 
     index = pd.MultiIndex.from_product([ids, Xa.columns], names=["region", "industry"])
     local = pd.DataFrame(
@@ -570,13 +573,14 @@ def spatial_statistics(
             "lisa_q": quad.ravel(),
             "lisa_p": arr["lisa_p"].ravel(),
             "lisa_p_adj": lisa_adj.ravel(),
-            "lisa_label": labels.ravel(),
+            "lisa_label": pd.Categorical.from_codes(codes.ravel(), LABELS),
             "gi_z": arr["gi_z"].ravel(),
             "gi_p": arr["gi_p"].ravel(),
             "gi_p_adj": gi_adj.ravel(),
             "gi_bin": bins.ravel(),
         },
         index=index,
+        copy=False,
     )
     glob.index.name = "industry"
     return SpatialResult(
@@ -682,7 +686,7 @@ def bivariate_local_moran(
     flat = ~np.isfinite(bv_i)
     p[flat | isolated[:, None]] = np.nan
     bv_i[isolated, :] = np.nan
-    adj = np.column_stack([adjust_pvalues(p[:, j], correction) for j in range(k)])
+    adj = adjust_pvalues(p, correction)
     labels = np.full((n, k), "not significant", dtype=object)
     for q, lab in QUADRANT_LABELS.items():
         labels[(adj <= alpha) & (quad == q)] = lab

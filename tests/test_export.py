@@ -150,6 +150,8 @@ def make_result(metadata: dict | None = None) -> Result:
             "moran_ei": [-1 / 15, -1 / 15],
             "moran_z": [2.4, 0.9],
             "moran_p": [0.012, 0.19],
+            "moran_z_rand": [2.3, 0.8],
+            "moran_p_rand": [0.021, 0.42],
             "n_lps": [3, 2],
             "n_center": [1, 0],
             "n_advanced_vector": [0, 1],
