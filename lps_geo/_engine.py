@@ -32,67 +32,91 @@ def conditional_draws(max_card, n, permutations, seed):  # pragma: no cover - ji
 
 
 @njit(parallel=True, cache=True)
-def local_counts(y, indptr, indices, weights, draws, tol):  # pragma: no cover
+def local_counts(y, card, obs, draws, tol, chunk):  # pragma: no cover - jit
     """Rank of each site's observed neighbour sum among its permuted sums.
+
+    Conditional permutation with shared draws: site ``i`` with ``k``
+    neighbours takes the first ``k`` ids of draw ``r``, shifted past itself
+    (``d -> d + 1`` when ``d >= i``). For a fixed draw and cardinality the
+    permuted sum therefore changes with ``i`` only where ``i`` crosses one of
+    the ``k`` drawn ids, so sites are processed in index-ordered chunks and
+    each distinct sum is computed once per chunk, not once per site: the work
+    per permutation is one comparison per site and industry.
 
     Parameters
     ----------
     y : (n, B) float64, C-contiguous
         One block of industries.
-    indptr, indices, weights : CSR arrays of the weights graph (no self-loops)
+    card : (n,) int64
+        Neighbour count of every site (binary weights).
+    obs : (n, B) float64
+        Observed neighbour sums.
     draws : (R, max_card) int64
-        Shared conditional-permutation draws (see :func:`conditional_draws`).
+        Shared draws (see :func:`conditional_draws`).
     tol : (B,) float64
-        Absolute tolerance per column: permuted sums within ``tol`` of the
-        observed sum are ties.
+        Permuted sums within ``tol`` of the observed one are ties.
+    chunk : int
+        Sites per chunk (a chunk's sums and counts stay in cache).
 
     Returns
     -------
-    n_ge, n_le : (n, B) int64
-        Number of permutations whose neighbour sum is >= (resp. <=) the
-        observed one, ties counted in both.
+    n_ge, n_le : (n, B) int32
+        Permutations whose sum is >= (resp. <=) the observed one, ties
+        counted in both.
     """
     n, b = y.shape
     r_count = draws.shape[0]
-    n_ge = np.zeros((n, b), dtype=np.int64)
-    n_le = np.zeros((n, b), dtype=np.int64)
-    for i in prange(n):
-        start = indptr[i]
-        k = indptr[i + 1] - start
-        if k == 0:
-            continue
-        obs = np.zeros(b)
-        for c in range(k):
-            j = indices[start + c]
-            w = weights[start + c]
+    n_ge = np.zeros((n, b), dtype=np.int32)
+    n_le = np.zeros((n, b), dtype=np.int32)
+    n_chunks = (n + chunk - 1) // chunk
+    for ci in prange(n_chunks):
+        i0 = ci * chunk
+        i1 = min(n, i0 + chunk)
+        m = i1 - i0
+        # the chunk's sites grouped by cardinality, in index order
+        order = np.argsort(card[i0:i1], kind="mergesort")
+        ks = card[i0:i1][order]
+        hi = np.empty((m, b))
+        lo = np.empty((m, b))
+        for t in range(m):
             for col in range(b):
-                obs[col] += w * y[j, col]
-        hi = np.empty(b)
-        lo = np.empty(b)
-        for col in range(b):
-            hi[col] = obs[col] - tol[col]
-            lo[col] = obs[col] + tol[col]
-        ge = np.zeros(b, dtype=np.int64)
-        le = np.zeros(b, dtype=np.int64)
-        acc = np.empty(b)
+                hi[t, col] = obs[i0 + t, col] - tol[col]
+                lo[t, col] = obs[i0 + t, col] + tol[col]
+        ge = np.zeros((m, b), dtype=np.int32)
+        le = np.zeros((m, b), dtype=np.int32)
+        s = np.empty(b)
         for r in range(r_count):
+            g0 = 0
+            while g0 < m:
+                k = ks[g0]
+                g1 = g0
+                while g1 < m and ks[g1] == k:
+                    g1 += 1
+                if k > 0:
+                    d = np.sort(draws[r, :k])
+                    last = -1  # number of drawn ids below the current site
+                    for g in range(g0, g1):
+                        t = order[g]
+                        i = i0 + t
+                        below = 0
+                        while below < k and d[below] < i:
+                            below += 1
+                        if below != last:
+                            for col in range(b):
+                                s[col] = 0.0
+                            for c in range(k):
+                                j = d[c] + (1 if c >= below else 0)
+                                for col in range(b):
+                                    s[col] += y[j, col]
+                            last = below
+                        for col in range(b):
+                            ge[t, col] += s[col] >= hi[t, col]
+                            le[t, col] += s[col] <= lo[t, col]
+                g0 = g1
+        for t in range(m):
             for col in range(b):
-                acc[col] = 0.0
-            for c in range(k):
-                j = draws[r, c]
-                if j >= i:
-                    j += 1
-                w = weights[start + c]
-                for col in range(b):
-                    acc[col] += w * y[j, col]
-            for col in range(b):
-                if acc[col] >= hi[col]:
-                    ge[col] += 1
-                if acc[col] <= lo[col]:
-                    le[col] += 1
-        for col in range(b):
-            n_ge[i, col] = ge[col]
-            n_le[i, col] = le[col]
+                n_ge[i0 + t, col] = ge[t, col]
+                n_le[i0 + t, col] = le[t, col]
     return n_ge, n_le
 
 

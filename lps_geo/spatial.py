@@ -210,7 +210,11 @@ def _two_sided(p_folded: np.ndarray) -> np.ndarray:
 
 
 def _esda_engine(
-    X: pd.DataFrame, graph: Graph, permutations: int, seed: int
+    X: pd.DataFrame,
+    graph: Graph,
+    permutations: int,
+    seed: int,
+    global_permutations: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Reference engine: esda's Moran, Moran_Local and G_Local per column."""
     import esda
@@ -232,12 +236,16 @@ def _esda_engine(
             if not np.isfinite(y).all() or np.nanstd(y) == 0:
                 continue
             np.random.seed(seed)
-            mi = esda.Moran(y, w_r, permutations=permutations)
+            mi = esda.Moran(
+                y, w_r, permutations=permutations if global_permutations else 0
+            )
             glob[j] = (
                 mi.I,
                 mi.EI,
-                mi.z_sim if permutations else mi.z_rand,
-                _two_sided(mi.p_sim) if permutations else mi.p_rand,
+                mi.z_sim if permutations and global_permutations else mi.z_rand,
+                _two_sided(mi.p_sim)
+                if permutations and global_permutations
+                else mi.p_rand,
                 mi.z_rand,
                 mi.p_rand,
             )
@@ -265,6 +273,9 @@ def _esda_engine(
 
 #: Columns per block in the batched engine (a block of y stays in cache).
 BLOCK = 64
+
+#: Sites per chunk of the local kernel.
+CHUNK = 256
 
 #: Relative tolerance under which a permuted neighbour sum equals the
 #: observed one (a tie); scaled by the column's largest absolute value and the
@@ -294,7 +305,11 @@ def _conditional_p(n_ge: np.ndarray, n_le: np.ndarray, permutations: int):
 
 
 def _numba_engine(
-    X: pd.DataFrame, graph: Graph, permutations: int, seed: int
+    X: pd.DataFrame,
+    graph: Graph,
+    permutations: int,
+    seed: int,
+    global_permutations: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float]]:
     """Batched engine: every industry at once, shared draws, column blocks."""
     import time
@@ -372,21 +387,22 @@ def _numba_engine(
         t1 = time.perf_counter()
         max_card = int(card.max()) if n else 0
         draws = _engine.conditional_draws(max_card, n, permutations, seed)
-        indptr = a.indptr.astype(np.int64)
-        indices = a.indices.astype(np.int64)
-        ones = np.ones(a.nnz)
+        card64 = card.astype(np.int64)
+        obs_all = a @ y
         scale = np.abs(y).max(axis=0) * max(max_card, 1)
         for j0 in range(0, k, BLOCK):
             j1 = min(k, j0 + BLOCK)
             yb = np.ascontiguousarray(y[:, j0:j1])
+            ob = np.ascontiguousarray(obs_all[:, j0:j1])
             tol = TIE_RTOL * np.maximum(scale[j0:j1], 1e-300)
-            n_ge, n_le = _engine.local_counts(yb, indptr, indices, ones, draws, tol)
+            n_ge, n_le = _engine.local_counts(yb, card64, ob, draws, tol, CHUNK)
             p = _conditional_p(n_ge, n_le, permutations)
             gi_p[:, j0:j1] = p
             # a site at the mean has I = 0 under every draw: all ties, p = 1
             lisa_p[:, j0:j1] = np.where(z[:, j0:j1] == 0, 1.0, p)
         timings["local"] = time.perf_counter() - t1
 
+    if permutations and global_permutations:
         t2 = time.perf_counter()
         wr_ptr = wr.indptr.astype(np.int64)
         wr_idx = wr.indices.astype(np.int64)
@@ -463,6 +479,7 @@ def spatial_statistics(
     correction: Correction = "fdr",
     engine: str = "numba",
     fdr_scope: Literal["industry", "all"] = "industry",
+    global_permutations: bool = True,
 ) -> SpatialResult:
     """Global Moran, Local Moran and Gi* for every column of ``X``.
 
@@ -486,6 +503,12 @@ def spatial_statistics(
         industry across its regions.
     engine
         Name in :data:`ENGINES`.
+    fdr_scope
+        ``"industry"``: correct within each industry; ``"all"``: across all
+        (region, industry) tests together.
+    global_permutations
+        Permutation test for global Moran's I (default); ``False`` keeps its
+        analytic (randomisation) p-value only.
 
     Returns
     -------
@@ -538,7 +561,9 @@ def spatial_statistics(
         permutations,
         engine,
     )
-    glob, arr, timings = ENGINES[engine](Xa, graph, permutations, seed)
+    glob, arr, timings = ENGINES[engine](
+        Xa, graph, permutations, seed, global_permutations
+    )
 
     card = graph.cardinalities.reindex(ids).fillna(0).to_numpy()
     isolated = card == 0
@@ -675,11 +700,11 @@ def bivariate_local_moran(
         tol = TIE_RTOL * np.array([max(np.abs(ya).max() * max(max_card, 1), 1e-300)])
         n_ge, n_le = _engine.local_counts(
             yb,
-            a.indptr.astype(np.int64),
-            a.indices.astype(np.int64),
-            np.ones(a.nnz),
+            card.astype(np.int64),
+            np.ascontiguousarray((a @ ya)[:, None]),
             draws,
             tol,
+            CHUNK,
         )
         p = np.repeat(_conditional_p(n_ge, n_le, permutations), k, axis=1)
         p = np.where(zx == 0, 1.0, p)
