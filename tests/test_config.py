@@ -75,3 +75,28 @@ def test_demo_config_loads():
     cfg = load_config(root / "data" / "shapefiles" / "demo.toml")
     assert cfg.inputs.size.form == "long"
     assert cfg.output.lang == "pt"
+
+
+@pytest.mark.parametrize(
+    "patch, match",
+    [
+        ({"statistics": {"weights": "distance_band"}}, "needs statistics.threshold"),
+        ({"statistics": {"variable": "lq"}}, "'lq' is not valid"),
+        ({"statistics": {"islands": "sink"}}, "'sink' is not valid"),
+        ({"statistics": {"fdr_scope": "state"}}, "'state' is not valid"),
+        ({"statistics": {"snap": -1.0}}, "snap must be >= 0"),
+    ],
+)
+def test_statistics_options_errors(patch, match):
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict({**MIN, **patch})
+
+
+def test_statistics_defaults():
+    st = config_from_dict(MIN).statistics
+    assert (st.engine, st.variable, st.islands, st.fdr_scope) == (
+        "numba",
+        "ql",
+        "attach",
+        "industry",
+    )

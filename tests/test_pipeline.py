@@ -331,3 +331,33 @@ def test_state_reference_area(tmp_path):
     for _, grp in res.lps_members.groupby("lps_id"):
         assert grp["region"].str[:2].nunique() == 1
     assert set(res.industries["reference_area"]) == {"18", "19"}
+
+
+def test_inference_choices_are_recorded(result):
+    st = result.metadata["parameters"]["statistics"]
+    assert st["engine"] == "numba"
+    assert st["variable"] == "ql"
+    assert "ties count as at least as extreme" in st["tie_rule"]
+    assert "999 permutations" in st["inference"]
+    assert "Benjamini-Hochberg" in st["inference"]
+    assert result.report["weights"]["kind"] == "queen"
+
+
+def test_other_variable_and_weights(cfg):
+    """Empirical-Bayes QL on distance-band weights still finds the centres."""
+    alt = replace(
+        cfg,
+        statistics=replace(
+            cfg.statistics,
+            variable="eb_ql",
+            weights="distance_band",
+            threshold=40_000.0,
+            islands="drop",
+            permutations=199,
+        ),
+    )
+    res = lps_geo.run(alt)
+    assert res.report["statistics"]["variable"] == "eb_ql"
+    assert res.report["weights"]["kind"] == "distance_band"
+    centres = res.lps.query("lps_type == 'center'")
+    assert {"15.3", "32.1"} <= set(centres["industry"])
