@@ -192,6 +192,32 @@ def adjust_pvalues(p: np.ndarray, method: Correction = "fdr") -> np.ndarray:
     return out
 
 
+def _warn_resolution(permutations: int, alpha: float, correction: str, m: int):
+    """Warn when the smallest permutation p cannot pass the corrected level.
+
+    With R permutations the smallest two-sided p is 2/(R+1). Under Bonferroni
+    it must be <= alpha/m; under Benjamini-Hochberg a single region needs the
+    same, and otherwise at least ceil(m p_min / alpha) regions must reach it.
+    """
+    p_min = 2.0 / (permutations + 1)
+    if p_min * m <= alpha * (1 + 1e-12):
+        return
+    need = int(np.ceil(m * p_min / alpha))
+    single = int(np.ceil(2 * m / alpha - 1))
+    if correction == "bonferroni" or need > m:
+        what = "no region can be significant"
+    else:
+        what = f"a region is significant only if at least {need} regions reach it"
+    warnings.warn(
+        f"with {permutations} permutations the smallest two-sided p is "
+        f"{p_min:.4g}; after {correction} correction over {m} tests at "
+        f"alpha={alpha} {what}; use at least {single} permutations for a "
+        "single region to pass",
+        LpsGeoWarning,
+        stacklevel=3,
+    )
+
+
 def gi_bins(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Gi* confidence bins: +/-3, 2, 1 for p <= 0.01, 0.05, 0.10; sign of z.
 
@@ -542,18 +568,12 @@ def spatial_statistics(
         )
     Xa = X.reindex(ids)
     if permutations and correction != "none":
-        n_tests = len(ids)
-        # best case: every region at the smallest attainable p
-        best = adjust_pvalues(np.full(n_tests, 2.0 / (permutations + 1)), correction)[0]
-        if best > alpha:
-            warnings.warn(
-                f"with {permutations} permutations the smallest two-sided p is "
-                f"{2 / (permutations + 1):.4g}, which cannot pass alpha={alpha} "
-                f"after {correction} correction over {n_tests} regions; raise "
-                "statistics.permutations",
-                LpsGeoWarning,
-                stacklevel=2,
-            )
+        _warn_resolution(
+            permutations,
+            alpha,
+            correction,
+            len(ids) * (X.shape[1] if fdr_scope == "all" else 1),
+        )
     log.info(
         "spatial statistics: %d regions x %d industries, R=%d, engine=%s",
         len(ids),

@@ -111,10 +111,21 @@ def test_gi_bins_thresholds():
 
 
 def test_warns_when_permutations_too_few(grid_values, queen):
-    with pytest.warns(LpsGeoWarning, match="cannot pass alpha"):
+    # 36 regions: 2/(R+1) must be <= 0.05/36 for one region to pass
+    with pytest.warns(LpsGeoWarning, match="no region can be significant"):
         spatial_statistics(
             grid_values, queen, permutations=9, seed=1, correction="bonferroni"
         )
+    with pytest.warns(
+        LpsGeoWarning,
+        match="at least 4 regions reach it; use at least 1439 permutations",
+    ):
+        spatial_statistics(grid_values, queen, permutations=199, seed=1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LpsGeoWarning)
+        spatial_statistics(grid_values, queen, permutations=1439, seed=1)
 
 
 def test_same_seed_same_result(grid_values, queen):
