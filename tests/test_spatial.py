@@ -118,7 +118,7 @@ def test_warns_when_permutations_too_few(grid_values, queen):
         )
     with pytest.warns(
         LpsGeoWarning,
-        match="at least 4 regions reach it; use at least 1439 permutations",
+        match="at least 8 regions reach it; use at least 1439 permutations",
     ):
         spatial_statistics(grid_values, queen, permutations=199, seed=1)
     import warnings
