@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out/demo
 
-.PHONY: demo test lint examples demo-data clean
+.PHONY: demo test lint examples demo-data bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(VENV)/.installed
 examples: demo
 	cp $(OUT)/maps/*.png maps/
 	cp $(OUT)/report.json maps/demo_report.json
+
+# Benchmarks print ratios against references measured in the same run.
+bench: $(VENV)/.installed
+	$(PY) benchmarks/spatial.py --quick
+	$(PY) benchmarks/demo_stages.py
 
 # Regenerate the synthetic demo inputs (deterministic).
 demo-data: $(VENV)/.installed

@@ -2,10 +2,9 @@
 
 Usage: python benchmarks/demo_stages.py [--repeat N]
 
-The first run in a process pays numba's compilation of PySAL's kernels; the
-script reports it separately (cold) from the warm runs that follow, and the
-ratio of the statistics stage to the whole run (the target of the batched
-engine planned for the statistics).
+The first run in a process loads (or, without a cache, compiles) the numba
+kernels; the script reports it separately (cold) from the warm runs that
+follow, and the share of the statistics stage in the whole run.
 """
 
 from __future__ import annotations

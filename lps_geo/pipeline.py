@@ -660,6 +660,8 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
                 .sum()
             ),
             "n_significant_gi": int((indicators["gi_bin"].abs() >= 2).sum()),
+            "n_significant_lisa_raw": int((indicators["lisa_p"] <= st.alpha).sum()),
+            "n_significant_gi_raw": int((indicators["gi_p"] <= st.alpha).sum()),
         },
         "typology": {"preset": cfg.typology.preset, **thresholds.to_dict()},
         "delineation": {
