@@ -3,24 +3,46 @@
 One entry point, :func:`spatial_statistics`, takes a region x industry
 matrix and a weights graph and returns global Moran's I per industry and
 Local Moran (Anselin 1995) and Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis
-1995) per (region, industry), with conditional-permutation inference. The
-computation is delegated to an *engine* from :data:`ENGINES`; the first
-engine, ``"esda"``, calls PySAL esda once per industry and is the numerical
-reference for any faster engine.
+1995) per (region, industry), with conditional-permutation inference;
+:func:`bivariate_local_moran` pairs every industry with another variable.
+The computation is delegated to an *engine* from :data:`ENGINES`:
+
+``"numba"`` (default)
+    The batched engine (:mod:`lps_geo._engine`): one set of conditional
+    permutation draws shared by every site and industry (the very draws esda
+    makes for the same seed), industries in column blocks of :data:`BLOCK`,
+    sites in chunks of :data:`CHUNK`. For a fixed draw a site's permuted
+    neighbour sum changes only where the site's index crosses a drawn id, so
+    each distinct sum is computed once per chunk and the work per
+    permutation is one comparison per site and industry. Memory is bounded
+    by one block (never regions x industries x permutations).
+``"esda"``
+    PySAL esda called once per industry: the numerical reference.
 
 Inference
 ---------
-* Pseudo p-values are two-sided: esda's folded p-value ``(m + 1)/(R + 1)``,
-  with ``m`` the number of permuted statistics at least as extreme as the
-  observed one on its side of the reference distribution, doubled and capped
-  at 1. The smallest attainable p is ``2/(R + 1)``.
-* Multiple testing is corrected per industry, across its regions:
-  Benjamini-Hochberg (``"fdr"``, default), Bonferroni or none. Raw and
-  adjusted p-values are both kept; labels and bins use the adjusted ones.
+* Two-sided pseudo p-values: ``p = 2 (min(n_ge, n_le) + 1) / (R + 1)``
+  capped at 1, where ``n_ge`` and ``n_le`` count the permutations whose
+  statistic is at least / at most the observed one. The smallest attainable
+  p is ``2/(R + 1)``.
+* Ties count as at least as extreme (:data:`TIE_RULE`): a permuted value
+  within a relative 1e-11 of the observed one counts in both tails. This is
+  conservative and makes p independent of floating-point rounding; it is
+  what keeps a zero surrounded by zeros from being "significant", which
+  esda's folded rule (ties counted on one side only) makes it. Wherever the
+  permutation null has no ties, p equals esda's folded p doubled.
+* With binary weights Local Moran and Gi* of a site are both monotone in its
+  neighbours' sum, so they share one permutation p-value per site.
+* Multiple testing is corrected per industry across its regions (or across
+  all tests): Benjamini-Hochberg (``"fdr"``, default), Bonferroni or none.
+  Raw and adjusted p-values are both kept; labels and bins use the adjusted
+  ones. A warning says when 2/(R+1) cannot pass the corrected level.
 * Regions without neighbours are labelled ``isolated``; industries whose
   variable has zero variance and regions whose variable is missing are
   ``undefined``; neither is ever significant.
-* Every industry uses the same seed, hence the same permutation draws.
+* Global Moran's I: permutation test with esda's draws (numpy's legacy
+  generator, the same seed) plus the analytic moments under randomisation
+  (``moran_z_rand``, ``moran_p_rand``).
 """
 
 from __future__ import annotations
@@ -34,6 +56,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from libpysal.graph import Graph
+from scipy import stats
 
 from .errors import ConfigError, InputError, LpsGeoWarning
 from .palettes import LISA_COLORS
@@ -400,9 +423,7 @@ def _numba_engine(
         vb = kurt * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
         vi_rand = (va - vb) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
         z_rand = (moran_i - ei) / np.sqrt(vi_rand)
-    from scipy import stats as _stats
-
-    p_rand = 2 * _stats.norm.sf(np.abs(z_rand))
+    p_rand = 2 * stats.norm.sf(np.abs(z_rand))
     timings["observed"] = time.perf_counter() - t0
 
     lisa_p = np.full((n, k), np.nan)
