@@ -54,6 +54,8 @@ class BoundariesInput:
     name_column: str | None = "NM_MUN"
     layer: str | None = None
     crs: str | None = None
+    #: optional column with the population (for capability per 100,000)
+    population_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,39 @@ class LookupInput:
 
 
 @dataclass(frozen=True)
+class InstitutionsInput:
+    """Support institutions (capability layers).
+
+    ``format = "points"``: a vector file of points, or a table with
+    ``x_column``/``y_column`` (and ``crs``) or with a municipality
+    ``code_column`` (placed at the municipality's representative point).
+    ``format = "inep"``: INEP's register of higher-education institutions.
+    ``type_map``: optional CSV (``source,type``) mapping source categories to
+    the taxonomy; ``unknown_types = "other"`` maps unmatched categories to
+    ``other`` instead of stopping.
+    """
+
+    path: Path
+    format: Literal["points", "inep"] = "points"
+    type_column: str = "type"
+    name_column: str = "name"
+    x_column: str | None = None
+    y_column: str | None = None
+    crs: str | None = None
+    code_column: str | None = None
+    weight_column: str | None = None
+    type_map: Path | None = None
+    unknown_types: Literal["raise", "other"] = "raise"
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
 class Inputs:
     boundaries: BoundariesInput
     size: SizeInput
     lookup: LookupInput | None = None
     cnae: Path | None = None
+    institutions: InstitutionsInput | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +206,26 @@ class Statistics:
 
 
 @dataclass(frozen=True)
+class Capability:
+    """Capability layers (used when ``[inputs.institutions]`` is given).
+
+    ``distance``: radius in metres for "within" counts and the permutation
+    test; ``index_weights``: weight of each institution type in the composite
+    index; ``cell_size`` and ``bandwidth`` (metres; 0 = Silverman's rule) of
+    the kernel-density surfaces; ``industry``: industry whose employment gets a
+    surface (default: the map's focus industry).
+    """
+
+    distance: float = 50_000.0
+    index_weights: dict | None = None
+    permutations: int = 999
+    surfaces: bool = True
+    cell_size: float = 5_000.0
+    bandwidth: float = 0.0
+    industry: str | None = None
+
+
+@dataclass(frozen=True)
 class Output:
     maps: bool = True
     lang: Lang = "en"
@@ -190,6 +240,7 @@ class Config:
     typology: Typology = field(default_factory=Typology)
     delineation: Delineation = field(default_factory=Delineation)
     statistics: Statistics = field(default_factory=Statistics)
+    capability: Capability = field(default_factory=Capability)
     output: Output = field(default_factory=Output)
     source: Path | None = None
 
@@ -238,9 +289,12 @@ _NESTED = {
     "boundaries": BoundariesInput,
     "size": SizeInput,
     "lookup": LookupInput,
+    "institutions": InstitutionsInput,
 }
 
 _LITERALS = {
+    ("InstitutionsInput", "format"): Literal["points", "inep"],
+    ("InstitutionsInput", "unknown_types"): Literal["raise", "other"],
     ("SizeInput", "form"): TableForm,
     ("SizeInput", "measure"): SizeMeasure,
     ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
@@ -264,7 +318,7 @@ _LITERALS = {
 def _coerce(cls, f, value, where: str, base: Path | None):
     if cls is Inputs and f.name in _NESTED:
         return _build(_NESTED[f.name], value, where, base)
-    if f.name == "path" or (cls is Inputs and f.name == "cnae"):
+    if f.name in ("path", "type_map") or (cls is Inputs and f.name == "cnae"):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a path string, got {value!r}")
         p = Path(value).expanduser()
@@ -297,6 +351,7 @@ _SECTIONS = {
     "typology": Typology,
     "delineation": Delineation,
     "statistics": Statistics,
+    "capability": Capability,
     "output": Output,
 }
 
@@ -339,6 +394,17 @@ def _check(cfg: Config) -> None:
         )
     if s.snap < 0:
         raise ConfigError(f"statistics.snap must be >= 0, got {s.snap}")
+    c = cfg.capability
+    if c.distance <= 0 or c.cell_size <= 0 or c.bandwidth < 0:
+        raise ConfigError(
+            "capability.distance and capability.cell_size must be > 0 and "
+            f"capability.bandwidth >= 0, got {c.distance}, {c.cell_size}, "
+            f"{c.bandwidth}"
+        )
+    if not 0 <= c.permutations <= 99_999:
+        raise ConfigError(
+            f"capability.permutations must be in 0..99999, got {c.permutations}"
+        )
     if cfg.analysis.unit == "group" and cfg.inputs.lookup is None:
         raise ConfigError(
             "analysis.unit = 'group' needs an [inputs.lookup] table "

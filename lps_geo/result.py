@@ -34,6 +34,14 @@ Layer contract (column names are public, see the README):
 ``lps_members`` (DataFrame)
     ``lps_id``, ``region``, ``industry``, ``via`` ("filters", "hotspot" or
     "both").
+``institutions`` (GeoDataFrame, points; when institutions are given)
+    ``inst_id``, ``name``, ``type``, ``source_type``, ``region``,
+    ``located``, ``weight``.
+``lps_capability`` (DataFrame; when institutions are given)
+    ``lps_id``, ``industry``, counts by type inside (``n_<type>``) and within
+    the capability distance (``n_<type>_within``), nearest distances
+    (``dist_<type>_km``), ``capability_index`` and the permutation test
+    (``cap_observed``, ``cap_expected``, ``cap_p_value``).
 ``run_metadata`` (DataFrame of ``key``, ``value``; values JSON-encoded)
 """
 
@@ -126,6 +134,25 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "reference_area",
     ),
     "lps_members": ("lps_id", "region", "industry", "via"),
+    "institutions": (
+        "inst_id",
+        "name",
+        "type",
+        "source_type",
+        "region",
+        "located",
+        "weight",
+    ),
+    "lps_capability": (
+        "lps_id",
+        "industry",
+        "n_total",
+        "n_total_within",
+        "capability_index",
+        "cap_observed",
+        "cap_expected",
+        "cap_p_value",
+    ),
     "run_metadata": ("key", "value"),
 }
 
@@ -134,11 +161,17 @@ LAYERS: tuple[str, ...] = (
     "municipalities",
     "regions",
     "lps",
+    "institutions",
     "indicators",
     "industries",
     "lps_members",
+    "lps_capability",
     "run_metadata",
 )
+
+#: Layers present only in some runs (regions: unit = "group"; institutions and
+#: lps_capability: when institutions are given).
+OPTIONAL_LAYERS: tuple[str, ...] = ("regions", "institutions", "lps_capability")
 
 
 @dataclass(frozen=True)
@@ -154,6 +187,11 @@ class Result:
     report: dict[str, Any]
     regions: gpd.GeoDataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    institutions: gpd.GeoDataFrame | None = None
+    lps_capability: pd.DataFrame | None = None
+    #: kernel-density surfaces by name: (array, grid, kind); written as
+    #: GeoTIFFs next to the GeoPackage, not inside it
+    surfaces: dict[str, Any] = field(default_factory=dict)
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """The layers to export, by name, in :data:`LAYERS` order."""
@@ -164,6 +202,8 @@ class Result:
             "indicators": self.indicators,
             "industries": self.industries,
             "lps_members": self.lps_members,
+            "institutions": self.institutions,
+            "lps_capability": self.lps_capability,
             "run_metadata": metadata_frame(self.metadata),
         }
         return {k: v for k, v in out.items() if v is not None}

@@ -30,7 +30,7 @@ from lps_geo.export import (
     write_report,
 )
 from lps_geo.export import gpkg as gpkg_module
-from lps_geo.result import LAYER_COLUMNS, LAYERS, Result
+from lps_geo.result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
 from lps_geo.typology import TYPE_LABELS
 
 CRS = "EPSG:5880"
@@ -219,7 +219,9 @@ NON_SPATIAL = ["indicators", "industries", "lps_members", "run_metadata"]
 
 def test_all_layers_written_in_order(written):
     layers = pyogrio.list_layers(written)
-    assert [str(n) for n in layers[:, 0]] == [n for n in LAYERS if n != "regions"]
+    assert [str(n) for n in layers[:, 0]] == [
+        n for n in LAYERS if n not in OPTIONAL_LAYERS
+    ]
     kinds = dict(zip(layers[:, 0], layers[:, 1], strict=True))
     assert kinds["municipalities"] == kinds["lps"] == "MultiPolygon"
     assert all(kinds[n] is None for n in NON_SPATIAL)
@@ -284,7 +286,9 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
     out = write_geopackage(
         dataclasses.replace(result, regions=regions), tmp_path / "r.gpkg"
     )
-    assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == list(LAYERS)
+    assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == [
+        n for n in LAYERS if n not in ("institutions", "lps_capability")
+    ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS
     back = read_geopackage(out)
     assert_array_equal(back.regions["region"], ["19001", "19002"])

@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CRSError, InputError
-from ..result import LAYER_COLUMNS, LAYERS, Result
+from ..result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
 from .atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
 #: Layers that carry geometry; every other layer is written as a plain table.
-SPATIAL_LAYERS: tuple[str, ...] = ("municipalities", "regions", "lps")
+SPATIAL_LAYERS: tuple[str, ...] = ("municipalities", "regions", "lps", "institutions")
 
 #: Column order of each layer (the public contract of :mod:`lps_geo.result`).
 #: GeoPackage version written. 1.3 rather than GDAL's newer default 1.4 keeps
@@ -404,7 +404,7 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     if not path.is_file():
         raise InputError(f"GeoPackage {path} not found; write it with write_geopackage")
     present = {str(name) for name, _ in pyogrio.list_layers(path)}
-    required = [n for n in LAYERS if n != "regions"]
+    required = [n for n in LAYERS if n not in OPTIONAL_LAYERS]
     missing = [n for n in required if n not in present]
     if missing:
         raise InputError(
@@ -432,4 +432,6 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         report=report if isinstance(report, dict) else {"report": report},
         regions=frames.get("regions"),
         warnings=list(warnings) if isinstance(warnings, list) else [str(warnings)],
+        institutions=frames.get("institutions"),
+        lps_capability=frames.get("lps_capability"),
     )
