@@ -32,6 +32,7 @@ from .errors import ConfigError, InputError, OutputExistsError
 from .palettes import (
     EDGE_COLOR,
     GI_BIN_COLORS,
+    INSTITUTION_COLORS,
     LISA_COLORS,
     NO_DATA_COLOR,
     QL_RAMP,
@@ -76,6 +77,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "gi": "Getis-Ord Gi* hot and cold spots",
         "areas": "Category (number of areas)",
         "no_data": "No data",
+        "capability": "Capability: support institutions and LPS",
+        "institutions": "Institutions (number)",
+        "density": "Institution density",
     },
     "pt": {
         "typology": "Arranjos produtivos locais por tipo",
@@ -87,6 +91,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "gi": "Pontos quentes e frios (Getis-Ord Gi*)",
         "areas": "Categoria (número de áreas)",
         "no_data": "Sem dados",
+        "capability": "Capacitações: instituições de apoio e APLs",
+        "institutions": "Instituições (número)",
+        "density": "Densidade de instituições",
     },
 }
 
@@ -707,6 +714,160 @@ def gi_map(
 # ----------------------------------------------------------------- map files
 
 
+#: Legend labels of institution types (keys of palettes.INSTITUTION_COLORS).
+INSTITUTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "university": "University or college",
+        "federal_institute": "Federal institute",
+        "technical_school": "Technical or training school",
+        "research_centre": "Research centre or laboratory",
+        "technology_park": "Technology park or incubator",
+        "other": "Other",
+    },
+    "pt": {
+        "university": "Universidade ou faculdade",
+        "federal_institute": "Instituto federal",
+        "technical_school": "Escola técnica ou de formação",
+        "research_centre": "Centro de pesquisa ou laboratório",
+        "technology_park": "Parque tecnológico ou incubadora",
+        "other": "Outra",
+    },
+}
+
+
+def capability_map(
+    municipalities: gpd.GeoDataFrame,
+    lps: gpd.GeoDataFrame,
+    institutions: gpd.GeoDataFrame,
+    surface: tuple[np.ndarray, tuple[float, float, float, float]] | None = None,
+    industry: str | None = None,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    source: str | None = None,
+) -> Axes:
+    """Map support institutions over the LPS and an institution-density surface.
+
+    Municipalities in grey, the density surface (``(array, extent)`` with
+    extent ``(xmin, xmax, ymin, ymax)``; cells <= 0 or NaN left blank) in a
+    light ramp, LPS outlined in their type colour, institutions as points in
+    the colour of their type (:data:`lps_geo.palettes.INSTITUTION_COLORS`),
+    legend by type with counts.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4)], crs="EPSG:5880")
+    >>> lps = gpd.GeoDataFrame({"industry": ["15.3"], "lps_type": ["center"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4)], crs="EPSG:5880")
+    >>> inst = gpd.GeoDataFrame({"type": ["university", "university"]},
+    ...     geometry=[Point(1e3, 1e3), Point(5e3, 5e3)], crs="EPSG:5880")
+    >>> ax = capability_map(mun, lps, inst)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][0]
+    'University or college (2)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    from matplotlib.lines import Line2D
+
+    _check_lang(lang)
+    unknown = sorted(set(institutions["type"].astype(str)) - set(INSTITUTION_COLORS))
+    if unknown:
+        raise InputError(
+            f"institutions have unknown type(s) {', '.join(unknown)}; valid: "
+            f"{', '.join(INSTITUTION_COLORS)}"
+        )
+    ax = _new_axes(ax)
+    municipalities.plot(ax=ax, color=BASE_FILL, edgecolor=EDGE_COLOR, linewidth=0.2)
+    if surface is not None:
+        arr, extent = surface
+        shown = np.ma.masked_where(~np.isfinite(arr) | (arr <= 0), arr)
+        ax.imshow(
+            shown,
+            extent=extent,
+            origin="upper",
+            cmap="Purples",
+            alpha=0.55,
+            zorder=2,
+            interpolation="nearest",
+        )
+    shown_lps = (
+        lps if industry is None else lps[lps["industry"].astype(str) == str(industry)]
+    )
+    if len(shown_lps):
+        shown_lps.plot(
+            ax=ax,
+            facecolor="none",
+            zorder=3,
+            linewidth=1.2,
+            edgecolor=[TYPE_COLORS[t] for t in shown_lps["lps_type"].astype(str)],
+        )
+    handles = []
+    counts = institutions["type"].astype(str).value_counts()
+    for t, color in INSTITUTION_COLORS.items():
+        if t not in counts:
+            continue
+        pts = institutions[institutions["type"].astype(str) == t]
+        ax.scatter(
+            pts.geometry.x,
+            pts.geometry.y,
+            s=14,
+            color=color,
+            edgecolor="white",
+            linewidth=0.4,
+            zorder=4,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=color,
+                markeredgecolor="white",
+                label=f"{INSTITUTION_LABELS[lang][t]} ({counts[t]})",
+            )
+        )
+    for t in TYPES:
+        if len(shown_lps) and (shown_lps["lps_type"] == t).any():
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=TYPE_COLORS[t],
+                    linewidth=1.5,
+                    label=TYPE_LABELS[lang][t],
+                )
+            )
+    _legend(ax, handles, _TEXT[lang]["institutions"])
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["capability"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+def _surface_of(result: Result, gpkg: Path | None):
+    """The all-institutions density surface as (array, extent), if any."""
+    if "institutions_all" in result.surfaces:
+        arr, grid, _ = result.surfaces["institutions_all"]
+        xmin, ymin, xmax, ymax = grid.bounds
+        return arr, (xmin, xmax, ymin, ymax)
+    if gpkg is not None:
+        tif = gpkg.parent / "rasters" / "institutions_all.tif"
+        if tif.exists():
+            import rasterio
+
+            with rasterio.open(tif) as src:
+                arr = src.read(1, masked=True).filled(np.nan)
+                b = src.bounds
+            return arr, (b.left, b.right, b.bottom, b.top)
+    return None
+
+
 def focus_industry(result: Result) -> str:
     """The industry shown by default: the one with the most centres, then LPS.
 
@@ -853,10 +1014,12 @@ def write_maps(
             f"map formats must be among {', '.join(get_args(MapFormat))}, "
             f"got {', '.join(map(repr, formats)) or 'none'}"
         )
+    gpkg = None
     if isinstance(result_or_gpkg, (str, os.PathLike)):
         from .export.gpkg import read_geopackage
 
-        result = read_geopackage(result_or_gpkg)
+        gpkg = Path(result_or_gpkg)
+        result = read_geopackage(gpkg)
     else:
         result = result_or_gpkg
     focus = str(industry) if industry is not None else focus_industry(result)
@@ -915,6 +1078,21 @@ def write_maps(
             ),
         ),
     ]
+    if result.institutions is not None and len(result.institutions):
+        surface = _surface_of(result, gpkg)
+        jobs.append(
+            (
+                "capability",
+                lambda ax: capability_map(
+                    result.municipalities,
+                    result.lps,
+                    result.institutions,
+                    surface=surface,
+                    ax=ax,
+                    **common,
+                ),
+            )
+        )
     out_dir = Path(out_dir)
     targets = {job: [out_dir / f"{job}.{fmt}" for fmt in formats] for job, _ in jobs}
     existing = [p for paths in targets.values() for p in paths if p.exists()]

@@ -42,6 +42,7 @@ STAGES = (
     "weights",
     "spatial statistics",
     "delineation",
+    "capability",
     "assemble",
 )
 
@@ -59,6 +60,8 @@ class Inputs:
     establishments: pd.DataFrame | None
     titles: dict[str, str]
     lookup: pd.DataFrame | None
+    population: pd.Series | None = None
+    institutions: gpd.GeoDataFrame | None = None
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -123,7 +126,54 @@ def read_inputs(cfg: Config) -> Inputs:
                 titles[code] = cnae.title(code)
             except Exception:  # noqa: BLE001 - a missing title is not fatal
                 titles[code] = code
-    return Inputs(boundaries, tables.employment, tables.establishments, titles, lookup)
+    population = None
+    if b.population_column:
+        if b.population_column not in boundaries.columns:
+            raise InputError(
+                f"{b.path}: population column {b.population_column!r} not found; "
+                f"columns: {', '.join(map(str, boundaries.columns))}"
+            )
+        population = pd.to_numeric(
+            boundaries[b.population_column], errors="coerce"
+        ).rename("population")
+        bad = population.index[population.isna() | (population < 0)]
+        if len(bad):
+            raise InputError(
+                f"{b.path}: column {b.population_column!r} has missing or negative "
+                f"values at {', '.join(map(str, bad[:5]))}"
+                + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            )
+    institutions = None
+    ins = cfg.inputs.institutions
+    if ins is not None:
+        if ins.format == "inep":
+            institutions = io.read_inep_ies(
+                ins.path, boundaries=boundaries, type_map=ins.type_map
+            )
+        else:
+            institutions = io.read_institutions(
+                ins.path,
+                type_column=ins.type_column,
+                name_column=ins.name_column,
+                x_column=ins.x_column,
+                y_column=ins.y_column,
+                crs=ins.crs,
+                code_column=ins.code_column,
+                boundaries=boundaries,
+                type_map=ins.type_map,
+                unknown_types=ins.unknown_types,
+                weight_column=ins.weight_column,
+                layer=ins.layer,
+            )
+    return Inputs(
+        boundaries,
+        tables.employment,
+        tables.establishments,
+        titles,
+        lookup,
+        population,
+        institutions,
+    )
 
 
 def _industries_of(tables) -> list[str]:
@@ -429,7 +479,10 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
             wreport=wreport,
             thresholds=thresholds,
             mode=mode,
+            graph=graph,
+            X=X,
         ),
+        stage,
     )
 
 
@@ -452,9 +505,11 @@ class _Computed:
     wreport: object
     thresholds: object
     mode: str
+    graph: object = None
+    X: pd.DataFrame | None = None
 
 
-def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
+def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
     munis, units, unit_of, E = c.munis, c.units, c.unit_of, c.E
     emp_a, est_a, ind, industries = c.emp, c.est, c.ind, c.industries
     spatial, summary, members = c.spatial, c.summary, c.members
@@ -579,6 +634,15 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
     industries_out = indu[list(LAYER_COLUMNS["industries"])].copy()
     industries_out["eg_approximated"] = industries_out["eg_approximated"].astype(bool)
 
+    cap = None
+    if inp.institutions is not None:
+        cap = _capability(cfg, inp, c, lps, members)
+        indicators = indicators.merge(
+            cap["bivariate"], on=["region", "industry"], how="left"
+        )
+    if stage is not None:
+        stage(len(STAGES) - 1)
+
     # municipalities / regions layers
     def totals(frame_idx, m):
         return (
@@ -625,6 +689,12 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
         mun["n_lps"] = (
             n_lps_unit.reindex(mun["region"]).fillna(0).astype(int).to_numpy()
         )
+
+    if cap is not None:
+        unit_layer = regions if regions is not None else mun
+        rc = cap["regions"]
+        for col in rc.columns:
+            unit_layer[col] = rc[col].reindex(unit_layer["region"]).to_numpy()
 
     by_type = lps["lps_type"].value_counts().reindex(list(TYPES), fill_value=0)
     report = {
@@ -694,6 +764,9 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
         "crs": munis.crs.to_string(),
         "versions": _versions(),
     }
+    if cap is not None:
+        report["capability"] = cap["report"]
+        metadata["parameters"]["capability"] = cap["report"]["parameters"]
     return Result(
         municipalities=mun,
         indicators=indicators,
@@ -703,7 +776,132 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed) -> Result:
         metadata=metadata,
         report=report,
         regions=regions,
+        institutions=cap["institutions"] if cap is not None else None,
+        lps_capability=cap["lps"] if cap is not None else None,
+        surfaces=cap["surfaces"] if cap is not None else {},
     )
+
+
+def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:
+    """Capability layers: measures per unit and per LPS, the permutation test,
+    the bivariate Local Moran of every industry against the capability index
+    and the kernel-density surfaces (Suzigan, Furtado & Garcia 2006, steps
+    ii-iii of the method)."""
+    from . import capability as capm
+    from . import surfaces as surf
+    from .spatial import bivariate_local_moran
+
+    cp, st = cfg.capability, cfg.statistics
+    inst = inp.institutions
+    units = c.units
+    population = inp.population
+    if population is not None and cfg.analysis.unit == "group":
+        population = population.groupby(c.unit_of.reindex(population.index)).sum()
+    region_cap = capm.region_capability(
+        inst,
+        units,
+        population=population,
+        distance=cp.distance,
+        index_weights=cp.index_weights,
+    )
+    lps_cap = capm.lps_capability(
+        inst,
+        lps.set_index("lps_id"),
+        members,
+        units,
+        distance=cp.distance,
+        population=population,
+    )
+    test = capm.capability_permutation_test(
+        inst,
+        members,
+        units,
+        distance=cp.distance,
+        permutations=cp.permutations,
+        seed=st.seed,
+        population=population,
+    )
+    lps_cap = lps_cap.join(
+        test.rename(
+            columns={
+                "observed": "cap_observed",
+                "expected": "cap_expected",
+                "p_value": "cap_p_value",
+            }
+        )[["cap_observed", "cap_expected", "cap_p_value"]]
+    )
+    lps_cap.insert(
+        0,
+        "industry",
+        lps.set_index("lps_id")["industry"].reindex(lps_cap.index).to_numpy(),
+    )
+    lps_cap.index.name = "lps_id"
+    lps_cap = lps_cap.reset_index()
+
+    # every industry's analysed variable against the capability index
+    index = region_cap["capability_index"].reindex(c.graph.unique_ids)
+    X = c.X.reindex(c.graph.unique_ids)
+    bv = bivariate_local_moran(
+        X.fillna(0.0),
+        index.fillna(index.mean()),
+        c.graph,
+        permutations=st.permutations,
+        seed=st.seed,
+        alpha=st.alpha,
+        correction=st.correction,
+    ).rename(columns=lambda col: "cap_" + col)
+    bv = bv.reset_index()
+
+    surfaces: dict = {}
+    if cp.surfaces:
+        mask = units.geometry.union_all()
+        grid = surf.make_grid(units.total_bounds, cell_size=cp.cell_size, crs=units.crs)
+        bw = cp.bandwidth or None
+        for name, arr in surf.institution_surfaces(
+            inst, grid, bandwidth=bw, mask=mask
+        ).items():
+            surfaces[f"institutions_{name}"] = (arr, grid, name)
+        focus = cp.industry or cfg.output.focus_industry
+        size = c.emp if c.emp is not None else c.E
+        if focus is None and len(lps):
+            focus = str(lps.iloc[0]["industry"])
+        if focus is not None and focus in size.columns:
+            arr = surf.region_value_surface(
+                size[focus], units, grid, bandwidth=bw, mask=mask
+            )
+            surfaces[f"employment_{focus.replace('.', '_')}"] = (
+                arr,
+                grid,
+                "employment",
+            )
+
+    rep = getattr(inst, "attrs", {}).get("report", {})
+    report = {
+        "n_institutions": int(len(inst)),
+        "by_type": {k: int(v) for k, v in inst["type"].value_counts().items()},
+        "reader": rep,
+        "lps_with_more_capability": int((lps_cap["cap_p_value"] <= st.alpha).sum()),
+        "mean_capability_index_lps": float(lps_cap["capability_index"].mean())
+        if len(lps_cap)
+        else None,
+        "surfaces": sorted(surfaces),
+        "parameters": {
+            "distance_m": cp.distance,
+            "index_weights": cp.index_weights,
+            "permutations": cp.permutations,
+            "cell_size_m": cp.cell_size,
+            "bandwidth_m": cp.bandwidth or "silverman",
+        },
+    }
+    inst_out = inst.reset_index()
+    return {
+        "regions": region_cap,
+        "lps": lps_cap,
+        "bivariate": bv,
+        "surfaces": surfaces,
+        "institutions": inst_out,
+        "report": report,
+    }
 
 
 def _agg_or_none(m, lookup):
