@@ -31,6 +31,30 @@ log = logging.getLogger("lps_geo")
 GPKG_NAME = "result.gpkg"
 REPORT_NAME = "report.json"
 MAPS_DIR = "maps"
+RASTERS_DIR = "rasters"
+
+
+def _write_surfaces(result, folder: Path) -> list[Path]:
+    """Write the kernel-density surfaces of a result as COGs with styles."""
+    if not result.surfaces:
+        return []
+    from .surfaces import surface_style, write_cog
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, (arr, grid, kind) in sorted(result.surfaces.items()):
+        what = "employment" if kind == "employment" else f"{kind} institutions"
+        out.append(
+            write_cog(
+                arr,
+                grid,
+                folder / f"{name}.tif",
+                style=surface_style(kind, label=name),
+                description=f"kernel density of {what}, per km2",
+                units="1/km2",
+            )
+        )
+    return out
 
 
 def demo_dir() -> Path:
@@ -113,6 +137,7 @@ def run_to_folder(
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
     try:
         write_geopackage(result, tmp / GPKG_NAME)
+        rasters = _write_surfaces(result, tmp / RASTERS_DIR)
         cfg = config if not isinstance(config, (str, Path)) else None
         want_maps = (
             maps if maps is not None else (cfg.output.maps if cfg is not None else True)
@@ -132,6 +157,7 @@ def run_to_folder(
         result.report["outputs"] = {
             "geopackage": GPKG_NAME,
             "maps": [str(Path(MAPS_DIR) / p.name) for p in written],
+            "rasters": [str(Path(RASTERS_DIR) / p.name) for p in rasters],
         }
         write_report(result.report, tmp / REPORT_NAME)
         _publish(tmp, out)
