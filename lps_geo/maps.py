@@ -782,16 +782,23 @@ def capability_map(
     municipalities.plot(ax=ax, color=BASE_FILL, edgecolor=EDGE_COLOR, linewidth=0.2)
     if surface is not None:
         arr, extent = surface
-        shown = np.ma.masked_where(~np.isfinite(arr) | (arr <= 0), arr)
-        ax.imshow(
-            shown,
-            extent=extent,
-            origin="upper",
-            cmap="Purples",
-            alpha=0.55,
-            zorder=2,
-            interpolation="nearest",
-        )
+        positive = arr[np.isfinite(arr) & (arr > 0)]
+        if positive.size:
+            # stretch to the 98th percentile (as QGIS does by default), so one
+            # dense centre does not wash out the rest; hide the faint tail
+            vmax = float(np.percentile(positive, 98))
+            shown = np.ma.masked_where(~np.isfinite(arr) | (arr < 0.05 * vmax), arr)
+            ax.imshow(
+                shown,
+                extent=extent,
+                origin="upper",
+                cmap="Purples",
+                alpha=0.6,
+                vmin=0.0,
+                vmax=vmax,
+                zorder=2,
+                interpolation="bilinear",
+            )
     shown_lps = (
         lps if industry is None else lps[lps["industry"].astype(str) == str(industry)]
     )

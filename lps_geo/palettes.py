@@ -46,6 +46,9 @@ INSTITUTION_COLORS: dict[str, str] = {
     "other": "#666666",
 }
 
+#: Colour of the all-institutions density surface.
+ALL_INSTITUTIONS_COLOR = "#252525"
+
 #: Sequential ramp for location quotients (light to dark).
 QL_RAMP: list[str] = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 

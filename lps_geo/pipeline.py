@@ -510,6 +510,7 @@ class _Computed:
 
 
 def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
+    comp = c
     munis, units, unit_of, E = c.munis, c.units, c.unit_of, c.E
     emp_a, est_a, ind, industries = c.emp, c.est, c.ind, c.industries
     spatial, summary, members = c.spatial, c.summary, c.members
@@ -636,7 +637,7 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
 
     cap = None
     if inp.institutions is not None:
-        cap = _capability(cfg, inp, c, lps, members)
+        cap = _capability(cfg, inp, comp, lps, members)
         indicators = indicators.merge(
             cap["bivariate"], on=["region", "industry"], how="left"
         )
@@ -761,6 +762,7 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
             "industry_level": a.industry_level,
         },
         "seed": st.seed,
+        "source": cfg.output.source_note,
         "crs": munis.crs.to_string(),
         "versions": _versions(),
     }
@@ -853,10 +855,15 @@ def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:
     bv = bv.reset_index()
 
     surfaces: dict = {}
+    bw = None
     if cp.surfaces:
         mask = units.geometry.union_all()
-        grid = surf.make_grid(units.total_bounds, cell_size=cp.cell_size, crs=units.crs)
-        bw = cp.bandwidth or None
+        # one bandwidth for every surface (Silverman's rule on the institutions
+        # unless given), and a grid padded by it so kernels are not cut off
+        bw = cp.bandwidth or surf.bandwidth(inst, cell_size=cp.cell_size)
+        grid = surf.make_grid(
+            units.total_bounds, cell_size=cp.cell_size, crs=units.crs, pad=bw
+        )
         for name, arr in surf.institution_surfaces(
             inst, grid, bandwidth=bw, mask=mask
         ).items():
@@ -890,7 +897,8 @@ def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:
             "index_weights": cp.index_weights,
             "permutations": cp.permutations,
             "cell_size_m": cp.cell_size,
-            "bandwidth_m": cp.bandwidth or "silverman",
+            "bandwidth_m": round(float(bw), 1) if bw is not None else None,
+            "bandwidth_rule": "given" if cp.bandwidth else "silverman",
         },
     }
     inst_out = inst.reset_index()

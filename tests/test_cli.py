@@ -18,6 +18,8 @@ from lps_geo.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {
+    "institutions",
+    "lps_capability",
     "municipalities",
     "lps",
     "indicators",
@@ -189,3 +191,58 @@ def test_bad_config_value(tmp_path, capsys):
     toml.write_text(toml.read_text() + "[typology]\npreset = 'nope'\n")
     err = _run_bad(tmp_path, capsys, toml)
     assert "unknown typology preset 'nope'" in err
+
+
+def test_demo_writes_styled_cog_surfaces(demo_out):
+    import rasterio
+
+    out, _ = demo_out
+    tifs = sorted((out / "rasters").glob("*.tif"))
+    names = {p.stem for p in tifs}
+    assert {"institutions_all", "institutions_university", "employment_15_3"} <= names
+    for tif in tifs:
+        assert tif.with_suffix(".qml").exists()
+        with rasterio.open(tif) as src:
+            assert src.crs.to_epsg() == 5880
+            assert src.nodata == -9999.0
+            assert src.transform.a == 5000.0 and src.transform.e == -5000.0
+    report = json.loads((out / "report.json").read_text())
+    assert sorted(report["outputs"]["rasters"]) == sorted(
+        f"rasters/{p.name}" for p in tifs
+    )
+    assert (out / "maps" / "capability.png").exists()
+    validator = "/usr/bin/python3"
+    probe = subprocess.run([validator, "-c", "import osgeo_utils"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("GDAL's Python bindings (Debian python3-gdal) are missing")
+    run = subprocess.run(
+        [
+            validator,
+            "-m",
+            "osgeo_utils.samples.validate_cloud_optimized_geotiff",
+            str(out / "rasters" / "institutions_all.tif"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_bad_institutions_input(tmp_path, capsys):
+    toml = _write_case(tmp_path)
+    pd.DataFrame(
+        {
+            "name": ["A", "B"],
+            "type": ["university", "observatório"],
+            "lon": [-47.0, -47.1],
+            "lat": [-22.0, -22.1],
+        }
+    ).to_csv(tmp_path / "inst.csv", index=False)
+    toml.write_text(
+        toml.read_text()
+        + "[inputs.institutions]\npath = 'inst.csv'\nx_column = 'lon'\n"
+        "y_column = 'lat'\ncrs = 'EPSG:4326'\n"
+    )
+    err = _run_bad(tmp_path, capsys, toml)
+    assert "inst.csv" in err and "observatório" in err.lower()

@@ -374,3 +374,91 @@ def test_other_variable_and_weights(cfg):
     assert res.report["weights"]["kind"] == "distance_band"
     centres = res.lps.query("lps_type == 'center'")
     assert {"15.3", "32.1"} <= set(centres["industry"])
+
+
+# ------------------------------------------------------------ capability
+
+
+def test_capability_layers(result):
+    import geopandas as gpd
+
+    inst = gpd.read_file(DEMO / "institutions.shp")
+    assert result.institutions is not None
+    assert len(result.institutions) == len(inst)
+    assert set(result.institutions["type"]) == set(inst["type"])
+    # counts inside each municipality equal a direct groupby of the register
+    direct = inst.groupby("cod_ibge").size()
+    mun = result.municipalities.set_index("region")
+    assert_allclose(
+        mun["n_total"].to_numpy(),
+        direct.reindex(mun.index, fill_value=0).to_numpy(),
+    )
+    for t in ("university", "technical_school"):
+        d = inst[inst["type"] == t].groupby("cod_ibge").size()
+        assert_allclose(
+            mun[f"n_{t}"].to_numpy(), d.reindex(mun.index, fill_value=0).to_numpy()
+        )
+    assert mun["capability_index"].notna().all()
+    assert mun["per_100k"].notna().all()
+    cap = result.lps_capability.set_index("lps_id")
+    assert set(cap.index) == set(result.lps["lps_id"])
+    assert cap["cap_p_value"].between(0, 1).all()
+    # the LPS's inside count is the sum over its members
+    members = result.lps_members.groupby("lps_id")["region"].apply(list)
+    for lps_id, regs in members.items():
+        assert cap.loc[lps_id, "n_total"] == mun.loc[regs, "n_total"].sum()
+    rep = result.report["capability"]
+    assert rep["n_institutions"] == len(inst)
+    assert rep["parameters"]["distance_m"] == 50_000
+
+
+def test_capability_bivariate_equals_esda(result, cfg):
+    """cap_bv_*: Local Moran of the analysed variable vs the capability index."""
+    from lps_geo.variables import analysed_variable
+
+    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
+    g, _ = build_weights(b, "queen")
+    raw = pd.read_csv(
+        DEMO / "employment_long.csv", dtype={"cod_ibge": str, "cnae_grupo": str}
+    ).pivot_table(
+        index="cod_ibge",
+        columns="cnae_grupo",
+        values="empregos",
+        aggfunc="sum",
+        fill_value=0,
+    )
+    raw = raw.reindex(g.unique_ids, fill_value=0).astype(float)
+    x = analysed_variable(raw, raw.sum(axis=1), cfg.statistics.variable)["15.3"]
+    y = (
+        result.municipalities.set_index("region")["capability_index"]
+        .reindex(g.unique_ids)
+        .to_numpy()
+    )
+    st = cfg.statistics
+    bv = esda.Moran_Local_BV(
+        x.to_numpy(),
+        y,
+        g.transform("r"),
+        permutations=st.permutations,
+        seed=st.seed,
+    )
+    ind = result.indicators.query("industry == '15.3'").set_index("region")
+    ind = ind.reindex(g.unique_ids)
+    assert_allclose(ind["cap_bv_i"], bv.Is, rtol=1e-10, atol=1e-12)
+    esda_p = np.minimum(2 * bv.p_sim, 1)
+    # the index has ties (regions with the same institutions around them):
+    # p equal where the permutation null has none, never smaller where it has
+    ties = np.isclose(bv.rlisas, bv.Is[:, None], rtol=1e-9, atol=1e-12).any(axis=1)
+    assert_allclose(ind["cap_bv_p"][~ties], esda_p[~ties], rtol=1e-6)
+    assert (ind["cap_bv_p"].to_numpy() >= esda_p - 1e-6).all()
+
+
+def test_surfaces(result):
+    arr, grid, kind = result.surfaces["institutions_all"]
+    assert arr.shape == grid.shape
+    assert grid.crs.to_epsg() == 5880
+    assert np.nanmax(arr) > 0
+    # the surface integrates to the number of institutions (weights 1)
+    total = np.nansum(arr) * grid.cell_area_km2
+    assert abs(total - len(result.institutions)) / len(result.institutions) < 0.05
+    assert "employment_15_3" in result.surfaces
