@@ -19,6 +19,11 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+from .capability import (  # noqa: E402
+    capability_permutation_test,
+    lps_capability,
+    region_capability,
+)
 from .config import Config, config_from_dict, load_config  # noqa: E402
 from .errors import (  # noqa: E402
     ConfigError,
@@ -45,13 +50,30 @@ from .indicators import (  # noqa: E402
     share_of_industry,
     share_of_region,
 )
+from .io import read_inep_ies, read_institutions  # noqa: E402
 from .pipeline import run  # noqa: E402
 from .result import Result  # noqa: E402
-from .spatial import SpatialResult, spatial_statistics  # noqa: E402
+from .spatial import (  # noqa: E402
+    SpatialResult,
+    bivariate_local_moran,
+    spatial_statistics,
+)
+from .surfaces import kernel_density, make_grid, write_cog  # noqa: E402
 from .typology import classify, get_thresholds, passes_filters  # noqa: E402
+from .variables import analysed_variable  # noqa: E402
 from .weights import build_weights  # noqa: E402
 
 __all__ = [
+    "analysed_variable",
+    "bivariate_local_moran",
+    "capability_permutation_test",
+    "kernel_density",
+    "lps_capability",
+    "make_grid",
+    "read_inep_ies",
+    "read_institutions",
+    "region_capability",
+    "write_cog",
     "CRSError",
     "Config",
     "ConfigError",
