@@ -36,6 +36,7 @@ from .palettes import (
     LISA_COLORS,
     NO_DATA_COLOR,
     QL_RAMP,
+    SIGNIFICANCE_COLORS,
     TYPE_COLORS,
 )
 from .typology import TYPE_LABELS, TYPES
@@ -50,6 +51,13 @@ logger = logging.getLogger(__name__)
 
 Lang = Literal["pt", "en"]
 MapFormat = Literal["png", "pdf", "svg"]
+PageSize = Literal["A4", "A3"]
+
+#: Landscape page sizes in inches.
+PAGE_SIZES: dict[str, tuple[float, float]] = {
+    "A4": (11.69, 8.27),
+    "A3": (16.54, 11.69),
+}
 
 #: Source note printed under every map unless ``source=`` is given.
 DEFAULT_SOURCE = "lps_geo — synthetic demo data"
@@ -78,6 +86,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "areas": "Category (number of areas)",
         "no_data": "No data",
         "capability": "Capability: support institutions and LPS",
+        "significance": "Local Moran significance (adjusted p)",
+        "moran": "Moran scatter plot",
+        "moran_x": "{var} (standardised)",
+        "moran_y": "Spatial lag",
         "institutions": "Institutions (number)",
         "density": "Institution density",
     },
@@ -92,6 +104,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "areas": "Categoria (número de áreas)",
         "no_data": "Sem dados",
         "capability": "Capacitações: instituições de apoio e APLs",
+        "significance": "Significância do Moran local (p ajustado)",
+        "moran": "Diagrama de dispersão de Moran",
+        "moran_x": "{var} (padronizado)",
+        "moran_y": "Defasagem espacial",
         "institutions": "Instituições (número)",
         "density": "Densidade de instituições",
     },
@@ -857,6 +873,178 @@ def capability_map(
     return ax
 
 
+SIGNIFICANCE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        k: ("Not significant" if k == "not significant" else k)
+        for k in SIGNIFICANCE_COLORS
+    },
+    "pt": {
+        k: ("Não significativo" if k == "not significant" else k)
+        for k in SIGNIFICANCE_COLORS
+    },
+}
+
+
+def significance_classes(p_adj: pd.Series) -> pd.Series:
+    """Class of each adjusted p-value for the significance map (NaN stays NaN).
+
+    >>> significance_classes(pd.Series([0.0005, 0.004, 0.03, 0.2, np.nan])).tolist()
+    ['p <= 0.001', 'p <= 0.01', 'p <= 0.05', 'not significant', nan]
+    """
+    p = pd.to_numeric(p_adj, errors="coerce")
+    out = pd.Series(np.nan, index=p.index, dtype=object)
+    out[p > 0.05] = "not significant"
+    out[p <= 0.05] = "p <= 0.05"
+    out[p <= 0.01] = "p <= 0.01"
+    out[p <= 0.001] = "p <= 0.001"
+    return out
+
+
+def significance_map(
+    municipalities: gpd.GeoDataFrame,
+    indicators: pd.DataFrame,
+    industry: str,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    source: str | None = None,
+) -> Axes:
+    """Map the adjusted Local Moran p-values of one industry in classes.
+
+    Classes p <= 0.001, 0.01, 0.05 and not significant (GeoDa's significance
+    map) of ``lisa_p_adj``, colours :data:`lps_geo.palettes.SIGNIFICANCE_COLORS`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> ind = pd.DataFrame({"region": ["1900001", "1900002"],
+    ...     "industry": ["15.3", "15.3"], "lisa_p_adj": [0.004, 0.5]})
+    >>> ax = significance_map(mun, ind, "15.3")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['p <= 0.01 (1)', 'Not significant (1)']
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    _check_lang(lang)
+    classes = significance_classes(
+        _values_for(municipalities, indicators, industry, "lisa_p_adj")
+    )
+    ax = _new_axes(ax)
+    _category_map(
+        municipalities,
+        classes,
+        SIGNIFICANCE_COLORS,
+        SIGNIFICANCE_LABELS[lang],
+        _TEXT[lang]["areas"],
+        _TEXT[lang]["no_data"],
+        ax,
+    )
+    _decorate(
+        ax,
+        title or _title(_TEXT[lang]["significance"], industry, lang),
+        source,
+        municipalities.crs,
+    )
+    return ax
+
+
+def moran_scatter(
+    indicators: pd.DataFrame,
+    industry: str,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    title: str | None = None,
+    variable: str = "QL",
+    moran_i: float | None = None,
+) -> Axes:
+    """Moran scatter plot of one industry: standardised variable vs its lag.
+
+    Points are coloured by ``lisa_label`` (:data:`palettes.LISA_COLORS`); the
+    line through the origin has slope ``moran_i`` (global Moran's I with
+    row-standardised weights equals the slope of the lag on the variable)
+    when given, else the least-squares slope.
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"region": list("abcd"), "industry": "15.3",
+    ...     "lisa_z": [1.5, 0.5, -0.5, -1.5], "lisa_lag": [1.0, 0.2, -0.3, -0.9],
+    ...     "lisa_label": ["High-High", "not significant", "not significant",
+    ...                    "Low-Low"]})
+    >>> ax = moran_scatter(ind, "15.3")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][0]
+    'High-High (1)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    from matplotlib.lines import Line2D
+
+    _check_lang(lang)
+    for col in ("lisa_z", "lisa_lag", "lisa_label"):
+        if col not in indicators.columns:
+            raise InputError(
+                f"indicators lack column {col!r}; pass the indicators of a Result"
+            )
+    rows = indicators[indicators["industry"].astype(str) == str(industry)]
+    rows = rows[
+        np.isfinite(rows["lisa_z"].astype(float))
+        & np.isfinite(rows["lisa_lag"].astype(float))
+    ]
+    ax = _new_axes(ax)
+    handles = []
+    labels = rows["lisa_label"].astype(str)
+    for key, color in LISA_COLORS.items():
+        sub = rows[labels == key]
+        if len(sub):
+            ax.scatter(
+                sub["lisa_z"],
+                sub["lisa_lag"],
+                s=10,
+                color=color,
+                edgecolor="#777777",
+                linewidth=0.3,
+                zorder=3,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color=color,
+                    markeredgecolor="#777777",
+                    label=f"{LISA_LABELS[lang][key]} ({len(sub)})",
+                )
+            )
+    x = rows["lisa_z"].to_numpy(dtype=float)
+    y = rows["lisa_lag"].to_numpy(dtype=float)
+    slope = (
+        moran_i
+        if moran_i is not None
+        else (float((x * y).sum() / (x * x).sum()) if len(x) else 0.0)
+    )
+    if len(x):
+        xs = np.array([x.min(), x.max()])
+        ax.plot(
+            xs,
+            slope * xs,
+            color="#333333",
+            linewidth=1,
+            zorder=2,
+            label=f"I = {slope:.3f}",
+        )
+    ax.axhline(0, color="#999999", linewidth=0.6, zorder=1)
+    ax.axvline(0, color="#999999", linewidth=0.6, zorder=1)
+    ax.set_xlabel(_TEXT[lang]["moran_x"].format(var=variable))
+    ax.set_ylabel(_TEXT[lang]["moran_y"])
+    handles.append(Line2D([], [], color="#333333", label=f"I = {slope:.3f}"))
+    _legend(ax, handles, _TEXT[lang]["areas"])
+    ax.set_title(
+        title or _title(_TEXT[lang]["moran"], industry, lang), fontsize=12, loc="left"
+    )
+    return ax
+
+
 def _surface_of(result: Result, gpkg: Path | None):
     """The all-institutions density surface as (array, extent), if any."""
     if "institutions_all" in result.surfaces:
@@ -966,15 +1154,19 @@ def write_maps(
     lang: Lang = "en",
     overwrite: bool = False,
     source: str | None = None,
+    industries: Sequence[str] | Literal["all"] | None = None,
+    page_size: PageSize = "A4",
 ) -> list[Path]:
     """Render the standard maps of a result to files.
 
-    Writes, for each format, ``typology`` (all industries), and
-    ``ql_<industry>``, ``lisa_<industry>``, ``gi_<industry>`` for the industry
-    in focus (the code with every character other than letters, digits, ``_``
-    and ``-`` replaced by ``_``: industry ``15.3`` gives ``ql_15_3.png``).
-    Nothing is written if any output exists and ``overwrite`` is false; each
-    file is written atomically.
+    Writes, for each format, ``typology`` (all industries), ``capability``
+    (when the result has institutions), and for the industry in focus (and
+    every industry of ``industries``) ``ql_<code>``, ``lisa_<code>``,
+    ``significance_<code>``, ``gi_<code>`` and ``moran_<code>`` (the code with
+    every character other than letters, digits, ``_`` and ``-`` replaced by
+    ``_``: industry ``15.3`` gives ``ql_15_3.png``). One figure of the page
+    size is reused for every map. Nothing is written if any output exists and
+    ``overwrite`` is false; each file is written atomically.
 
     Parameters
     ----------
@@ -996,6 +1188,10 @@ def write_maps(
     source
         Source note under each map; default ``metadata["source"]`` of the
         result when it is a string, else :data:`DEFAULT_SOURCE`.
+    industries
+        More industries to map (``"all"``: every industry of the result).
+    page_size
+        ``"A4"`` or ``"A3"``, landscape.
 
     Returns
     -------
@@ -1007,7 +1203,7 @@ def write_maps(
     OutputExistsError
         A map file exists and ``overwrite`` is false.
     InputError
-        ``industry`` is not in the result.
+        An industry is not in the result.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -1021,6 +1217,10 @@ def write_maps(
             f"map formats must be among {', '.join(get_args(MapFormat))}, "
             f"got {', '.join(map(repr, formats)) or 'none'}"
         )
+    if page_size not in PAGE_SIZES:
+        raise ConfigError(
+            f"page_size must be one of {', '.join(PAGE_SIZES)}, got {page_size!r}"
+        )
     gpkg = None
     if isinstance(result_or_gpkg, (str, os.PathLike)):
         from .export.gpkg import read_geopackage
@@ -1029,59 +1229,39 @@ def write_maps(
         result = read_geopackage(gpkg)
     else:
         result = result_or_gpkg
-    focus = str(industry) if industry is not None else focus_industry(result)
     known = sorted(set(result.indicators["industry"].astype(str)))
-    if focus not in known:
+    focus = str(industry) if industry is not None else focus_industry(result)
+    wanted = [focus]
+    if industries == "all":
+        wanted += [c for c in known if c != focus]
+    elif industries:
+        wanted += [str(c) for c in industries if str(c) != focus]
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
         raise InputError(
-            f"industry {focus!r} not found in indicators; known industries: "
+            f"industry {unknown[0]!r} not found in indicators; known industries: "
             f"{', '.join(known[:10])}{' ...' if len(known) > 10 else ''}"
         )
     if source is None:
         meta_source = result.metadata.get("source")
         source = meta_source if isinstance(meta_source, str) else DEFAULT_SOURCE
     areas = result.regions if result.regions is not None else result.municipalities
-    name = _industry_title(result, focus)
     text = _TEXT[lang]
-    stem = _file_stem(focus)
     common = {"lang": lang, "source": source}
+    glob = (
+        result.industries.drop_duplicates("industry").set_index("industry")
+        if "moran_i" in result.industries.columns
+        else None
+    )
+    variable = (
+        result.metadata.get("parameters", {}).get("statistics", {}).get("variable")
+        or "QL"
+    )
     jobs: list[tuple[str, Callable[[Any], Any]]] = [
         (
             "typology",
             lambda ax: typology_map(
                 result.municipalities, result.lps, None, ax=ax, **common
-            ),
-        ),
-        (
-            f"ql_{stem}",
-            lambda ax: ql_map(
-                areas,
-                result.indicators,
-                focus,
-                ax=ax,
-                title=f"{text['ql']} — {name}",
-                **common,
-            ),
-        ),
-        (
-            f"lisa_{stem}",
-            lambda ax: lisa_map(
-                areas,
-                result.indicators,
-                focus,
-                ax=ax,
-                title=f"{text['lisa']} — {name}",
-                **common,
-            ),
-        ),
-        (
-            f"gi_{stem}",
-            lambda ax: gi_map(
-                areas,
-                result.indicators,
-                focus,
-                ax=ax,
-                title=f"{text['gi']} — {name}",
-                **common,
             ),
         ),
     ]
@@ -1100,6 +1280,72 @@ def write_maps(
                 ),
             )
         )
+    for code in wanted:
+        name = _industry_title(result, code)
+        stem = _file_stem(code)
+        mi = (
+            float(glob.loc[code, "moran_i"])
+            if glob is not None and code in glob.index
+            else None
+        )
+        jobs += [
+            (
+                f"ql_{stem}",
+                lambda ax, code=code, name=name: ql_map(
+                    areas,
+                    result.indicators,
+                    code,
+                    ax=ax,
+                    title=f"{text['ql']} — {name}",
+                    **common,
+                ),
+            ),
+            (
+                f"lisa_{stem}",
+                lambda ax, code=code, name=name: lisa_map(
+                    areas,
+                    result.indicators,
+                    code,
+                    ax=ax,
+                    title=f"{text['lisa']} — {name}",
+                    **common,
+                ),
+            ),
+            (
+                f"significance_{stem}",
+                lambda ax, code=code, name=name: significance_map(
+                    areas,
+                    result.indicators,
+                    code,
+                    ax=ax,
+                    title=f"{text['significance']} — {name}",
+                    **common,
+                ),
+            ),
+            (
+                f"gi_{stem}",
+                lambda ax, code=code, name=name: gi_map(
+                    areas,
+                    result.indicators,
+                    code,
+                    ax=ax,
+                    title=f"{text['gi']} — {name}",
+                    **common,
+                ),
+            ),
+            (
+                f"moran_{stem}",
+                lambda ax, code=code, name=name, mi=mi: moran_scatter(
+                    result.indicators,
+                    code,
+                    ax=ax,
+                    lang=lang,
+                    title=f"{text['moran']} — {name}",
+                    variable=variable,
+                    moran_i=mi,
+                ),
+            ),
+        ]
     out_dir = Path(out_dir)
     targets = {job: [out_dir / f"{job}.{fmt}" for fmt in formats] for job, _ in jobs}
     existing = [p for paths in targets.values() for p in paths if p.exists()]
@@ -1109,18 +1355,17 @@ def write_maps(
             f"{existing[0]} exists{more}; pass overwrite=True (CLI: --overwrite)"
         )
     written: list[Path] = []
+    fig = Figure(figsize=PAGE_SIZES[page_size])
+    FigureCanvasAgg(fig)
     for job, draw in jobs:
-        fig = Figure(figsize=(10, 8))
-        FigureCanvasAgg(fig)
-        try:
-            draw(fig.add_subplot())
-            for target, fmt in zip(targets[job], formats, strict=True):
-                with atomic_path(target, overwrite) as tmp:
-                    fig.savefig(
-                        tmp, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white"
-                    )
-                written.append(target)
-        finally:
-            fig.clear()
+        fig.clear()
+        draw(fig.add_subplot())
+        for target, fmt in zip(targets[job], formats, strict=True):
+            with atomic_path(target, overwrite) as tmp:
+                fig.savefig(
+                    tmp, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white"
+                )
+            written.append(target)
         logger.info("wrote map %s", job)
+    fig.clear()
     return written

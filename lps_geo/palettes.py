@@ -28,6 +28,14 @@ GI_BIN_COLORS: dict[int, str] = {
     -3: "#4575b5",
 }
 
+#: Significance classes of the LISA significance map (adjusted p), as GeoDa.
+SIGNIFICANCE_COLORS: dict[str, str] = {
+    "p <= 0.001": "#004529",
+    "p <= 0.01": "#238443",
+    "p <= 0.05": "#78c679",
+    "not significant": "#eeeeee",
+}
+
 #: LPS types of the typology in legend order (codes are the values of ``lps_type``).
 TYPE_COLORS: dict[str, str] = {
     "center": "#7b3294",

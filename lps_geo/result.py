@@ -16,7 +16,8 @@ Layer contract (column names are public, see the README):
 ``indicators`` (DataFrame, long: analysis unit x industry)
     ``region``, ``industry``, ``employment``, ``establishments``, ``size``
     (the size measure the indicators use), ``ql``, ``share_industry``,
-    ``share_region``, ``hhm``, ``icn``, ``passes_filters``, ``lisa_i``,
+    ``share_region``, ``hhm``, ``icn``, ``passes_filters``, ``lisa_z`` (the
+    standardised analysed variable), ``lisa_lag`` (its spatial lag), ``lisa_i``,
     ``lisa_q``, ``lisa_p``, ``lisa_p_adj``, ``lisa_label``, ``gi_z``,
     ``gi_p``, ``gi_p_adj``, ``gi_bin``, ``lps_id``.
 ``industries`` (DataFrame, one row per industry)
@@ -77,6 +78,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "hhm",
         "icn",
         "passes_filters",
+        "lisa_z",
+        "lisa_lag",
         "lisa_i",
         "lisa_q",
         "lisa_p",

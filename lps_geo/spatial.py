@@ -72,6 +72,8 @@ LABELS: list[str] = list(LISA_COLORS)
 QUADRANT_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 
 LOCAL_COLUMNS = (
+    "lisa_z",
+    "lisa_lag",
     "lisa_i",
     "lisa_q",
     "lisa_p",
@@ -271,7 +273,7 @@ def _esda_engine(
     n, k = X.shape
     out = {
         name: np.full((n, k), np.nan)
-        for name in ("lisa_i", "lisa_q", "lisa_p", "gi_z", "gi_p")
+        for name in ("lisa_z", "lisa_lag", "lisa_i", "lisa_q", "lisa_p", "gi_z", "gi_p")
     }
     glob = np.full((k, len(GLOBAL_COLUMNS)), np.nan)
     w_r = graph.transform("r")
@@ -301,6 +303,8 @@ def _esda_engine(
             lm = esda.Moran_Local(
                 y, w_r, permutations=permutations, seed=seed, n_jobs=1
             )
+            out["lisa_z"][:, j] = lm.z
+            out["lisa_lag"][:, j] = w_r.sparse @ lm.z
             out["lisa_i"][:, j] = lm.Is
             out["lisa_q"][:, j] = lm.q
             if permutations:
@@ -501,7 +505,13 @@ def _numba_engine(
     )
     glob.loc[flat] = np.nan
     timings["total"] = time.perf_counter() - t0
+    z[:, flat] = np.nan
+    lag[:, flat] = np.nan
+    z[isolated, :] = np.nan
+    lag[isolated, :] = np.nan
     out = {
+        "lisa_z": z,
+        "lisa_lag": lag,
         "lisa_i": lisa_i,
         "lisa_q": quad,
         "lisa_p": lisa_p,
@@ -611,7 +621,7 @@ def spatial_statistics(
     missing_y = ~np.isfinite(Xa.to_numpy(dtype=float))
     undefined_col = np.isnan(arr["lisa_i"]).all(axis=0)
     n, k = Xa.shape
-    for name in ("lisa_p", "gi_p", "lisa_i", "gi_z"):
+    for name in ("lisa_p", "gi_p", "lisa_i", "gi_z", "lisa_z", "lisa_lag"):
         arr[name][isolated, :] = np.nan
         arr[name][missing_y] = np.nan
     if fdr_scope == "all":
@@ -635,6 +645,8 @@ def spatial_statistics(
     index = pd.MultiIndex.from_product([ids, Xa.columns], names=["region", "industry"])
     local = pd.DataFrame(
         {
+            "lisa_z": arr["lisa_z"].ravel(),
+            "lisa_lag": arr["lisa_lag"].ravel(),
             "lisa_i": arr["lisa_i"].ravel(),
             "lisa_q": quad.ravel(),
             "lisa_p": arr["lisa_p"].ravel(),

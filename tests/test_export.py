@@ -117,6 +117,8 @@ def make_result(metadata: dict | None = None) -> Result:
                     "hhm": ql / 40 - 1 / 16,
                     "icn": ql / 12,
                     "passes_filters": ql >= 1,
+                    "lisa_z": (ql - 1.5) / 2.0,
+                    "lisa_lag": (ql - 1.5) / 3.0,
                     "lisa_i": (ql - 1) * 0.1,
                     "lisa_q": pd.NA if ql == 0 else (1 if ql >= 1 else 3),
                     "lisa_p": 0.001 * (i + 1),

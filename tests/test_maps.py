@@ -293,7 +293,9 @@ def test_write_maps_from_result(tmp_path, result):
         "typology.png",
         "ql_15_3.png",
         "lisa_15_3.png",
+        "significance_15_3.png",
         "gi_15_3.png",
+        "moran_15_3.png",
     ]
     for path in paths:
         data = path.read_bytes()
@@ -327,8 +329,12 @@ def test_write_maps_from_geopackage(tmp_path, result):
         "ql_26_1.svg",
         "lisa_26_1.png",
         "lisa_26_1.svg",
+        "significance_26_1.png",
+        "significance_26_1.svg",
         "gi_26_1.png",
         "gi_26_1.svg",
+        "moran_26_1.png",
+        "moran_26_1.svg",
     ]
     assert (out / "gi_26_1.svg").read_text()[:5] == "<?xml"
     assert "Fabricação de componentes" in (out / "ql_26_1.svg").read_text()
@@ -343,3 +349,52 @@ def test_write_maps_rejects_bad_options(tmp_path, result):
     with pytest.raises(InputError, match="industry '99' not found"):
         write_maps(result, tmp_path, industry="99")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_all_industries_and_page_size(tmp_path, result):
+    paths = write_maps(
+        result, tmp_path / "all", industries="all", formats=("pdf",), page_size="A3"
+    )
+    codes = sorted(set(result.indicators["industry"]))
+    assert len(paths) == 1 + 5 * len(codes)
+    assert {p.name for p in paths} >= {
+        f"moran_{c.replace('.', '_')}.pdf" for c in codes
+    }
+    # A3 landscape page (bbox_inches="tight" trims it, never grows it)
+    import shutil
+    import subprocess
+
+    from matplotlib.figure import Figure  # noqa: F401
+
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(
+            ["pdfinfo", str(paths[0])], capture_output=True, text=True
+        ).stdout
+        width = float(info.split("Page size:")[1].split("x")[0])
+        assert 600 < width <= 16.54 * 72 + 1
+
+
+def test_moran_scatter_slope_is_global_moran():
+    """With row-standardised weights, global I is the slope of lag on z."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import lps_geo
+    from lps_geo.maps import moran_scatter
+
+    cells = [box(i, j, i + 1, j + 1) for j in range(6) for i in range(6)]
+    idx = pd.Index([f"r{n:02d}" for n in range(36)], name="region")
+    g, _ = lps_geo.build_weights(
+        gpd.GeoDataFrame(geometry=cells, index=idx, crs="EPSG:5880"), "rook"
+    )
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame({"A": rng.gamma(2, 1, 36) + np.arange(36) / 6}, index=idx)
+    res = lps_geo.spatial_statistics(x, g, permutations=0)
+    ind = res.local.reset_index()
+    z, lag = ind["lisa_z"].to_numpy(), ind["lisa_lag"].to_numpy()
+    slope = (z * lag).sum() / (z * z).sum()
+    np.testing.assert_allclose(slope, res.global_.loc["A", "moran_i"], rtol=1e-10)
+    ax = moran_scatter(ind, "A")
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[-1] == f"I = {slope:.3f}"
+    plt.close("all")
