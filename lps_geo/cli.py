@@ -214,13 +214,25 @@ def _cmd_run(args) -> int:
 def _cmd_maps(args) -> int:
     from .maps import write_maps
 
+    t0 = time.perf_counter()
     paths = write_maps(
         Path(args.gpkg),
         Path(args.out),
         industry=args.industry,
         lang=args.lang or "en",
         overwrite=args.overwrite,
+        formats=tuple(args.format.split(",")),
+        industries="all" if args.all_industries else None,
+        page_size=args.page_size,
+        dpi=args.dpi,
     )
+    if not args.quiet:
+        dt = time.perf_counter() - t0
+        print(
+            f"wrote {len(paths)} map files in {dt:.1f} s "
+            f"({len(paths) / dt:.1f} per second)",
+            file=sys.stderr,
+        )
     for p in paths:
         print(p)
     return 0
@@ -280,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("gpkg", help="result GeoPackage written by run/demo")
     m.add_argument("--out", required=True, help="folder for the maps")
     m.add_argument("--industry", default=None, help="industry in focus (CNAE code)")
+    m.add_argument(
+        "--all-industries", action="store_true", help="also map every other industry"
+    )
+    m.add_argument(
+        "--format", default="png", help="comma-separated formats among png, pdf, svg"
+    )
+    m.add_argument("--page-size", default="A4", choices=("A4", "A3"))
+    m.add_argument("--dpi", type=int, default=150)
     common(m)
     m.set_defaults(func=_cmd_maps)
     return p
