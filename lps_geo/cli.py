@@ -131,14 +131,20 @@ def run_to_folder(
     progress = _Progress(quiet)
     result = run(config, progress=progress)
     out.parent.mkdir(parents=True, exist_ok=True)
+    cfg = config if not isinstance(config, (str, Path)) else None
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
     try:
-        write_geopackage(result, tmp / GPKG_NAME)
+        opts = cfg.output if cfg is not None else None
+        write_geopackage(
+            result,
+            tmp / GPKG_NAME,
+            lang=opts.lang if opts else "en",
+            focus_industry=opts.focus_industry if opts else None,
+        )
         rasters = _write_surfaces(result, tmp / RASTERS_DIR)
-        cfg = config if not isinstance(config, (str, Path)) else None
         want_maps = (
             maps if maps is not None else (cfg.output.maps if cfg is not None else True)
         )
@@ -146,7 +152,6 @@ def run_to_folder(
         if want_maps and len(result.lps):
             from .maps import write_maps
 
-            opts = cfg.output if cfg is not None else None
             written = write_maps(
                 result,
                 tmp / MAPS_DIR,

@@ -210,7 +210,7 @@ def result() -> Result:
 
 @pytest.fixture
 def written(tmp_path, result) -> Path:
-    return write_geopackage(result, tmp_path / "run.gpkg")
+    return write_geopackage(result, tmp_path / "run.gpkg", styled=False)
 
 
 NON_SPATIAL = ["indicators", "industries", "lps_members", "run_metadata"]
@@ -286,7 +286,8 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
         crs=CRS,
     )
     out = write_geopackage(
-        dataclasses.replace(result, regions=regions), tmp_path / "r.gpkg"
+        dataclasses.replace(result, regions=regions), tmp_path / "r.gpkg",
+        styled=False,
     )
     assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == [
         n for n in LAYERS if n not in ("institutions", "lps_capability")

@@ -15,8 +15,20 @@ from .gpkg import (
     write_geopackage,
     write_report,
 )
+from .styles import (
+    LayerStyle,
+    add_focus_columns,
+    default_styles,
+    write_default_styles,
+    write_layer_styles,
+)
 
 __all__ = [
+    "LayerStyle",
+    "add_focus_columns",
+    "default_styles",
+    "write_default_styles",
+    "write_layer_styles",
     "LAYER_COLUMNS",
     "SPATIAL_LAYERS",
     "atomic_path",

@@ -133,6 +133,15 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame) -> None:
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
 
 
+def _write_project(tmp: Path, final: Path, lang: str) -> None:
+    """Store the QGIS project (layers, print layout, atlas) in the GeoPackage."""
+    try:
+        from .qgis_project import write_qgis_project
+    except ImportError:  # pragma: no cover - module shipped with the package
+        return
+    write_qgis_project(tmp, lang=lang)
+
+
 def _add_provenance(path: Path, document: dict[str, Any]) -> None:
     """Store ``document`` as JSON in ``gpkg_metadata`` (GeoPackage extension F.8).
 
@@ -219,7 +228,13 @@ def _version() -> str:
 
 
 def write_geopackage(
-    result: Result, path: str | os.PathLike, overwrite: bool = False
+    result: Result,
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    styled: bool = True,
+    lang: str = "en",
+    focus_industry: str | None = None,
+    project: bool = True,
 ) -> Path:
     """Write every layer of a result into one GeoPackage.
 
@@ -241,6 +256,18 @@ def write_geopackage(
         Output ``.gpkg`` file.
     overwrite
         Replace ``path`` if it exists.
+    styled
+        Add the industry-in-focus columns to ``municipalities`` (``focus_*``,
+        see :func:`lps_geo.export.styles.add_focus_columns`) and store QGIS
+        default styles (QML and SLD) in ``layer_styles``, so QGIS opens every
+        layer styled with the palettes of the static maps.
+    lang
+        Language of the style labels (``"en"`` or ``"pt"``).
+    focus_industry
+        Industry of the ``focus_*`` columns; default the maps' focus industry.
+    project
+        Also store a QGIS project with a print layout and an atlas over the
+        ``lps`` layer in the GeoPackage (``qgis_projects``), when ``styled``.
 
     Returns
     -------
@@ -271,12 +298,17 @@ def write_geopackage(
     >>> result = Result(mun, ind, pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": ["15.3-1"], "region": ["1900001"]}),
     ...     metadata={"seed": 1}, report={})
-    >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "run.gpkg")
+    >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "run.gpkg",
+    ...                        styled=False)
     >>> [str(name) for name, _ in pyogrio.list_layers(out)]
     ['municipalities', 'lps', 'indicators', 'industries', 'lps_members', 'run_metadata']
     >>> pyogrio.read_dataframe(out, layer="municipalities").columns.tolist()
     ['region', 'name', 'geometry']
     """
+    if styled:
+        from .styles import add_focus_columns
+
+        result = add_focus_columns(result, focus_industry)
     layers = result.layers()
     prepared = {name: _prepare_layer(name, frame) for name, frame in layers.items()}
     document = {
@@ -295,6 +327,12 @@ def write_geopackage(
             logger.debug("writing layer %s (%d rows)", name, len(frame))
             _write_layer(tmp, name, frame)
         _add_provenance(tmp, document)
+        if styled:
+            from .styles import write_default_styles
+
+            write_default_styles(tmp, lang=lang)
+            if project:
+                _write_project(tmp, Path(path), lang)
     logger.info("wrote GeoPackage %s (%d layers)", path, len(prepared))
     return Path(path)
 
