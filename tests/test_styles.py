@@ -373,7 +373,9 @@ def test_default_styles_follow_the_layers_present(micro_result):
 @pytest.fixture
 def small_gpkg(tmp_path, micro_result):
     path = tmp_path / "small.gpkg"
-    lps_geo.write_geopackage(add_focus_columns(micro_result, "15.3"), path)
+    lps_geo.write_geopackage(
+        add_focus_columns(micro_result, "15.3"), path, styled=False
+    )
     return path
 
 

@@ -15,6 +15,12 @@ from .gpkg import (
     write_geopackage,
     write_report,
 )
+from .qgis_project import (
+    LAYOUT_NAME,
+    qgis_project_xml,
+    read_qgis_project,
+    write_qgis_project,
+)
 from .styles import (
     LayerStyle,
     add_focus_columns,
@@ -24,6 +30,10 @@ from .styles import (
 )
 
 __all__ = [
+    "LAYOUT_NAME",
+    "qgis_project_xml",
+    "read_qgis_project",
+    "write_qgis_project",
     "LayerStyle",
     "add_focus_columns",
     "default_styles",

@@ -134,12 +134,13 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame) -> None:
 
 
 def _write_project(tmp: Path, final: Path, lang: str) -> None:
-    """Store the QGIS project (layers, print layout, atlas) in the GeoPackage."""
-    try:
-        from .qgis_project import write_qgis_project
-    except ImportError:  # pragma: no cover - module shipped with the package
-        return
-    write_qgis_project(tmp, lang=lang)
+    """Store the QGIS project (layers, print layout, atlas) in the GeoPackage.
+
+    Layer paths in the project name the final file, not the temporary one.
+    """
+    from .qgis_project import write_qgis_project
+
+    write_qgis_project(tmp, lang=lang, file_name=final.name)
 
 
 def _add_provenance(path: Path, document: dict[str, Any]) -> None:
@@ -431,7 +432,8 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     ...     pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": pd.Series([], dtype=str)}),
     ...     metadata={"seed": 1, "report": {"n_lps": 0}}, report={"n_lps": 0})
-    >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "r.gpkg")
+    >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "r.gpkg",
+    ...                        styled=False)
     >>> back = read_geopackage(out)
     >>> back.municipalities.crs.to_epsg(), back.metadata["seed"], back.report
     (5880, 1, {'n_lps': 0})
