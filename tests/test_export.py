@@ -286,7 +286,8 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
         crs=CRS,
     )
     out = write_geopackage(
-        dataclasses.replace(result, regions=regions), tmp_path / "r.gpkg",
+        dataclasses.replace(result, regions=regions),
+        tmp_path / "r.gpkg",
         styled=False,
     )
     assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == [
