@@ -31,6 +31,7 @@ log = logging.getLogger("lps_geo")
 GPKG_NAME = "result.gpkg"
 REPORT_NAME = "report.json"
 MAPS_DIR = "maps"
+ATLAS_NAME = "atlas.pdf"
 RASTERS_DIR = "rasters"
 
 
@@ -84,6 +85,16 @@ class _Progress:
             sys.stderr.write("\r" + msg.ljust(78))
         else:
             sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+    def pages(self, i: int, n: int) -> None:
+        """Atlas page progress."""
+        if self.quiet or (not self.tty and i not in (1, n)):
+            return
+        width = 24
+        done = int(width * i / max(n, 1))
+        msg = f"[{'#' * done}{'-' * (width - done)}] atlas page {i}/{n}"
+        sys.stderr.write(("\r" + msg.ljust(78)) if self.tty else msg + "\n")
         sys.stderr.flush()
 
     def done(self, what: str) -> None:
@@ -159,10 +170,23 @@ def run_to_folder(
                 lang=opts.lang if opts else "en",
                 source=opts.source_note if opts else None,
             )
+        atlas = None
+        want_atlas = want_maps and (cfg.output.atlas if cfg is not None else True)
+        if want_atlas and len(result.lps):
+            from .atlas import write_atlas
+
+            atlas = write_atlas(
+                result,
+                tmp / ATLAS_NAME,
+                lang=opts.lang if opts else "en",
+                page_size=opts.page_size if opts else "A4",
+                progress=progress.pages,
+            )
         result.report["outputs"] = {
             "geopackage": GPKG_NAME,
             "maps": [str(Path(MAPS_DIR) / p.name) for p in written],
             "rasters": [str(Path(RASTERS_DIR) / p.name) for p in rasters],
+            "atlas": ATLAS_NAME if atlas is not None else None,
         }
         write_report(result.report, tmp / REPORT_NAME)
         _publish(tmp, out)
@@ -224,7 +248,7 @@ def _cmd_maps(args) -> int:
         Path(args.gpkg),
         Path(args.out),
         industry=args.industry,
-        lang=args.lang or "en",
+        lang=_lang_of(Path(args.gpkg), args.lang),
         overwrite=args.overwrite,
         formats=tuple(args.format.split(",")),
         industries="all" if args.all_industries else None,
@@ -240,6 +264,41 @@ def _cmd_maps(args) -> int:
         )
     for p in paths:
         print(p)
+    return 0
+
+
+def _lang_of(gpkg: Path, given: str | None) -> str:
+    """The language asked for, else the run's own (stored in run_metadata)."""
+    if given:
+        return given
+    from .export import read_metadata
+
+    try:
+        lang = read_metadata(gpkg).get("config", {}).get("output", {}).get("lang")
+    except LpsGeoError:
+        raise
+    except Exception:  # noqa: BLE001 - an unreadable file is reported later
+        lang = None
+    return lang if lang in get_args(Lang) else "en"
+
+
+def _cmd_atlas(args) -> int:
+    from .atlas import write_atlas
+
+    progress = _Progress(args.quiet)
+    t0 = time.perf_counter()
+    path = write_atlas(
+        Path(args.gpkg),
+        Path(args.out),
+        lang=_lang_of(Path(args.gpkg), args.lang),
+        page_size=args.page_size,
+        industries=args.industry or None,
+        types=args.type or None,
+        states=args.state or None,
+        overwrite=args.overwrite,
+        progress=progress.pages,
+    )
+    progress.done(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -307,6 +366,21 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--dpi", type=int, default=150)
     common(m)
     m.set_defaults(func=_cmd_maps)
+
+    at = sub.add_parser("atlas", help="build the PDF atlas of a result GeoPackage")
+    at.add_argument("gpkg", help="result GeoPackage written by run/demo")
+    at.add_argument("--out", required=True, help="the PDF to write")
+    at.add_argument("--page-size", default="A4", choices=("A4", "A3"))
+    at.add_argument("--industry", action="append", help="only these industries")
+    at.add_argument(
+        "--type",
+        action="append",
+        choices=("center", "advanced_vector", "local_vector", "embryo"),
+        help="only these LPS types",
+    )
+    at.add_argument("--state", action="append", help="only these states (UF code)")
+    common(at)
+    at.set_defaults(func=_cmd_atlas)
     return p
 
 

@@ -228,6 +228,8 @@ class Capability:
 @dataclass(frozen=True)
 class Output:
     maps: bool = True
+    atlas: bool = True
+    page_size: Literal["A4", "A3"] = "A4"
     lang: Lang = "en"
     focus_industry: str | None = None
     source_note: str | None = None
@@ -312,6 +314,7 @@ _LITERALS = {
     ("Statistics", "fdr_scope"): FdrScope,
     ("Statistics", "engine"): Literal["numba", "esda"],
     ("Output", "lang"): Lang,
+    ("Output", "page_size"): Literal["A4", "A3"],
 }
 
 
