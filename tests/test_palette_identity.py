@@ -1,0 +1,85 @@
+"""One palette per category: the QGIS style, the static map legend and the
+atlas page give the same category the same colour."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_hex
+
+import lps_geo
+from lps_geo.export.styles import lps_type_style
+from lps_geo.maps import typology_map
+from lps_geo.palettes import TYPE_COLORS
+from lps_geo.typology import TYPE_LABELS, TYPES
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
+
+
+@pytest.fixture(scope="module")
+def result():
+    cfg = lps_geo.load_config(DEMO / "demo.toml")
+    return lps_geo.run(
+        replace(
+            cfg,
+            statistics=replace(cfg.statistics, permutations=99),
+            capability=replace(cfg.capability, permutations=99, surfaces=False),
+        )
+    )
+
+
+def _qml_colors(qml: str) -> dict[str, str]:
+    """Category value -> fill colour of a categorized QML renderer."""
+    root = ET.fromstring(qml.split("\n", 1)[1] if qml.startswith("<!") else qml)
+    renderer = root.find("renderer-v2")
+    symbol_of = {c.get("symbol"): c.get("value") for c in renderer.iter("category")}
+    out = {}
+    for sym in renderer.find("symbols"):
+        layer = sym.find("layer")
+        color = None
+        for opt in layer.iter("Option"):
+            if opt.get("name") == "color":
+                color = opt.get("value")
+        if color is None:
+            for prop in layer.iter("prop"):
+                if prop.get("k") == "color":
+                    color = prop.get("v")
+        r, g, b = (int(v) for v in color.split(",")[:3])
+        out[symbol_of[sym.get("name")]] = f"#{r:02x}{g:02x}{b:02x}"
+    return out
+
+
+def test_type_colours_agree_everywhere(result, tmp_path):
+    qml = _qml_colors(lps_type_style("en").qml)
+    ax = typology_map(result.municipalities, result.lps, lang="en")
+    legend = {
+        t.get_text().rsplit(" (", 1)[0]: to_hex(h.get_facecolor())
+        for t, h in zip(
+            ax.get_legend().get_texts(), ax.get_legend().legend_handles, strict=True
+        )
+    }
+    plt.close("all")
+    gpkg = lps_geo.write_geopackage(result, tmp_path / "r.gpkg")
+    from lps_geo.atlas import lps_page_figure
+
+    fig = lps_page_figure(gpkg, result.lps["lps_id"].iloc[0], lang="en")
+    atlas = {}
+    for artist in fig.findobj(
+        lambda a: str(a.get_gid() or "").startswith(("lps_type:", "quadrant:"))
+    ):
+        kind = artist.get_gid().split(":", 1)[1]
+        fc = artist.get_facecolor()
+        color = fc[0] if hasattr(fc, "ndim") and fc.ndim == 2 else fc
+        atlas.setdefault(kind, set()).add(to_hex(color))
+    plt.close(fig)
+    for t in TYPES:
+        assert qml[t] == TYPE_COLORS[t], t
+        assert legend[TYPE_LABELS["en"][t]] == TYPE_COLORS[t], t
+    assert atlas, "the atlas page exposes its typology artists"
+    for kind, colors in atlas.items():
+        assert kind in TYPE_COLORS
+        assert colors <= {TYPE_COLORS[kind]}, (kind, colors)
