@@ -29,6 +29,7 @@ lint: $(VENV)/.installed
 examples: demo
 	cp $(OUT)/maps/*.png maps/
 	cp $(OUT)/report.json maps/demo_report.json
+	pdftoppm -r 60 -png -f 6 -l 6 -singlefile $(OUT)/atlas.pdf maps/atlas_page
 
 # Benchmarks print ratios against references measured in the same run.
 bench: $(VENV)/.installed

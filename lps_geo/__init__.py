@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+from .atlas import write_atlas  # noqa: E402
 from .capability import (  # noqa: E402
     capability_permutation_test,
     lps_capability,
@@ -64,6 +65,7 @@ from .variables import analysed_variable  # noqa: E402
 from .weights import build_weights  # noqa: E402
 
 __all__ = [
+    "write_atlas",
     "analysed_variable",
     "bivariate_local_moran",
     "capability_permutation_test",
