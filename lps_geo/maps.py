@@ -21,6 +21,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -1288,51 +1289,27 @@ def write_maps(
             if glob is not None and code in glob.index
             else None
         )
+        # one choropleth per statistic: (file prefix, plot function, title key)
+        for prefix, plot in (
+            ("ql", ql_map),
+            ("lisa", lisa_map),
+            ("significance", significance_map),
+            ("gi", gi_map),
+        ):
+            jobs.append(
+                (
+                    f"{prefix}_{stem}",
+                    partial(
+                        plot,
+                        areas,
+                        result.indicators,
+                        code,
+                        title=f"{text[prefix]} — {name}",
+                        **common,
+                    ),
+                )
+            )
         jobs += [
-            (
-                f"ql_{stem}",
-                lambda ax, code=code, name=name: ql_map(
-                    areas,
-                    result.indicators,
-                    code,
-                    ax=ax,
-                    title=f"{text['ql']} — {name}",
-                    **common,
-                ),
-            ),
-            (
-                f"lisa_{stem}",
-                lambda ax, code=code, name=name: lisa_map(
-                    areas,
-                    result.indicators,
-                    code,
-                    ax=ax,
-                    title=f"{text['lisa']} — {name}",
-                    **common,
-                ),
-            ),
-            (
-                f"significance_{stem}",
-                lambda ax, code=code, name=name: significance_map(
-                    areas,
-                    result.indicators,
-                    code,
-                    ax=ax,
-                    title=f"{text['significance']} — {name}",
-                    **common,
-                ),
-            ),
-            (
-                f"gi_{stem}",
-                lambda ax, code=code, name=name: gi_map(
-                    areas,
-                    result.indicators,
-                    code,
-                    ax=ax,
-                    title=f"{text['gi']} — {name}",
-                    **common,
-                ),
-            ),
             (
                 f"moran_{stem}",
                 lambda ax, code=code, name=name, mi=mi: moran_scatter(
