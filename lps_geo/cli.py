@@ -298,7 +298,18 @@ def _cmd_atlas(args) -> int:
         overwrite=args.overwrite,
         progress=progress.pages,
     )
-    progress.done(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
+    from .atlas import atlas_plan
+
+    n = len(
+        atlas_plan(
+            Path(args.gpkg),
+            industries=args.industry or None,
+            types=args.type or None,
+            states=args.state or None,
+        )
+    )
+    dt = time.perf_counter() - t0
+    progress.done(f"wrote {path}: {n} pages, {n / dt:.1f} pages per second")
     return 0
 
 

@@ -246,3 +246,38 @@ def test_bad_institutions_input(tmp_path, capsys):
     )
     err = _run_bad(tmp_path, capsys, toml)
     assert "inst.csv" in err and "observatório" in err.lower()
+
+
+def test_atlas_command_rebuilds_from_the_geopackage(demo_out, tmp_path, capsys):
+    import shutil
+
+    out, _ = demo_out
+    assert (out / "atlas.pdf").exists()
+    pdf = tmp_path / "pt.pdf"
+    code = main(
+        ["atlas", str(out / "result.gpkg"), "--out", str(pdf), "--type", "center", "-q"]
+    )
+    assert code == 0 and pdf.exists()
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdfinfo) is not installed")
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    n_all = int(
+        subprocess.run(
+            ["pdfinfo", str(out / "atlas.pdf")], capture_output=True, text=True
+        )
+        .stdout.split("Pages:")[1]
+        .split()[0]
+    )
+    n_center = int(pages.split("Pages:")[1].split()[0])
+    # only the LPS pages of the centres remain
+    report = json.loads((out / "report.json").read_text())
+    assert n_all - n_center == report["n_lps"] - report["lps_by_type"]["center"]
+    # the run's language (pt) is the default
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Atlas de arranjos produtivos locais" in text
+    # refuses to overwrite
+    assert main(["atlas", str(out / "result.gpkg"), "--out", str(pdf), "-q"]) == 2
