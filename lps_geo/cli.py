@@ -240,6 +240,23 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _read_locator(path: str | None):
+    """A context layer for the maps' inset locator (any GDAL vector file)."""
+    if not path:
+        return None
+    import geopandas as gpd
+
+    from .errors import InputError
+
+    try:
+        layer = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - reported as one line
+        raise InputError(f"{path}: cannot read the locator layer ({exc})") from None
+    if layer.crs is None:
+        layer = layer.set_crs("EPSG:4326")  # GeoJSON/TopoJSON without a CRS
+    return layer
+
+
 def _cmd_maps(args) -> int:
     from .maps import write_maps
 
@@ -254,6 +271,7 @@ def _cmd_maps(args) -> int:
         industries="all" if args.all_industries else None,
         page_size=args.page_size,
         dpi=args.dpi,
+        locator=_read_locator(args.locator),
     )
     if not args.quiet:
         dt = time.perf_counter() - t0
@@ -375,6 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--page-size", default="A4", choices=("A4", "A3"))
     m.add_argument("--dpi", type=int, default=150)
+    m.add_argument(
+        "--locator",
+        default=None,
+        help="context layer (e.g. states) for an inset locator",
+    )
     common(m)
     m.set_defaults(func=_cmd_maps)
 

@@ -323,7 +323,40 @@ def _add_north_arrow(ax: Axes) -> None:
     )
 
 
-def _decorate(ax: Axes, title: str, source: str | None, crs: Any) -> None:
+def _add_locator(ax: Axes, locator: gpd.GeoDataFrame) -> None:
+    """Inset locator: the context layer in grey, the map's extent in red."""
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    inset = ax.inset_axes((0.0, 0.0, 0.22, 0.22))
+    inset.set_gid("inset_locator")
+    locator.plot(ax=inset, color="#dddddd", edgecolor="#999999", linewidth=0.2)
+    inset.add_patch(
+        Rectangle(
+            (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#d7191c", linewidth=1.0
+        )
+    )
+    bx0, by0, bx1, by1 = locator.total_bounds
+    inset.set_xlim(min(bx0, x0), max(bx1, x1))
+    inset.set_ylim(min(by0, y0), max(by1, y1))
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#999999")
+        spine.set_linewidth(0.5)
+
+
+def _decorate(
+    ax: Axes,
+    title: str,
+    source: str | None,
+    crs: Any,
+    locator: gpd.GeoDataFrame | None = None,
+) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_axis_off()
     ax.set_aspect("equal")
@@ -344,6 +377,10 @@ def _decorate(ax: Axes, title: str, source: str | None, crs: Any) -> None:
         fontsize=7,
         color="#555555",
     )
+    if locator is not None:
+        if crs is not None and locator.crs is not None and locator.crs != crs:
+            locator = locator.to_crs(crs)
+        _add_locator(ax, locator)
 
 
 def _legend(ax: Axes, handles: list, title: str):
@@ -446,6 +483,7 @@ def typology_map(
     ax: Axes | None = None,
     title: str | None = None,
     source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Map the LPS of one industry, or of all industries, coloured by type.
 
@@ -534,6 +572,7 @@ def typology_map(
         title or _title(_TEXT[lang]["typology"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -547,6 +586,7 @@ def ql_map(
     title: str | None = None,
     source: str | None = None,
     breaks: Sequence[float] = QL_BREAKS,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Choropleth of the location quotient of one industry on fixed classes.
 
@@ -604,6 +644,7 @@ def ql_map(
         title or _title(_TEXT[lang]["ql"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -616,6 +657,7 @@ def lisa_map(
     lang: Lang = "en",
     title: str | None = None,
     source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Map the local Moran (LISA) cluster labels of one industry.
 
@@ -663,6 +705,7 @@ def lisa_map(
         title or _title(_TEXT[lang]["lisa"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -675,6 +718,7 @@ def gi_map(
     lang: Lang = "en",
     title: str | None = None,
     source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Map the Getis-Ord Gi* confidence bins of one industry.
 
@@ -724,6 +768,7 @@ def gi_map(
         title or _title(_TEXT[lang]["gi"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -762,6 +807,7 @@ def capability_map(
     lang: Lang = "en",
     title: str | None = None,
     source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Map support institutions over the LPS and an institution-density surface.
 
@@ -870,6 +916,7 @@ def capability_map(
         title or _title(_TEXT[lang]["capability"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -909,6 +956,7 @@ def significance_map(
     lang: Lang = "en",
     title: str | None = None,
     source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
 ) -> Axes:
     """Map the adjusted Local Moran p-values of one industry in classes.
 
@@ -947,6 +995,7 @@ def significance_map(
         title or _title(_TEXT[lang]["significance"], industry, lang),
         source,
         municipalities.crs,
+        locator=locator,
     )
     return ax
 
@@ -1157,6 +1206,7 @@ def write_maps(
     source: str | None = None,
     industries: Sequence[str] | Literal["all"] | None = None,
     page_size: PageSize = "A4",
+    locator: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
     """Render the standard maps of a result to files.
 
@@ -1193,6 +1243,9 @@ def write_maps(
         More industries to map (``"all"``: every industry of the result).
     page_size
         ``"A4"`` or ``"A3"``, landscape.
+    locator
+        Context layer (for example the states of Brazil) for an inset locator
+        on every map; none by default.
 
     Returns
     -------
@@ -1246,9 +1299,12 @@ def write_maps(
     if source is None:
         meta_source = result.metadata.get("source")
         source = meta_source if isinstance(meta_source, str) else DEFAULT_SOURCE
+    created = result.metadata.get("created")
+    if isinstance(created, str) and created[:10] not in source:
+        source = f"{source} · {created[:10]}"
     areas = result.regions if result.regions is not None else result.municipalities
     text = _TEXT[lang]
-    common = {"lang": lang, "source": source}
+    common = {"lang": lang, "source": source, "locator": locator}
     glob = (
         result.industries.drop_duplicates("industry").set_index("industry")
         if "moran_i" in result.industries.columns

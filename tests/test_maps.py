@@ -398,3 +398,24 @@ def test_moran_scatter_slope_is_global_moran():
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[-1] == f"I = {slope:.3f}"
     plt.close("all")
+
+
+def test_inset_locator(result):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from lps_geo.maps import gi_map
+
+    b = result.municipalities.total_bounds
+    wide = gpd.GeoDataFrame(
+        geometry=[box(b[0] - 5e5, b[1] - 5e5, b[2] + 5e5, b[3] + 5e5)],
+        crs=result.municipalities.crs,
+    )
+    ax = gi_map(result.municipalities, result.indicators, "15.3", locator=wide)
+    insets = [c for c in ax.child_axes if c.get_gid() == "inset_locator"]
+    assert len(insets) == 1
+    # the red frame is the main map's extent
+    frame = insets[0].patches[-1]
+    assert frame.get_width() == pytest.approx(np.diff(ax.get_xlim())[0])
+    assert gi_map(result.municipalities, result.indicators, "15.3").child_axes == []
+    plt.close("all")
