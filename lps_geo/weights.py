@@ -591,7 +591,8 @@ def restrict_to_groups(graph: Graph, groups: pd.Series) -> Graph:
     )
     adj = adj[same & (adj["weight"] != 0)]
     ids = graph.unique_ids
-    isolated = [i for i in ids if i not in set(adj["focal"])]
+    linked = set(adj["focal"])
+    isolated = [i for i in ids if i not in linked]
     focal = np.concatenate(
         [adj["focal"].to_numpy(), np.asarray(isolated, dtype=object)]
     )
