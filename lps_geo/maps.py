@@ -61,7 +61,7 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
 }
 
 #: Source note printed under every map unless ``source=`` is given.
-DEFAULT_SOURCE = "lps_geo — synthetic demo data"
+DEFAULT_SOURCE = "lps_geo"
 
 #: Fill of the municipal background under the LPS polygons.
 BASE_FILL = "#e8e8e8"

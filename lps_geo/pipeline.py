@@ -762,7 +762,8 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
             "industry_level": a.industry_level,
         },
         "seed": st.seed,
-        "source": cfg.output.source_note,
+        "source": cfg.output.source_note
+        or f"{Path(cfg.inputs.size.path).name} · lps_geo {__version__}",
         "crs": munis.crs.to_string(),
         "versions": _versions(),
     }
