@@ -469,6 +469,32 @@ def _category_map(
     return _legend(ax, handles, legend_title)
 
 
+def _categorical_panel(
+    polygons: gpd.GeoDataFrame,
+    categories: pd.Series,
+    colors: dict,
+    labels: dict,
+    ax: Axes | None,
+    lang: str,
+    title: str,
+    source: str | None,
+    locator: gpd.GeoDataFrame | None,
+) -> Axes:
+    """A categorical map with its legend and decorations; returns the Axes."""
+    ax = _new_axes(ax)
+    _category_map(
+        polygons,
+        categories,
+        colors,
+        labels,
+        _TEXT[lang]["areas"],
+        _TEXT[lang]["no_data"],
+        ax,
+    )
+    _decorate(ax, title, source, polygons.crs, locator=locator)
+    return ax
+
+
 def _title(base: str, industry: str | None, lang: str) -> str:
     if industry is None:
         return f"{base} — {_TEXT[lang]['all_industries']}"
@@ -690,24 +716,17 @@ def lisa_map(
             f"lisa_label has unknown value(s) {', '.join(unknown)} for industry "
             f"{industry!r}; valid labels: {', '.join(LISA_COLORS)}"
         )
-    ax = _new_axes(ax)
-    _category_map(
+    return _categorical_panel(
         municipalities,
         labels,
         LISA_COLORS,
         LISA_LABELS[lang],
-        _TEXT[lang]["areas"],
-        _TEXT[lang]["no_data"],
         ax,
-    )
-    _decorate(
-        ax,
+        lang,
         title or _title(_TEXT[lang]["lisa"], industry, lang),
         source,
-        municipalities.crs,
-        locator=locator,
+        locator,
     )
-    return ax
 
 
 def gi_map(
@@ -753,24 +772,17 @@ def gi_map(
             f"gi_bin has value(s) {unknown} for industry {industry!r}; valid bins: "
             f"{', '.join(str(k) for k in GI_BIN_COLORS)}"
         )
-    ax = _new_axes(ax)
-    _category_map(
+    return _categorical_panel(
         municipalities,
         bins,
         GI_BIN_COLORS,
         GI_LABELS[lang],
-        _TEXT[lang]["areas"],
-        _TEXT[lang]["no_data"],
         ax,
-    )
-    _decorate(
-        ax,
+        lang,
         title or _title(_TEXT[lang]["gi"], industry, lang),
         source,
-        municipalities.crs,
-        locator=locator,
+        locator,
     )
-    return ax
 
 
 # ----------------------------------------------------------------- map files
@@ -980,24 +992,17 @@ def significance_map(
     classes = significance_classes(
         _values_for(municipalities, indicators, industry, "lisa_p_adj")
     )
-    ax = _new_axes(ax)
-    _category_map(
+    return _categorical_panel(
         municipalities,
         classes,
         SIGNIFICANCE_COLORS,
         SIGNIFICANCE_LABELS[lang],
-        _TEXT[lang]["areas"],
-        _TEXT[lang]["no_data"],
         ax,
-    )
-    _decorate(
-        ax,
+        lang,
         title or _title(_TEXT[lang]["significance"], industry, lang),
         source,
-        municipalities.crs,
-        locator=locator,
+        locator,
     )
-    return ax
 
 
 def moran_scatter(
