@@ -52,7 +52,7 @@ from .indicators import (  # noqa: E402
     share_of_region,
 )
 from .io import read_inep_ies, read_institutions  # noqa: E402
-from .pipeline import run  # noqa: E402
+from .pipeline import run, run_all  # noqa: E402
 from .result import Result  # noqa: E402
 from .spatial import (  # noqa: E402
     SpatialResult,
@@ -105,6 +105,7 @@ __all__ = [
     "plant_herfindahl",
     "read_geopackage",
     "run",
+    "run_all",
     "share_of_industry",
     "share_of_region",
     "spatial_statistics",

@@ -133,14 +133,19 @@ def _publish(tmp: Path, out: Path) -> None:
 def run_to_folder(
     config, out: Path, overwrite: bool, maps: bool | None, quiet: bool
 ) -> dict:
-    """Run an analysis and write GeoPackage, report and maps into ``out``."""
-    from .export import write_geopackage, write_report
-    from .pipeline import run
+    """Run an analysis and write GeoPackage, report and maps into ``out``.
+
+    With ``reference_area = "both"`` every reference area gets its own
+    complete set of outputs in a subfolder of ``out`` named after it
+    (``state/``, ``study_area/``) and ``out/report.json`` lists both.
+    """
+    from .export import write_report
+    from .pipeline import run_all
 
     out = Path(out)
     _check_out(out, overwrite)
     progress = _Progress(quiet)
-    result = run(config, progress=progress)
+    results = run_all(config, progress=progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     cfg = config if not isinstance(config, (str, Path)) else None
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -148,53 +153,77 @@ def run_to_folder(
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
     try:
-        opts = cfg.output if cfg is not None else None
-        write_geopackage(
-            result,
-            tmp / GPKG_NAME,
-            lang=opts.lang if opts else "en",
-            focus_industry=opts.focus_industry if opts else None,
-        )
-        rasters = _write_surfaces(result, tmp / RASTERS_DIR)
-        want_maps = (
-            maps if maps is not None else (cfg.output.maps if cfg is not None else True)
-        )
-        written = []
-        if want_maps and len(result.lps):
-            from .maps import write_maps
-
-            written = write_maps(
-                result,
-                tmp / MAPS_DIR,
-                industry=opts.focus_industry if opts else None,
-                lang=opts.lang if opts else "en",
-                source=opts.source_note if opts else None,
-            )
-        atlas = None
-        want_atlas = want_maps and (cfg.output.atlas if cfg is not None else True)
-        if want_atlas and len(result.lps):
-            from .atlas import write_atlas
-
-            atlas = write_atlas(
-                result,
-                tmp / ATLAS_NAME,
-                lang=opts.lang if opts else "en",
-                page_size=opts.page_size if opts else "A4",
-                progress=progress.pages,
-            )
-        result.report["outputs"] = {
-            "geopackage": GPKG_NAME,
-            "maps": [str(Path(MAPS_DIR) / p.name) for p in written],
-            "rasters": [str(Path(RASTERS_DIR) / p.name) for p in rasters],
-            "atlas": ATLAS_NAME if atlas is not None else None,
-        }
-        write_report(result.report, tmp / REPORT_NAME)
+        if len(results) == 1:
+            (result,) = results.values()
+            _write_outputs(result, tmp, cfg, maps, progress)
+            report = result.report
+        else:
+            for area, result in results.items():
+                folder = tmp / area
+                folder.mkdir()
+                _write_outputs(result, folder, cfg, maps, progress)
+            report = {
+                "reference_areas": list(results),
+                "n_lps": {a: r.report["n_lps"] for a, r in results.items()},
+                "lps_by_type": {a: r.report["lps_by_type"] for a, r in results.items()},
+                "outputs": {a: f"{a}/{REPORT_NAME}" for a in results},
+            }
+            write_report(report, tmp / REPORT_NAME)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    progress.done(f"wrote {out / GPKG_NAME}: {len(result.lps)} LPS")
-    return result.report
+    if len(results) == 1:
+        progress.done(f"wrote {out / GPKG_NAME}: {len(result.lps)} LPS")
+    else:
+        counts = ", ".join(f"{len(r.lps)} LPS ({a})" for a, r in results.items())
+        progress.done(f"wrote {out}/<reference area>/{GPKG_NAME}: {counts}")
+    return report
+
+
+def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> None:
+    """Write one result's GeoPackage, rasters, maps, atlas and report."""
+    from .export import write_geopackage, write_report
+
+    opts = cfg.output if cfg is not None else None
+    write_geopackage(
+        result,
+        folder / GPKG_NAME,
+        lang=opts.lang if opts else "en",
+        focus_industry=opts.focus_industry if opts else None,
+    )
+    rasters = _write_surfaces(result, folder / RASTERS_DIR)
+    want_maps = maps if maps is not None else (opts.maps if opts is not None else True)
+    written = []
+    if want_maps and len(result.lps):
+        from .maps import write_maps
+
+        written = write_maps(
+            result,
+            folder / MAPS_DIR,
+            industry=opts.focus_industry if opts else None,
+            lang=opts.lang if opts else "en",
+            source=opts.source_note if opts else None,
+        )
+    atlas = None
+    want_atlas = want_maps and (opts.atlas if opts is not None else True)
+    if want_atlas and len(result.lps):
+        from .atlas import write_atlas
+
+        atlas = write_atlas(
+            result,
+            folder / ATLAS_NAME,
+            lang=opts.lang if opts else "en",
+            page_size=opts.page_size if opts else "A4",
+            progress=progress.pages,
+        )
+    result.report["outputs"] = {
+        "geopackage": GPKG_NAME,
+        "maps": [str(Path(MAPS_DIR) / p.name) for p in written],
+        "rasters": [str(Path(RASTERS_DIR) / p.name) for p in rasters],
+        "atlas": ATLAS_NAME if atlas is not None else None,
+    }
+    write_report(result.report, folder / REPORT_NAME)
 
 
 def _cmd_demo(args) -> int:

@@ -35,7 +35,7 @@ SizeMeasure = Literal["employment", "establishments"]
 TableForm = Literal["long", "wide"]
 IndustryLevel = Literal["class", "group", "division"]
 Unit = Literal["municipality", "group"]
-ReferenceArea = Literal["study_area", "state"]
+ReferenceArea = Literal["study_area", "state", "both"]
 DelineationMode = Literal["contiguous", "unit"]
 WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
 IslandPolicy = Literal["attach", "drop", "keep"]
@@ -56,6 +56,10 @@ class BoundariesInput:
     crs: str | None = None
     #: optional column with the population (for capability per 100,000)
     population_column: str | None = None
+    #: IBGE water bodies coded UF0000d (e.g. 4300002 Lagoa dos Patos)
+    non_municipal: Literal["drop", "keep"] = "drop"
+    #: further feature codes to drop (reported)
+    exclude_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class Analysis:
     in the table), ``"manufacturing"`` (CNAE divisions 10-33) or a list of
     CNAE division codes. ``industries`` selects the analysed industries the
     same way (``"all"``, ``"manufacturing"`` or a list of industry codes).
+    ``reference_area``: ``"study_area"`` (one reference for everything, e.g.
+    a national mapping), ``"state"`` (each state its own reference area, as
+    in the paper's state studies; LPS never cross a state border) or
+    ``"both"`` (one result per reference area from one run).
     """
 
     size_measure: SizeMeasure = "employment"
@@ -297,6 +305,7 @@ _NESTED = {
 _LITERALS = {
     ("InstitutionsInput", "format"): Literal["points", "inep"],
     ("InstitutionsInput", "unknown_types"): Literal["raise", "other"],
+    ("BoundariesInput", "non_municipal"): Literal["drop", "keep"],
     ("SizeInput", "form"): TableForm,
     ("SizeInput", "measure"): SizeMeasure,
     ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
@@ -336,6 +345,12 @@ def _coerce(cls, f, value, where: str, base: Path | None):
             )
         return value
     default = f.default
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(f"{where} must be a list of codes, got {value!r}")
+        return tuple(str(v) for v in value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, got {value!r}")

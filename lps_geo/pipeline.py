@@ -75,6 +75,8 @@ def read_inputs(cfg: Config) -> Inputs:
         name_column=b.name_column,
         layer=b.layer,
         crs=b.crs,
+        non_municipal=b.non_municipal,
+        exclude_codes=b.exclude_codes,
     )
     cnae = io.read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
     s = cfg.inputs.size
@@ -219,6 +221,16 @@ def _aggregate(m: pd.DataFrame | None, groups: pd.Series) -> pd.DataFrame | None
     return out
 
 
+def reference_areas(cfg: Config) -> tuple[str, ...]:
+    """The reference areas a configuration asks for, in run order.
+
+    ``"both"`` means each state as its own reference area (the paper's state
+    studies) and the whole study area (a national mapping), in one run.
+    """
+    ra = cfg.analysis.reference_area
+    return ("state", "study_area") if ra == "both" else (ra,)
+
+
 def run(config: Config | str | Path, progress: Progress | None = None) -> Result:
     """Run the whole method on the inputs a configuration names.
 
@@ -233,41 +245,105 @@ def run(config: Config | str | Path, progress: Progress | None = None) -> Result
     Returns
     -------
     Result
+
+    Raises
+    ------
+    ConfigError
+        When the configuration asks for ``reference_area = "both"``: that
+        gives one result per reference area, use :func:`run_all`.
     """
     from .config import load_config
 
     cfg = load_config(config) if not isinstance(config, Config) else config
+    if len(reference_areas(cfg)) > 1:
+        raise ConfigError(
+            "analysis.reference_area = 'both' gives one result per reference "
+            "area; call lps_geo.run_all(config) (a dict of results) instead of run"
+        )
+    return run_all(cfg, progress)[cfg.analysis.reference_area]
+
+
+def run_all(
+    config: Config | str | Path, progress: Progress | None = None
+) -> dict[str, Result]:
+    """Run the method once per reference area, reading the inputs once.
+
+    Returns
+    -------
+    dict
+        Reference area (``"state"`` or ``"study_area"``) -> :class:`Result`,
+        in the order of :func:`reference_areas`. The weights are built once
+        (the contiguity cache serves the second area).
+    """
+    from dataclasses import replace
+
+    from .config import load_config
+
+    cfg = load_config(config) if not isinstance(config, Config) else config
+    areas = reference_areas(cfg)
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
     caught: list[str] = []
-
-    def stage(i: int) -> None:
-        now = time.perf_counter()
-        if i > 0:
-            timings[STAGES[i - 1]] = round(now - stage.t, 3)
-        stage.t = now
-        if i < len(STAGES):
-            log.info("stage %d/%d: %s", i + 1, len(STAGES), STAGES[i])
-            if progress is not None:
-                progress(STAGES[i], i, len(STAGES))
-
-    stage.t = t0
+    results: dict[str, Result] = {}
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always", LpsGeoWarning)
+        stage = _Stages(progress, "" if len(areas) == 1 else areas[0])
         stage(0)
         inputs = read_inputs(cfg)
-        stage(1)
-        result = _analyse(cfg, inputs, stage)
-        stage(len(STAGES))
+        read_s = None
+        for area in areas:
+            scfg = replace(cfg, analysis=replace(cfg.analysis, reference_area=area))
+            if len(areas) > 1:
+                stage.label = area
+            stage(1)
+            result = _analyse(scfg, inputs, stage)
+            stage(len(STAGES))
+            if read_s is None:
+                read_s = stage.timings.get(STAGES[0], 0.0)
+            timings = {**stage.timings, STAGES[0]: read_s}
+            timings["total"] = round(time.perf_counter() - t0, 3)
+            stage.reset()
+            results[area] = result
+            result.report["timings_s"] = timings
+    seen: set[tuple] = set()
     for w in wlist:
+        key = (w.category, str(w.message))
+        if key in seen:  # the same warning from the second reference area
+            continue
+        seen.add(key)
         if issubclass(w.category, LpsGeoWarning):
             caught.append(f"{w.category.__name__}: {w.message}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    timings["total"] = round(time.perf_counter() - t0, 3)
-    result.report["timings_s"] = timings
-    result.report["warnings"] = caught
-    result.metadata["report"] = result.report
-    return Result(**{**result.__dict__, "warnings": caught})
+    out = {}
+    for area, result in results.items():
+        result.report["warnings"] = caught
+        result.metadata["report"] = result.report
+        out[area] = Result(**{**result.__dict__, "warnings": caught})
+    return out
+
+
+class _Stages:
+    """Times the :data:`STAGES` and forwards them to the progress callback."""
+
+    def __init__(self, progress: Progress | None, label: str = "") -> None:
+        self.progress = progress
+        self.label = label
+        self.timings: dict[str, float] = {}
+        self.t = time.perf_counter()
+
+    def reset(self) -> None:
+        self.timings = {}
+        self.t = time.perf_counter()
+
+    def __call__(self, i: int) -> None:
+        now = time.perf_counter()
+        if i > 0:
+            self.timings[STAGES[i - 1]] = round(now - self.t, 3)
+        self.t = now
+        if i < len(STAGES):
+            name = f"{STAGES[i]} [{self.label}]" if self.label and i else STAGES[i]
+            log.info("stage %d/%d: %s", i + 1, len(STAGES), name)
+            if self.progress is not None:
+                self.progress(name, i, len(STAGES))
 
 
 def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
@@ -596,6 +672,8 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
             "share_region": s["share_region"].to_numpy(dtype=float),
             "n_hotspot_members": s["n_hotspot_members"].to_numpy(dtype=int),
             "reference_area": s["reference_area"].to_numpy(),
+            "states": s["members"].map(_states_of).to_numpy(),
+            "adjacent_lps": _adjacent_lps(members, c.graph).reindex(s.index).to_numpy(),
         },
         geometry=s["geometry"].to_numpy() if len(s) else [],
         crs=units.crs,
@@ -709,6 +787,7 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
         "lps_by_type": {k: int(v) for k, v in by_type.items()},
         "n_candidates_rejected": int(len(rejected)),
         "n_candidate_pairs": int(indicators["passes_filters"].sum()),
+        "inputs": {"boundaries": munis.attrs.get("report", {})},
         "weights": wreport.to_dict(),
         "statistics": {
             "engine": st.engine,
@@ -911,6 +990,40 @@ def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:
         "institutions": inst_out,
         "report": report,
     }
+
+
+def _states_of(members: str) -> str:
+    """Comma-separated state codes (first two digits) of an LPS's members."""
+    return ",".join(sorted({code[:2] for code in str(members).split(",") if code}))
+
+
+def _adjacent_lps(members: pd.DataFrame, graph) -> pd.Series:
+    """For each LPS, the other LPS of its industry that touch it.
+
+    Two LPS of one industry touch when a member of one is a neighbour of a
+    member of the other in the (unrestricted) weights graph. With one
+    reference area per state, a cluster that straddles a state border is
+    split into one LPS per state; this column links the parts. Returns a
+    Series of ``";"``-joined ids (empty string when none), indexed by lps_id.
+    """
+    ids = members["lps_id"].unique()
+    empty = pd.Series("", index=pd.Index(ids, name="lps_id"), dtype=object)
+    if graph is None or members.empty:
+        return empty
+    adj = graph.adjacency.reset_index()
+    adj.columns = ["focal", "neighbor", "weight"]
+    adj = adj[adj["focal"] != adj["neighbor"]]
+    m = members[["lps_id", "region", "industry"]]
+    pairs = m.merge(adj[["focal", "neighbor"]], left_on="region", right_on="focal")
+    pairs = pairs.merge(
+        m.rename(columns={"lps_id": "other", "region": "neighbor"}),
+        on=["neighbor", "industry"],
+    )
+    pairs = pairs[pairs["lps_id"] != pairs["other"]]
+    if pairs.empty:
+        return empty
+    linked = pairs.groupby("lps_id")["other"].agg(lambda o: ";".join(sorted(set(o))))
+    return linked.reindex(empty.index, fill_value="")
 
 
 def _agg_or_none(m, lookup):

@@ -31,7 +31,12 @@ Layer contract (column names are public, see the README):
     ``lps_id``, ``industry``, ``title``, ``lps_type``, ``lps_type_label``,
     ``name``, ``n_members``, ``members``, ``employment``, ``establishments``,
     ``size``, ``size_total``, ``ql``, ``share_industry``, ``share_region``,
-    ``n_hotspot_members``.
+    ``n_hotspot_members``, ``reference_area`` (the state code, or
+    ``study_area``), ``states`` (comma-separated state codes of the members:
+    more than one only when the reference area is the study area and the LPS
+    crosses a state border), ``adjacent_lps`` (``;``-joined ids of the LPS of
+    the same industry that touch this one: with per-state reference areas, the
+    other parts of a cluster that a state border splits).
 ``lps_members`` (DataFrame)
     ``lps_id``, ``region``, ``industry``, ``via`` ("filters", "hotspot" or
     "both").
@@ -135,6 +140,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "share_region",
         "n_hotspot_members",
         "reference_area",
+        "states",
+        "adjacent_lps",
     ),
     "lps_members": ("lps_id", "region", "industry", "via"),
     "institutions": (

@@ -51,6 +51,9 @@ DEFAULT_CRS = "EPSG:5880"
 #: What :func:`read_boundaries` does with features that share a code.
 Duplicates = Literal["dissolve", "raise"]
 
+#: What :func:`read_boundaries` does with non-municipal features (lakes).
+NonMunicipal = Literal["drop", "keep"]
+
 _Codes = TypeVar("_Codes", pd.Series, pd.Index, list)
 
 
@@ -179,6 +182,8 @@ def read_boundaries(
     target_crs: str | int = DEFAULT_CRS,
     *,
     duplicates: Duplicates = "dissolve",
+    non_municipal: NonMunicipal = "drop",
+    exclude_codes: Iterable[Any] = (),
 ) -> gpd.GeoDataFrame:
     """Read region polygons from any GDAL vector format, validated and projected.
 
@@ -204,6 +209,14 @@ def read_boundaries(
         Features sharing a code: ``"dissolve"`` them into one multipart
         region (IBGE-derived files split island municipalities this way) as
         long as their names agree, or ``"raise"``.
+    non_municipal
+        Features that are not municipalities: IBGE's meshes carry large water
+        bodies with state-level codes of the form ``UF0000d`` (4300001 Lagoa
+        Mirim and 4300002 Lagoa dos Patos in the 2022 mesh). ``"drop"``
+        (default) removes them and reports them; ``"keep"`` treats them as
+        regions.
+    exclude_codes
+        Further codes to drop (e.g. features of a neighbouring country).
 
     Returns
     -------
@@ -211,7 +224,10 @@ def read_boundaries(
         Index: region code (str, named ``"region"``, sorted); column
         ``"name"``; the file's other attribute columns (a ``name`` or
         ``region`` column that is not ``name_column`` gets a ``_file``
-        suffix); polygons in ``target_crs``.
+        suffix); polygons in ``target_crs``. ``attrs["report"]`` says what
+        was done: ``features`` read, ``repaired`` geometries,
+        ``non_municipal`` and ``excluded`` features dropped (code and name),
+        ``empty`` geometries dropped, ``dissolved`` codes, ``regions`` kept.
 
     Raises
     ------
@@ -245,6 +261,10 @@ def read_boundaries(
         raise ConfigError(
             f"duplicates={duplicates!r} is not valid; use 'dissolve' or 'raise'"
         )
+    if non_municipal not in get_args(NonMunicipal):
+        raise ConfigError(
+            f"non_municipal={non_municipal!r} is not valid; use 'drop' or 'keep'"
+        )
     target = projected_crs(target_crs)
     path = Path(path)
     source = str(path)
@@ -261,6 +281,10 @@ def read_boundaries(
     )
     codes = normalize_region_codes(
         frame[code_column], source=source, column=code_column, unit="feature"
+    )
+    report: dict[str, Any] = {"path": source, "features": len(frame)}
+    frame, codes = _drop_features(
+        frame, codes, name_column, non_municipal, exclude_codes, source, report
     )
 
     if crs is not None:
@@ -300,7 +324,7 @@ def read_boundaries(
         index=frame.index,
         crs=target,
     )
-    geometry, _ = repair_geometries(geometry, source)
+    geometry, report["repaired"] = repair_geometries(geometry, source)
 
     table = pd.DataFrame(
         {column: frame[column].to_numpy() for column in attributes}, index=frame.index
@@ -324,7 +348,10 @@ def read_boundaries(
             MissingCodesWarning,
             stacklevel=2,
         )
+    report["empty"] = no_geometry
+    before = table["_code"]
     table = _dissolve_duplicates(table, name_column, duplicates, source)
+    report["dissolved"] = sorted(set(before[before.duplicated()]))
 
     region_codes = pd.Index(table["_code"].tolist(), name="region")
     out = table.drop(columns=["_code", "_geometry", code_column])
@@ -349,7 +376,70 @@ def read_boundaries(
     polygons = gpd.GeoSeries(
         table["_geometry"].to_numpy(), index=region_codes, crs=target
     )
-    return gpd.GeoDataFrame(out, geometry=polygons).sort_index()
+    result = gpd.GeoDataFrame(out, geometry=polygons).sort_index()
+    report["regions"] = len(result)
+    result.attrs["report"] = report
+    return result
+
+
+def is_non_municipal(code: str) -> bool:
+    """Whether a 7-digit IBGE code is a state-level non-municipal feature.
+
+    IBGE's municipal meshes code large water bodies with the state's two
+    digits followed by ``0000`` and a serial digit; no municipality code has
+    ``0000`` in positions 3-6.
+
+    Examples
+    --------
+    >>> is_non_municipal("4300002"), is_non_municipal("3516200")
+    (True, False)
+    """
+    return len(code) == 7 and code[2:6] == "0000"
+
+
+def _drop_features(
+    frame, codes, name_column, non_municipal, exclude_codes, source, report
+):
+    """Drop non-municipal features and excluded codes, recording them."""
+    excluded = {clean_code(c) for c in exclude_codes} - {None}
+    codes = pd.Series(list(codes), index=frame.index)
+    lake = codes.map(is_non_municipal) if non_municipal == "drop" else codes == ""
+    other = codes.isin(excluded) & ~lake
+
+    def listed(mask):
+        names = frame.loc[mask, name_column] if name_column else codes[mask]
+        return [
+            {"code": code, "name": None if is_missing(name) else str(name)}
+            for code, name in zip(codes[mask], names, strict=True)
+        ]
+
+    report["non_municipal"] = listed(lake)
+    report["excluded"] = listed(other)
+    missing = sorted(excluded - set(codes))
+    if missing:
+        logger.warning(
+            "%s: exclude_codes not found in the file: %s", source, format_items(missing)
+        )
+    drop = (lake | other).to_numpy()
+    if drop.any():
+        logger.info(
+            "%s: dropped %d non-municipal feature(s) %s and %d excluded feature(s)",
+            source,
+            int(lake.sum()),
+            ", ".join(
+                f"{r['code']} {r['name'] or ''}".strip()
+                for r in report["non_municipal"]
+            ),
+            int(other.sum()),
+        )
+        frame = frame.loc[~drop]
+        codes = codes[~drop]
+        if frame.empty:
+            raise InputError(
+                f"{source}: every feature was dropped as non-municipal or excluded; "
+                "check code_column and exclude_codes"
+            )
+    return frame, codes.tolist()
 
 
 def _is_polygon(geometry: BaseGeometry | None) -> bool:
