@@ -18,6 +18,7 @@ microregions with 6 digits, UF + mesoregion (2) + microregion (2) (see
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ import pandas as pd
 
 from lps_geo.errors import InputError
 from lps_geo.io._util import (
+    _read_text_sample,
     check_file,
     clean_code,
     format_items,
@@ -37,12 +39,13 @@ from lps_geo.io._util import (
     read_excel,
     read_table,
     require_columns,
+    sniff_separator,
 )
 from lps_geo.io.boundaries import match_rais6
 
 logger = logging.getLogger(__name__)
 
-Layout = Literal["geodata-br", "dtb", "localidades", "table"]
+DivisionLayout = Literal["geodata-br", "dtb", "localidades", "table"]
 DivisionLevel = Literal[
     "state", "mesoregion", "microregion", "intermediate", "immediate"
 ]
@@ -421,7 +424,7 @@ def division_lookup(divisions: pd.DataFrame, level: DivisionLevel) -> pd.DataFra
 
 def read_divisions(
     path: str | Path,
-    layout: Layout | None = None,
+    layout: DivisionLayout | None = None,
     *,
     sheet_name: str | int = 0,
     sep: str | None = None,
@@ -490,10 +493,10 @@ def read_divisions(
     """
     file = check_file(path)
     source = str(path)
-    if layout is not None and layout not in get_args(Layout):
+    if layout is not None and layout not in get_args(DivisionLayout):
         raise InputError(
             f"{source}: layout {layout!r} is not known; choose one of "
-            f"{', '.join(map(repr, get_args(Layout)))} or None to detect it"
+            f"{', '.join(map(repr, get_args(DivisionLayout)))} or None to detect it"
         )
     if file.suffix.lower() in (".json", ".geojson") or layout == "localidades":
         if layout not in (None, "localidades"):
@@ -555,7 +558,7 @@ def _all_code_columns() -> list[str]:
     return [*dtb, *_GEODATA_COLUMNS, "id_estado", *table]
 
 
-def _detect_layout(columns: Sequence[Any], source: str) -> Layout:
+def _detect_layout(columns: Sequence[Any], source: str) -> DivisionLayout:
     names = {str(column).strip() for column in columns}
     if {"id", "id_microrregiao", "id_estado", "nome"} <= names:
         return "geodata-br"
@@ -574,7 +577,7 @@ def _find_dtb_header(
     file: Path, sheet_name: str | int, sep: str | None, encoding: str | None
 ) -> int | None:
     """0-based line of the DTB header (title rows may precede it), or None."""
-    wanted = {"codigo municipio completo", "nome municipio"}
+    wanted = {"uf", "nome municipio"}
     suffix = file.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
@@ -583,13 +586,9 @@ def _find_dtb_header(
         elif suffix in (".parquet", ".pq"):
             return None
         else:
-            from lps_geo.io._util import _read_text_sample, sniff_separator
-
             sample, _ = _read_text_sample(file, encoding)
             text_lines = sample.splitlines()[:20]
             delimiter = sep or sniff_separator("\n".join(text_lines[-5:]) + "\n")
-            import csv
-
             lines = list(csv.reader(text_lines, delimiter=delimiter))
     except (ValueError, OSError, UnicodeDecodeError):
         return None
