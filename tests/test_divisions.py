@@ -242,6 +242,10 @@ def test_unknown_layout(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="cannot tell the layout.*pass layout="):
         read_divisions(path)
+    with pytest.raises(InputError, match=r"column\(s\) 'region', 'name' not found"):
+        read_divisions(path, layout="table")
+    with pytest.raises(InputError, match="layout 'ibge' is not known"):
+        read_divisions(path, layout="ibge")
 
 
 # --- validation --------------------------------------------------------------

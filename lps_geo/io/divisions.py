@@ -736,6 +736,13 @@ def _join_parts(
 
 
 def _from_table(frame: pd.DataFrame, source: str, rows: _RowNumbers) -> pd.DataFrame:
+    missing = [c for c in ("region", "name") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{source}: column(s) {format_quoted(missing)} not found; a division "
+            "table in the 'table' layout has 'region' (7-digit code), 'name' and "
+            f"level columns; found {format_quoted(frame.columns, max_shown=12)}"
+        )
     data: dict[str, list[Any]] = {"region": [clean_code(v) for v in frame["region"]]}
     origin = {"region": "region"}
     for column in COLUMNS:
