@@ -376,10 +376,10 @@ def mesh_frame(features: Any, divisions: Any, source: str):
     absent = sorted(set(divisions.index) - set(codes))
     if absent:
         logger.warning(
-            "%s: %d municipalit%s of the division table have no polygon: %s",
+            "%s: %d municipalit%s of the division table no polygon: %s",
             source,
             len(absent),
-            "y" if len(absent) == 1 else "ies",
+            "y has" if len(absent) == 1 else "ies have",
             format_items(absent),
         )
     if frame["CD_MUN"].duplicated().any():  # a municipality in several parts
