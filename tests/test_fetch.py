@@ -262,3 +262,28 @@ def test_outputs_checked_before_downloading(server, tmp_path):
         "municipios_SP.gpkg",
         "fetch_manifest.json",
     ]
+
+
+def test_mesh_frame_on_the_2022_mesh(caplog):
+    """The national mesh has two lagoons (not municipalities) and lacks one town."""
+    from conftest import require_shared
+
+    from lps_geo.fetch import mesh_frame
+
+    mesh = gpd.read_file(require_shared("boundaries", "BR_Municipios_2022.json"))
+    features = json.loads(
+        mesh[["CD_MUN", "geometry"]].rename(columns={"CD_MUN": "codarea"}).to_json()
+    )
+    d = read_divisions(require_shared("lookups", "brasil-municipios.csv"))
+    frame = mesh_frame(features, d, "BR mesh")
+    assert len(frame) == 5569
+    assert frame.crs.to_epsg() == 4674
+    assert not frame["CD_MUN"].isin(["4300001", "4300002"]).any()
+    assert frame.set_index("CD_MUN").loc[
+        "3516200", ["NM_MUN", "SIGLA_UF"]
+    ].tolist() == [
+        "Franca",
+        "SP",
+    ]
+    assert "dropped: 4300001, 4300002" in caplog.text
+    assert "no polygon: 3500600" in caplog.text
