@@ -360,6 +360,34 @@ def _cmd_atlas(args) -> int:
     return 0
 
 
+def _cmd_fetch(args) -> int:
+    from .fetch import fetch
+
+    progress = _Progress(args.quiet)
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(f"lps-geo: {message}", file=sys.stderr)
+
+    result = fetch(
+        args.area,
+        Path(args.out),
+        what=args.what,
+        cache_dir=args.cache,
+        base_url=args.base_url,
+        offline=args.offline,
+        overwrite=args.overwrite,
+        timeout=args.timeout,
+        progress=say,
+    )
+    progress.done(
+        f"fetched {len(result.manifest['downloads'])} file(s) into {args.out}"
+    )
+    for path in result.outputs:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lps-geo",
@@ -444,6 +472,35 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--state", action="append", help="only these states (UF code)")
     common(at)
     at.set_defaults(func=_cmd_atlas)
+
+    from .fetch import DEFAULT_BASE_URL
+
+    fe = sub.add_parser(
+        "fetch", help="download IBGE municipal meshes and division tables"
+    )
+    fe.add_argument("--area", required=True, help="state (SP or 35) or BR")
+    fe.add_argument(
+        "--what", default="mesh,divisions", help="mesh, divisions or both (a,b)"
+    )
+    fe.add_argument("--out", required=True, help="output folder")
+    fe.add_argument(
+        "--cache",
+        default=None,
+        help="download cache (default $LPS_GEO_CACHE/fetch or ~/.cache/lps_geo/fetch)",
+    )
+    fe.add_argument("--base-url", default=DEFAULT_BASE_URL, help="IBGE services root")
+    fe.add_argument("--offline", action="store_true", help="use only the cache")
+    fe.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait per download"
+    )
+    fe.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output"
+    )
+    fe.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    fe.add_argument(
+        "--overwrite", action="store_true", help="replace existing output files"
+    )
+    fe.set_defaults(func=_cmd_fetch)
     return p
 
 

@@ -43,6 +43,9 @@ VariableKind = Literal["ql", "share_region", "log_ql", "eb_ql"]
 FdrScope = Literal["industry", "all"]
 Correction = Literal["fdr", "bonferroni", "none"]
 Lang = Literal["pt", "en"]
+DivisionLevel = Literal[
+    "state", "mesoregion", "microregion", "intermediate", "immediate"
+]
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,18 @@ class SizeInput:
 
 @dataclass(frozen=True)
 class LookupInput:
-    """Municipality -> region grouping (microregion or any other)."""
+    """Municipality -> region grouping (microregion or any other).
+
+    With ``level`` the file is an IBGE division table read by
+    :func:`lps_geo.io.read_divisions` (DTB, localidades JSON, geodata-br) and
+    the grouping is that level; the column settings are then not used.
+    """
 
     path: Path
     code_column: str = "region"
     group_column: str = "group"
     name_column: str | None = None
+    level: DivisionLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -304,6 +313,7 @@ _NESTED = {
 
 _LITERALS = {
     ("InstitutionsInput", "format"): Literal["points", "inep"],
+    ("LookupInput", "level"): DivisionLevel,
     ("InstitutionsInput", "unknown_types"): Literal["raise", "other"],
     ("BoundariesInput", "non_municipal"): Literal["drop", "keep"],
     ("SizeInput", "form"): TableForm,

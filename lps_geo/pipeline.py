@@ -114,12 +114,15 @@ def read_inputs(cfg: Config) -> Inputs:
     lookup = None
     if cfg.inputs.lookup is not None:
         lk = cfg.inputs.lookup
-        lookup = io.read_region_lookup(
-            lk.path,
-            code_column=lk.code_column,
-            group_column=lk.group_column,
-            name_column=lk.name_column,
-        )
+        if lk.level is not None:
+            lookup = io.division_lookup(io.read_divisions(lk.path), lk.level)
+        else:
+            lookup = io.read_region_lookup(
+                lk.path,
+                code_column=lk.code_column,
+                group_column=lk.group_column,
+                name_column=lk.name_column,
+            )
         io.check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
     titles: dict[str, str] = {}
     if cnae is not None:

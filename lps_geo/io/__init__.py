@@ -28,6 +28,19 @@ from lps_geo.io.cnae import (
     normalize_cnae_codes,
     read_cnae_table,
 )
+from lps_geo.io.divisions import (
+    CHECK_DIGIT_EXCEPTIONS,
+    STATE_ABBREVIATIONS,
+    DivisionLayout,
+    DivisionLevel,
+    check_digit,
+    codes_6_to_7,
+    division_lookup,
+    divisions_from_localidades,
+    microregion_5_to_6,
+    microregion_6_to_5,
+    read_divisions,
+)
 from lps_geo.io.institutions import (
     DEFAULT_TYPE_MAP,
     INEP_TYPE_MAP,
@@ -62,6 +75,17 @@ from lps_geo.io.tables import (
 )
 
 __all__ = [
+    "CHECK_DIGIT_EXCEPTIONS",
+    "STATE_ABBREVIATIONS",
+    "DivisionLayout",
+    "DivisionLevel",
+    "check_digit",
+    "codes_6_to_7",
+    "division_lookup",
+    "divisions_from_localidades",
+    "microregion_5_to_6",
+    "microregion_6_to_5",
+    "read_divisions",
     "DEFAULT_CRS",
     "DEFAULT_DROP_COLUMNS",
     "DEFAULT_TYPE_MAP",
