@@ -181,6 +181,21 @@ def run_to_folder(
     return report
 
 
+def _atlas_has_pages(result, choice: dict) -> bool:
+    """Whether any LPS passes the atlas filters (logged when none does)."""
+    from .atlas import select_lps
+    from .errors import InputError
+
+    try:
+        select_lps(result, **choice)
+    except InputError as exc:
+        if not any(choice.values()):
+            raise
+        log.warning("no atlas written: %s", exc)
+        return False
+    return True
+
+
 def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> None:
     """Write one result's GeoPackage, rasters, maps, atlas and report."""
     from .export import write_geopackage, write_report
@@ -207,7 +222,12 @@ def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> No
         )
     atlas = None
     want_atlas = want_maps and (opts.atlas if opts is not None else True)
-    if want_atlas and len(result.lps):
+    choice = {
+        "types": list(opts.atlas_types) or None if opts else None,
+        "industries": list(opts.atlas_industries) or None if opts else None,
+        "states": list(opts.atlas_states) or None if opts else None,
+    }
+    if want_atlas and len(result.lps) and _atlas_has_pages(result, choice):
         from .atlas import write_atlas
 
         atlas = write_atlas(
@@ -216,6 +236,7 @@ def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> No
             lang=opts.lang if opts else "en",
             page_size=opts.page_size if opts else "A4",
             progress=progress.pages,
+            **choice,
         )
     result.report["outputs"] = {
         "geopackage": GPKG_NAME,

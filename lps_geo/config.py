@@ -244,8 +244,15 @@ class Capability:
 
 @dataclass(frozen=True)
 class Output:
+    """What is written. ``atlas_types``, ``atlas_industries`` and
+    ``atlas_states`` choose the LPS that get an atlas page (empty: all); a
+    national run has thousands of LPS, so its atlas is usually restricted."""
+
     maps: bool = True
     atlas: bool = True
+    atlas_types: tuple[str, ...] = ()
+    atlas_industries: tuple[str, ...] = ()
+    atlas_states: tuple[str, ...] = ()
     page_size: Literal["A4", "A3"] = "A4"
     lang: Lang = "en"
     focus_industry: str | None = None
