@@ -91,6 +91,10 @@ class SizeTables:
     notes
         Human-readable notes about what the reader did (columns dropped,
         duplicates summed ...), for the run report.
+    report
+        Row-level account of the reading, when the reader keeps one (e.g.
+        :func:`~lps_geo.io.read_rais_microdata`: rows read and used, and
+        every excluded row counted under its problem); None otherwise.
 
     Examples
     --------
@@ -103,6 +107,7 @@ class SizeTables:
     employment: pd.DataFrame | None = None
     establishments: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    report: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         parts = []
