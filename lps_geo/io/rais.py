@@ -553,6 +553,12 @@ def _read_file(
     mun, cls, jobs, neg = (f"trim(c{columns[a]})" for a in requested)
     types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     rejects, scan = f"rejects_{index}", f"rejects_scan_{index}"
+    # DuckDB validates only the bytes of the columns a query reads: in UTF-8
+    # mode read them all, so that every invalid line is rejected and counted
+    every = ", ".join(f"c{i}" for i in range(len(names)))
+    touch = (
+        f", sum(length(concat({every}))) AS _bytes" if duck_encoding == "utf-8" else ""
+    )
     query = f"""
         SELECT
             coalesce({mun}, '') AS mun,
@@ -569,6 +575,7 @@ def _read_file(
             CAST(sum(CASE
                 WHEN regexp_full_match(coalesce({jobs}, ''), '[0-9]{{1,15}}')
                     THEN CAST({jobs} AS BIGINT) ELSE 0 END) AS DOUBLE) AS jobs
+            {touch}
         FROM read_csv(
             {_sql_text(source)},
             sep = {_sql_text(sep)},
