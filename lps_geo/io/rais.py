@@ -475,22 +475,30 @@ def read_rais_microdata(
                 )
                 for index, path in enumerate(files)
             ]
+            municipalities = _municipality_map(
+                _distinct(connection, reads, "mun"), codes7
+            )
+            classes = _class_map(_distinct(connection, reads, "cls"), cnae)
+            _register_maps(connection, municipalities, classes, industry_level)
+            report = _new_report(reads, establishments, encoding)
+            used = pd.concat(
+                [
+                    _classify(
+                        connection,
+                        read,
+                        classes,
+                        report,
+                        codec,
+                        sep,
+                        duck_encoding,
+                        bad_rows,
+                    )
+                    for read in reads
+                ],
+                ignore_index=True,
+            )
         finally:
             connection.close()
-
-    municipalities = _municipality_map(
-        sorted({code for read in reads for code in read.agg["mun"].unique()}),
-        codes7,
-    )
-    classes = _class_map(
-        sorted({code for read in reads for code in read.agg["cls"].unique()}), cnae
-    )
-    report = _new_report(files, reads, establishments, encoding)
-    used_parts = []
-    for read in reads:
-        used = _classify(read, municipalities, classes, report, codec, sep, bad_rows)
-        used_parts.append(used)
-    used = pd.concat(used_parts, ignore_index=True)
     _finish_report(report)
     if used.empty:
         raise InputError(
@@ -501,7 +509,7 @@ def read_rais_microdata(
         summary = _summary(report)
         if summary:
             warnings.warn(summary, LpsGeoWarning, stacklevel=2)
-    employment, counts = _tables(used, industry_level, establishments)
+    employment, counts = _tables(used, establishments)
     report["jobs_used"] = float(employment.to_numpy().sum())
     report["establishments_used"] = int(counts.to_numpy().sum())
     notes = (
@@ -526,12 +534,13 @@ def _choice(value: object, options: Sequence[object], argument: str) -> None:
 class _FileRead:
     """What the DuckDB pass over one file returned."""
 
-    def __init__(self, path, names, columns, agg, rejects):
+    def __init__(self, path, names, columns, table, rejects, index):
         self.path: Path = path
         self.names: list[str] = names
         self.columns: dict[str, int] = columns
-        self.agg: pd.DataFrame = agg
+        self.table: str = table  # DuckDB table: the rows grouped by their cells
         self.rejects: pd.DataFrame = rejects
+        self.index: int = index
 
 
 def _read_file(
@@ -560,6 +569,7 @@ def _read_file(
         f", sum(length(concat({every}))) AS _bytes" if duck_encoding == "utf-8" else ""
     )
     query = f"""
+        CREATE TEMP TABLE agg_{index} AS
         SELECT
             coalesce({mun}, '') AS mun,
             coalesce({cls}, '') AS cls,
@@ -593,7 +603,7 @@ def _read_file(
         GROUP BY ALL
     """
     logger.info("reading %s with DuckDB", source)
-    agg = connection.sql(query).df()
+    connection.execute(query)
     rejected = connection.sql(
         f"SELECT line, column_name, error_type, error_message, csv_line "
         f"FROM {rejects} ORDER BY line"
@@ -601,10 +611,99 @@ def _read_file(
     connection.execute(f"DROP TABLE {rejects}; DROP TABLE {scan}")
     rejected["error_type"] = rejected["error_type"].astype(str)
     rejected = rejected.drop_duplicates("line", keep="first")
-    return _FileRead(path, names, columns, agg, rejected)
+    return _FileRead(path, names, columns, f"agg_{index}", rejected, index)
 
 
-def _new_report(files, reads, establishments, encoding) -> dict[str, Any]:
+def _distinct(connection, reads: list[_FileRead], column: str) -> list[str]:
+    union = " UNION ".join(f"SELECT DISTINCT {column} FROM {r.table}" for r in reads)
+    return sorted(str(value) for (value,) in connection.sql(union).fetchall())
+
+
+def _register_maps(
+    connection,
+    municipalities: dict[str, str | None],
+    classes: dict[str, tuple[str | None, str]],
+    level: IndustryLevel,
+) -> None:
+    """Load the code maps into DuckDB as tables ``mun_map`` and ``cls_map``."""
+    target = {
+        raw: None
+        if code is None
+        else (code if level == "class" else cnae_parent(code, level))
+        for raw, (code, _) in classes.items()
+    }
+    frames = {
+        "mun_map": pd.DataFrame(
+            {"mun": list(municipalities), "region": list(municipalities.values())},
+            dtype=object,
+        ),
+        "cls_map": pd.DataFrame(
+            {"cls": list(target), "industry": list(target.values())}, dtype=object
+        ),
+    }
+    for name, frame in frames.items():
+        connection.register(f"{name}_frame", frame)
+        key, value = frame.columns
+        connection.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT CAST({key} AS VARCHAR) AS {key}, "
+            f"CAST({value} AS VARCHAR) AS {value} FROM {name}_frame"
+        )
+        connection.unregister(f"{name}_frame")
+
+
+def _bad_jobs_lines(
+    connection, read: _FileRead, sep: str, duck_encoding: str, codec: str, limit: int
+) -> list[dict[str, Any]]:
+    """File lines of the first ``limit`` unusable job counts.
+
+    A second DuckDB pass with the jobs column typed as an unsigned integer
+    rejects the non-numeric, negative and empty cells with their lines; job
+    counts DuckDB would still cast (``1.5``, ``1e2``) are found by a Python
+    scan of the file instead.
+    """
+    jobs = read.columns["jobs_column"]
+    types = ", ".join(
+        f"'c{i}': '{'UBIGINT' if i == jobs else 'VARCHAR'}'"
+        for i in range(len(read.names))
+    )
+    table, scan = f"jobs_rejects_{read.index}", f"jobs_rejects_scan_{read.index}"
+    connection.execute(
+        f"""
+        SELECT sum(c{jobs}) FROM read_csv(
+            {_sql_text(str(read.path))}, sep = {_sql_text(sep)}, header = true,
+            auto_detect = false, columns = {{{types}}},
+            encoding = {_sql_text(duck_encoding)}, quote = '', escape = '',
+            strict_mode = true, force_not_null = ['c{jobs}'],
+            store_rejects = true, rejects_table = '{table}', rejects_scan = '{scan}'
+        )
+        """
+    ).fetchall()
+    rows = connection.sql(
+        f"SELECT line, csv_line FROM {table} WHERE error_type = 'CAST' "
+        f"ORDER BY line LIMIT {int(limit)}"
+    ).fetchall()
+    connection.execute(f"DROP TABLE {table}; DROP TABLE {scan}")
+    total = connection.sql(
+        f"SELECT coalesce(sum(n_rows), 0) FROM {read.table} WHERE status <> 'ok'"
+    ).fetchall()[0][0]
+    hits = []
+    for line, text in rows:
+        value = str(text).strip("\r\n").split(sep)[jobs].strip(" ")
+        hits.append({"line": int(line), "value": value, "reason": _jobs_problem(value)})
+    if len(hits) < min(int(total), limit):
+        hits = _scan_lines(
+            read.path,
+            sep=sep,
+            codec=codec,
+            n_columns=len(read.names),
+            checks=[(jobs, _jobs_problem)],
+            structural=False,
+            limit=limit,
+        )
+    return hits
+
+
+def _new_report(reads, establishments, encoding) -> dict[str, Any]:
     return {
         "reader": "rais_microdata",
         "files": [{"path": str(read.path)} for read in reads],
@@ -700,57 +799,82 @@ def _reason_jobs(value: str) -> str | None:
     return f"{problem} job count {value!r}" if value else "empty job count"
 
 
+_OUTCOMES = """
+    WITH rows AS (
+        SELECT a.*, m.region, c.industry,
+            CASE
+                WHEN a.status <> 'ok' THEN 'jobs'
+                WHEN a.neg NOT IN ('0', '1') THEN 'flag'
+                WHEN m.region IS NULL THEN 'mun'
+                WHEN c.industry IS NULL THEN 'cls'
+                ELSE 'used'
+            END AS outcome
+        FROM {table} AS a
+        LEFT JOIN mun_map AS m ON a.mun = m.mun
+        LEFT JOIN cls_map AS c ON a.cls = c.cls
+    )
+"""
+
+
 def _classify(
+    connection,
     read: _FileRead,
-    municipalities: dict[str, str | None],
     classes: dict[str, tuple[str | None, str]],
     report: dict[str, Any],
     codec: str,
     sep: str,
+    duck_encoding: str,
     bad_rows: BadRows,
 ) -> pd.DataFrame:
-    """Split one file's aggregate into used rows and counted problems."""
-    agg, source = read.agg, str(read.path)
+    """Split one file's rows into used ones and counted problems (in SQL)."""
+    source = str(read.path)
     rejects = read.rejects
     encoding_bad = rejects[rejects["error_type"] == "INVALID ENCODING"]
     malformed = rejects[rejects["error_type"] != "INVALID ENCODING"]
+    outcomes = _OUTCOMES.format(table=read.table)
+    problems = connection.sql(
+        outcomes
+        + """
+        SELECT outcome,
+            CASE outcome WHEN 'jobs' THEN status WHEN 'flag' THEN neg
+                WHEN 'mun' THEN mun ELSE cls END AS code,
+            CAST(sum(n_rows) AS BIGINT) AS n_rows, sum(jobs) AS jobs
+        FROM rows WHERE outcome <> 'used' GROUP BY ALL ORDER BY ALL
+        """
+    ).df()
+    used = connection.sql(
+        outcomes
+        + """
+        SELECT region, industry, sum(jobs) AS employment,
+            CAST(sum(CASE WHEN neg = '0' THEN n_rows ELSE 0 END) AS DOUBLE) AS active,
+            CAST(sum(n_rows) AS DOUBLE) AS all_rows,
+            CAST(sum(CASE WHEN neg = '1' THEN n_rows ELSE 0 END) AS BIGINT)
+                AS negative
+        FROM rows WHERE outcome = 'used' GROUP BY ALL
+        """
+    ).df()
+    (rows_in_table,) = connection.sql(
+        f"SELECT coalesce(sum(n_rows), 0) FROM {read.table}"
+    ).fetchall()[0]
 
-    status_ok = agg["status"] == "ok"
-    bad_jobs = agg[~status_ok]
-    ok = agg[status_ok]
-    flag_ok = ok["neg"].isin(["0", "1"])
-    bad_flag = ok[~flag_ok]
-    ok = ok[flag_ok]
-    region = ok["mun"].map(municipalities)
-    unknown_mun = ok[region.isna()]
-    ok = ok[region.notna()].assign(region=region[region.notna()])
-    industry = ok["cls"].map(lambda raw: classes[raw][0])
-    unknown_cls = ok[industry.isna()]
-    used = ok[industry.notna()].assign(industry=industry[industry.notna()])
+    def part(outcome: str) -> pd.DataFrame:
+        return problems[problems["outcome"] == outcome]
 
-    problems = (
-        len(rejects)
-        + int(bad_jobs["n_rows"].sum())
-        + int(bad_flag["n_rows"].sum())
-        + int(unknown_mun["n_rows"].sum())
-        + int(unknown_cls["n_rows"].sum())
-    )
-    if bad_rows == "raise" and problems:
+    if bad_rows == "raise" and (len(rejects) or len(problems)):
         _raise_first(
             read,
             codec,
             sep,
-            set(unknown_mun["mun"]),
-            {raw: classes[raw][1] for raw in unknown_cls["cls"]},
+            set(part("mun")["code"]),
+            {raw: classes[raw][1] for raw in part("cls")["code"]},
         )
 
-    rows_read = int(agg["n_rows"].sum()) + len(rejects)
-    rows_used = int(used["n_rows"].sum())
-    report["files"][[f["path"] for f in report["files"]].index(source)].update(
-        rows_read=rows_read, rows_used=rows_used
-    )
+    rows_read = int(rows_in_table) + len(rejects)
+    rows_used = int(used["all_rows"].sum())
+    report["files"][read.index].update(rows_read=rows_read, rows_used=rows_used)
     report["rows_read"] += rows_read
     report["rows_used"] += rows_used
+    report["negative_declarations"] += int(used["negative"].sum())
 
     entry = report["malformed_rows"]
     entry["count"] += len(malformed)
@@ -771,21 +895,13 @@ def _classify(
         )
 
     entry = report["bad_jobs"]
-    n_bad_jobs = int(bad_jobs["n_rows"].sum())
-    entry["count"] += n_bad_jobs
-    for status, n in bad_jobs.groupby("status")["n_rows"].sum().items():
+    bad_jobs = part("jobs")
+    entry["count"] += int(bad_jobs["n_rows"].sum())
+    for status, n in zip(bad_jobs["code"], bad_jobs["n_rows"], strict=True):
         entry["by_reason"][status] = entry["by_reason"].get(status, 0) + int(n)
     room = MAX_LISTED - len(entry["first"])
-    if n_bad_jobs and room > 0:
-        hits = _scan_lines(
-            read.path,
-            sep=sep,
-            codec=codec,
-            n_columns=len(read.names),
-            checks=[(read.columns["jobs_column"], _jobs_problem)],
-            structural=False,
-            limit=room,
-        )
+    if len(bad_jobs) and room > 0:
+        hits = _bad_jobs_lines(connection, read, sep, duck_encoding, codec, room)
         entry["first"].extend(
             {
                 "file": source,
@@ -797,29 +913,26 @@ def _classify(
         )
 
     entry = report["bad_negative_flag"]
-    entry["count"] += int(bad_flag["n_rows"].sum())
-    for value, n in bad_flag.groupby("neg")["n_rows"].sum().items():
+    for value, n in zip(part("flag")["code"], part("flag")["n_rows"], strict=True):
+        entry["count"] += int(n)
         entry["values"][value] = entry["values"].get(value, 0) + int(n)
 
-    for key, frame, column in (
-        ("unknown_municipalities", unknown_mun, "mun"),
-        ("unknown_classes", unknown_cls, "cls"),
-    ):
+    for key, outcome in (("unknown_municipalities", "mun"), ("unknown_classes", "cls")):
         entry = report[key]
+        frame = part(outcome)
         entry["rows"] += int(frame["n_rows"].sum())
         entry["jobs"] += float(frame["jobs"].sum())
-        by_code = frame.groupby(column)[["n_rows", "jobs"]].sum()
         listed = {item["code"]: item for item in entry["codes"]}
-        for code, row in by_code.iterrows():
+        for code, n, jobs in zip(
+            frame["code"], frame["n_rows"], frame["jobs"], strict=True
+        ):
             item = listed.setdefault(code, {"code": code, "rows": 0, "jobs": 0.0})
-            item["rows"] += int(row["n_rows"])
-            item["jobs"] += float(row["jobs"])
+            item["rows"] += int(n)
+            item["jobs"] += float(jobs)
             if key == "unknown_classes":
                 item["reason"] = classes[code][1]
         entry["codes"] = sorted(listed.values(), key=lambda i: (-i["rows"], i["code"]))
-
-    report["negative_declarations"] += int(used.loc[used["neg"] == "1", "n_rows"].sum())
-    return used[["region", "industry", "neg", "n_rows", "jobs"]]
+    return used
 
 
 def _finish_report(report: dict[str, Any]) -> None:
@@ -883,23 +996,15 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _tables(
-    used: pd.DataFrame, level: IndustryLevel, establishments: EstablishmentCount
+    used: pd.DataFrame, establishments: EstablishmentCount
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    classes = used["industry"].unique()
-    parent = {
-        code: code if level == "class" else cnae_parent(code, level) for code in classes
-    }
-    counted = (
-        used["n_rows"]
-        if establishments == "all"
-        else used["n_rows"].where(used["neg"] == "0", 0)
-    )
+    column = "active" if establishments == "active" else "all_rows"
     long = pd.DataFrame(
         {
             "region": used["region"].astype(str),
-            "industry": used["industry"].map(parent),
-            "employment": used["jobs"].astype(float),
-            "establishments": counted.astype(float),
+            "industry": used["industry"].astype(str),
+            "employment": used["employment"].astype(float),
+            "establishments": used[column].astype(float),
         }
     )
     sums = long.groupby(["region", "industry"], sort=True)[
