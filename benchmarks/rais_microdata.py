@@ -42,7 +42,9 @@ STATES = [11, 12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26, 27, 28, 29]
 STATES += [31, 32, 33, 35, 41, 42, 43, 50, 51, 52, 53]
 
 
-def generate(path: Path, rows: int, seed: int = 1, chunk: int = 500_000) -> dict:
+def generate(
+    path: Path, rows: int, seed: int = 1, chunk: int = 500_000, problems: bool = True
+) -> dict:
     """Write ``rows`` establishments; return the totals the reader must find."""
     rng = np.random.default_rng(seed)
     states = rng.choice(STATES, 5000)
@@ -76,9 +78,9 @@ def generate(path: Path, rows: int, seed: int = 1, chunk: int = 500_000) -> dict
             cls = rng.choice(classes, n, p=cls_weights)
             negative = rng.random(n) < 0.3
             jobs = np.where(negative, 0, rng.geometric(0.15, n) - 1)
-            ignorado = rng.random(n) < 1e-4
+            ignorado = rng.random(n) < (1e-4 if problems else 0.0)
             mun = np.where(ignorado, "999999", mun)
-            bad = rng.random(n) < 1e-6
+            bad = rng.random(n) < (1e-6 if problems else 0.0)
             jobs_text = np.where(bad, "x", jobs.astype(str))
             neg_text = np.where(negative, "1", "0")
             totals["rows"] += n
@@ -137,6 +139,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--memory-limit", default="256MB")
     parser.add_argument("--dir", default=None, help="folder for the file")
+    parser.add_argument(
+        "--no-problems",
+        action="store_true",
+        help="plant no 999999 or non-numeric rows (no second pass for lines)",
+    )
     parser.add_argument("--read", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read:
@@ -146,7 +153,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         path = Path(folder) / "RAIS_ESTAB_PUB.txt"
         start = time.perf_counter()
-        expected = generate(path, args.rows)
+        expected = generate(path, args.rows, problems=not args.no_problems)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - start:.1f} s")
         size = path.stat().st_size
         child = subprocess.run(

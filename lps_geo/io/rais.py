@@ -603,7 +603,16 @@ def _read_file(
         GROUP BY ALL
     """
     logger.info("reading %s with DuckDB", source)
-    connection.execute(query)
+    import duckdb
+
+    try:
+        connection.execute(query)
+    except duckdb.Error as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise InputError(
+            f"{source}: DuckDB cannot read the file ({first}); check the file, "
+            "sep= and encoding="
+        ) from error
     rejected = connection.sql(
         f"SELECT line, column_name, error_type, error_message, csv_line "
         f"FROM {rejects} ORDER BY line"
