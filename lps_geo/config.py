@@ -32,7 +32,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SizeMeasure = Literal["employment", "establishments"]
-TableForm = Literal["long", "wide"]
+TableForm = Literal["long", "wide", "rais_microdata"]
 IndustryLevel = Literal["class", "group", "division"]
 Unit = Literal["municipality", "group"]
 ReferenceArea = Literal["study_area", "state", "both"]
@@ -67,7 +67,13 @@ class BoundariesInput:
 
 @dataclass(frozen=True)
 class SizeInput:
-    """Employment / establishment table, long or wide form."""
+    """Employment / establishment table, long or wide form, or RAIS microdata.
+
+    ``form = "rais_microdata"``: the public RAIS establishment files
+    (:func:`lps_geo.io.read_rais_microdata`); ``path`` may be a glob pattern,
+    ``region_column``/``industry_column``/``employment_column`` override the
+    RAIS header names only when changed from their defaults.
+    """
 
     path: Path
     form: TableForm = "long"
@@ -85,6 +91,12 @@ class SizeInput:
     outside_boundaries: Literal["raise", "drop"] = "raise"
     sep: str | None = None
     encoding: str | None = None
+    #: rais_microdata only: unusable rows are counted ("report") or stop the
+    #: run ("raise"); establishments with Ind Rais Negativa = 0 ("active") or
+    #: every row ("all"); DuckDB memory limit (e.g. "2GB")
+    bad_rows: Literal["report", "raise"] = "report"
+    establishments: Literal["active", "all"] = "active"
+    memory_limit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +340,8 @@ _LITERALS = {
     ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
     ("SizeInput", "unmatched"): Literal["raise", "drop"],
     ("SizeInput", "outside_boundaries"): Literal["raise", "drop"],
+    ("SizeInput", "bad_rows"): Literal["report", "raise"],
+    ("SizeInput", "establishments"): Literal["active", "all"],
     ("Analysis", "size_measure"): SizeMeasure,
     ("Analysis", "industry_level"): IndustryLevel,
     ("Analysis", "unit"): Unit,

@@ -62,6 +62,7 @@ class Inputs:
     lookup: pd.DataFrame | None
     population: pd.Series | None = None
     institutions: gpd.GeoDataFrame | None = None
+    size_report: dict | None = None  # what the size reader did, row by row
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -92,6 +93,20 @@ def read_inputs(cfg: Config) -> Inputs:
             encoding=s.encoding,
             industry_level=level,
             cnae=cnae,
+        )
+    elif s.form == "rais_microdata":
+        tables = io.read_rais_microdata(
+            str(s.path),
+            cnae=cnae,
+            industry_level=level,
+            municipality_column=_changed(s, "region_column"),
+            class_column=_changed(s, "industry_column"),
+            jobs_column=_changed(s, "employment_column"),
+            encoding=s.encoding or "latin-1",
+            sep=s.sep or ";",
+            establishments=s.establishments,
+            bad_rows=s.bad_rows,
+            memory_limit=s.memory_limit,
         )
     else:
         tables = io.read_wide(
@@ -178,7 +193,22 @@ def read_inputs(cfg: Config) -> Inputs:
         lookup,
         population,
         institutions,
+        size_report={
+            "form": s.form,
+            "path": str(s.path),
+            **(tables.report or {}),
+            "notes": list(tables.notes),
+        },
     )
+
+
+def _changed(s, name: str) -> str | None:
+    """A SizeInput column option when set away from its default, else None."""
+    from dataclasses import fields
+
+    default = next(f.default for f in fields(s) if f.name == name)
+    value = getattr(s, name)
+    return None if value == default else value
 
 
 def _industries_of(tables) -> list[str]:
@@ -849,6 +879,8 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
         "crs": munis.crs.to_string(),
         "versions": _versions(),
     }
+    if inp.size_report is not None:
+        report["inputs"] = {"size": inp.size_report}
     if cap is not None:
         report["capability"] = cap["report"]
         metadata["parameters"]["capability"] = cap["report"]["parameters"]

@@ -373,7 +373,8 @@ def test_read_long_excel_with_cnae_check(tmp_path: Path, small_cnae: CnaeTable):
             "mun,cnae,jobs\n3516200,15.3,1\n3550308,15.4,-2\n",
             {},
             InputError,
-            r"1 negative employment count\(s\) at region/industry 3550308/15.4",
+            r"column 'jobs' has 1 negative value\(s\) in row\(s\) 3 "
+            r"\(region/industry 3550308/15.4\)",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\n3550308,calçados,2\n",

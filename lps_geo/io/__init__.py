@@ -62,6 +62,12 @@ from lps_geo.io.lookup import (
     dissolve_regions,
     read_region_lookup,
 )
+from lps_geo.io.rais import (
+    RAIS_COLUMNS,
+    BadRows,
+    EstablishmentCount,
+    read_rais_microdata,
+)
 from lps_geo.io.tables import (
     DEFAULT_DROP_COLUMNS,
     CodeDigits,
@@ -94,9 +100,12 @@ __all__ = [
     "INSTITUTION_TYPES",
     "KNOWN_TITLE_VARIANTS",
     "NAME_RULES",
+    "RAIS_COLUMNS",
+    "BadRows",
     "CnaeLevel",
     "CnaeTable",
     "CodeDigits",
+    "EstablishmentCount",
     "IndustryLevel",
     "IndustryNames",
     "Measure",
@@ -124,6 +133,7 @@ __all__ = [
     "read_inep_ies",
     "read_institutions",
     "read_long",
+    "read_rais_microdata",
     "read_region_counts",
     "read_region_lookup",
     "read_wide",

@@ -410,6 +410,23 @@ def read_excel(path: Path, **kwargs: Any) -> pd.DataFrame:
         return pd.read_excel(path, engine=engine, **kwargs)
 
 
+def file_rows(index: pd.Index, positions: Iterable[int], row_offset: int) -> list[int]:
+    """File row numbers of frame positions.
+
+    Frames from :func:`read_table` keep the labels of the rows as read, also
+    after rows were filtered out, so the label (not the position) gives the
+    file row: label + ``row_offset`` (2 for one header line).
+
+    Examples
+    --------
+    >>> file_rows(pd.Index([0, 3, 4]), [1, 2], 2)
+    [5, 6]
+    """
+    if pd.api.types.is_integer_dtype(index):
+        return [int(index[p]) + row_offset for p in positions]
+    return [int(p) + row_offset for p in positions]
+
+
 def parse_numbers(
     frame: pd.DataFrame, columns: Sequence[str], *, source: str, row_offset: int = 2
 ) -> pd.DataFrame:
@@ -432,7 +449,7 @@ def parse_numbers(
             bad = numbers.isna() & ~text.map(is_missing).astype(bool)
             if bad.any():
                 positions = np.flatnonzero(bad.to_numpy())
-                rows = [int(p) + row_offset for p in positions]
+                rows = file_rows(frame.index, positions, row_offset)
                 shown = format_quoted(text.iloc[positions].tolist(), max_shown=3)
                 raise InputError(
                     f"{source}: column {column!r} has {len(rows)} non-numeric "

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from lps_geo.errors import ConfigError, InputError, MissingCodesWarning
 from lps_geo.io._util import (
+    file_rows,
     filter_rows,
     format_items,
     format_quoted,
@@ -91,6 +93,10 @@ class SizeTables:
     notes
         Human-readable notes about what the reader did (columns dropped,
         duplicates summed ...), for the run report.
+    report
+        Row-level account of the reading, when the reader keeps one (e.g.
+        :func:`~lps_geo.io.read_rais_microdata`: rows read and used, and
+        every excluded row counted under its problem); None otherwise.
 
     Examples
     --------
@@ -103,6 +109,7 @@ class SizeTables:
     employment: pd.DataFrame | None = None
     establishments: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
+    report: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         parts = []
@@ -179,6 +186,22 @@ def _check_negative(frame: pd.DataFrame, source: str, what: str) -> None:
             f"{source}: {len(cells)} negative {what} count(s) at region/industry "
             f"{format_items(cells)}; counts must be >= 0 -- fix the file"
         )
+
+
+def _check_negative_cells(
+    values: pd.DataFrame, source: str, row_offset: int, describe: list[str]
+) -> None:
+    """Raise naming the column, file rows and regions of negative counts."""
+    for column in values.columns:
+        positions = np.flatnonzero(values[column].to_numpy() < 0)
+        if len(positions):
+            rows = file_rows(values.index, positions, row_offset)
+            where = format_items(describe[p] for p in positions)
+            raise InputError(
+                f"{source}: column {column!r} has {len(rows)} negative value(s) "
+                f"in row(s) {format_items(rows)} ({where}); counts must be >= 0 "
+                "-- fix the file"
+            )
 
 
 def read_long(
@@ -301,7 +324,13 @@ def read_long(
         check_codes_known(industries, cnae, source=source, column=industry_column)
     notes: list[str] = []
     size_columns = [column for column in measures.values() if column is not None]
-    values = parse_numbers(frame, size_columns, source=source)
+    values = parse_numbers(frame, size_columns, source=source, row_offset=2 + skiprows)
+    _check_negative_cells(
+        values,
+        source,
+        2 + skiprows,
+        [f"region/industry {r}/{i}" for r, i in zip(regions, industries, strict=True)],
+    )
     empty = int(values.isna().to_numpy().sum())
     if empty:
         _note(notes, f"{source}: {empty} empty count cell(s) read as 0")
@@ -507,7 +536,12 @@ def read_wide(
             f"{format_items(clashes)}; drop or merge the duplicate columns"
         )
 
-    values = parse_numbers(frame, industry_columns, source=source)
+    values = parse_numbers(
+        frame, industry_columns, source=source, row_offset=2 + skiprows
+    )
+    _check_negative_cells(
+        values, source, 2 + skiprows, [f"region {r}" for r in regions]
+    )
     empty = int(values.isna().to_numpy().sum())
     if empty:
         _note(notes, f"{source}: {empty} empty cell(s) read as 0")
