@@ -880,7 +880,7 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
         "versions": _versions(),
     }
     if inp.size_report is not None:
-        report["inputs"] = {"size": inp.size_report}
+        report["inputs"]["size"] = inp.size_report
     if cap is not None:
         report["capability"] = cap["report"]
         metadata["parameters"]["capability"] = cap["report"]["parameters"]

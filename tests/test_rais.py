@@ -21,7 +21,8 @@ from shapely.geometry import box
 import lps_geo
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
 from lps_geo.io import CnaeTable, read_long, read_rais_microdata, read_wide
-from lps_geo.io.rais import _check_digit, _municipality_map
+from lps_geo.io.divisions import check_digit as _check_digit
+from lps_geo.io.rais import _municipality_map
 
 HEADER = [
     "Bairros SP",

@@ -39,6 +39,11 @@ from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
 from lps_geo.io._util import check_file, format_items, format_quoted, normalize_text
 from lps_geo.io.boundaries import match_rais6
 from lps_geo.io.cnae import CnaeTable, IndustryLevel, cnae_parent, normalize_cnae_code
+from lps_geo.io.divisions import (
+    CHECK_DIGIT_EXCEPTIONS,
+    STATE_ABBREVIATIONS,
+    check_digit,
+)
 from lps_geo.io.tables import SizeTables
 
 logger = logging.getLogger(__name__)
@@ -60,27 +65,6 @@ RAIS_COLUMNS: dict[str, tuple[str, ...]] = {
 #: How many offending lines the report lists per problem.
 MAX_LISTED = 20
 
-#: IBGE state codes (first two digits of a municipality code).
-_UF_CODES = frozenset(
-    [11, 12, 13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26, 27, 28, 29]
-    + [31, 32, 33, 35, 41, 42, 43, 50, 51, 52, 53]
-)
-
-#: The nine municipalities whose IBGE check digit does not follow the rule
-#: (IBGE Divisão Territorial Brasileira; verified against the 5,570/5,571
-#: municipality lists of the project's lookup data).
-_CHECK_DIGIT_EXCEPTIONS = {
-    "220191": "2201919",  # Bom Princípio do Piauí
-    "220198": "2201988",  # Brejo do Piauí
-    "220225": "2202251",  # Canavieira
-    "261153": "2611533",  # Quixaba
-    "311783": "3117836",  # Cônego Marinho
-    "315213": "3152131",  # Ponto Chique
-    "430587": "4305871",  # Coronel Barros
-    "520393": "5203939",  # Buriti de Goiás
-    "520396": "5203962",  # Buritinópolis
-}
-
 #: Encoding names accepted -> (DuckDB encoding, Python codec).
 _ENCODINGS = {
     "latin-1": ("latin-1", "latin-1"),
@@ -97,24 +81,6 @@ _ENCODINGS = {
 _JOBS_OK = re.compile(r"[0-9]{1,15}")
 _JOBS_NEGATIVE = re.compile(r"-[0-9]+")
 _GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-def _check_digit(code6: str) -> str:
-    """IBGE check digit of a 6-digit municipality code.
-
-    Weights 1, 2, 1, 2, 1, 2 on the digits; the digits of each product are
-    summed; the check digit is ``(10 - sum % 10) % 10``.
-
-    Examples
-    --------
-    >>> _check_digit("351620"), _check_digit("314520")
-    ('0', '8')
-    """
-    total = 0
-    for position, digit in enumerate(code6):
-        product = int(digit) * (1 if position % 2 == 0 else 2)
-        total += product // 10 + product % 10
-    return str((10 - total % 10) % 10)
 
 
 def _municipality_map(
@@ -140,11 +106,11 @@ def _municipality_map(
     for code in codes:
         if not code.isdigit() or len(code) not in (6, 7) or code == "999999":
             continue
-        if int(code[:2]) not in _UF_CODES:
+        if code[:2] not in STATE_ABBREVIATIONS:
             continue
         if len(code) == 6:
-            out[code] = _CHECK_DIGIT_EXCEPTIONS.get(code, code + _check_digit(code))
-        elif code in _CHECK_DIGIT_EXCEPTIONS.values() or code[6] == _check_digit(
+            out[code] = CHECK_DIGIT_EXCEPTIONS.get(code, code + check_digit(code))
+        elif code in CHECK_DIGIT_EXCEPTIONS.values() or code[6] == check_digit(
             code[:6]
         ):
             out[code] = code
