@@ -462,3 +462,81 @@ def test_surfaces(result):
     total = np.nansum(arr) * grid.cell_area_km2
     assert abs(total - len(result.institutions)) / len(result.institutions) < 0.05
     assert "employment_15_3" in result.surfaces
+
+
+def _border_case(tmp_path, reference_area):
+    """Two states side by side; the footwear cluster B-C straddles the border."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    codes = ["1900019", "1900027", "1800011", "1800029"]  # A B | C D
+    cells = [box(i * 1e4, 0, (i + 1) * 1e4, 1e4) for i in range(4)]
+    gpd.GeoDataFrame(
+        {"CD_MUN": codes, "NM_MUN": list("ABCD")}, geometry=cells, crs=5880
+    ).to_file(tmp_path / "b.gpkg")
+    shoes = dict(zip(codes, [20, 80, 80, 20], strict=True))
+    rows = [(c, "15.3", shoes[c], 10) for c in codes] + [
+        (c, "31.0", 100 - shoes[c], 10) for c in codes
+    ]
+    pd.DataFrame(
+        rows, columns=["region", "industry", "employment", "establishments"]
+    ).to_csv(tmp_path / "e.csv", index=False)
+    (tmp_path / "run.toml").write_text(
+        '[inputs.boundaries]\npath = "b.gpkg"\n'
+        '[inputs.size]\npath = "e.csv"\n'
+        f'[analysis]\nreference_area = "{reference_area}"\n'
+        "[statistics]\npermutations = 0\n"
+        "[typology]\nql_min = 1.0\n"
+        "[output]\nmaps = false\natlas = false\n"
+    )
+    return lps_geo.load_config(tmp_path / "run.toml")
+
+
+def test_both_reference_areas_in_one_run(tmp_path):
+    """reference_area = "both": per-state and study-area results from one read;
+    a cluster cut by a state border is two linked LPS per state, one LPS for
+    the study area."""
+    cfg = _border_case(tmp_path, "both")
+    with pytest.raises(lps_geo.ConfigError, match="run_all"):
+        lps_geo.run(cfg)
+    results = lps_geo.run_all(cfg)
+    assert list(results) == ["state", "study_area"]
+    state = results["state"].lps.set_index("lps_id")
+    shoes = state[state["industry"] == "15.3"]
+    # B in state 19: QL = (80/100) / (100/200) = 1.6; C in state 18 likewise
+    assert sorted(shoes.index) == ["15.3@1800011", "15.3@1900027"]
+    assert shoes.loc["15.3@1900027", "adjacent_lps"] == "15.3@1800011"
+    assert shoes.loc["15.3@1800011", "adjacent_lps"] == "15.3@1900027"
+    assert shoes.loc["15.3@1900027", "states"] == "19"
+    assert shoes.loc["15.3@1900027", "reference_area"] == "19"
+    assert_allclose(shoes.loc["15.3@1900027", "share_industry"], 0.8)
+    whole = results["study_area"].lps
+    whole = whole[whole["industry"] == "15.3"].iloc[0]
+    # study area: B + C hold 160 of 200 shoe jobs, QL = 0.8 / (200/400) = 1.6
+    assert sorted(whole["members"].split(",")) == ["1800011", "1900027"]
+    assert whole["states"] == "18,19"
+    assert whole["reference_area"] == "study_area"
+    assert whole["adjacent_lps"] == ""
+    assert_allclose(whole["share_industry"], 0.8)
+    assert_allclose(whole["ql"], 1.6)
+    ind = results["study_area"].indicators.set_index(["region", "industry"])
+    assert_allclose(ind.loc[("1900019", "15.3"), "ql"], 0.4)  # (20/100)/(200/400)
+
+
+def test_cli_writes_one_folder_per_reference_area(tmp_path):
+    import json
+
+    from lps_geo.cli import main
+
+    _border_case(tmp_path, "both")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "run.toml"), "--out", str(out), "-q"]) == 0
+    top = json.loads((out / "report.json").read_text())
+    assert top["reference_areas"] == ["state", "study_area"]
+    assert top["n_lps"]["study_area"] == len(
+        lps_geo.read_geopackage(out / "study_area" / "result.gpkg").lps
+    )
+    for area in ("state", "study_area"):
+        report = json.loads((out / area / "report.json").read_text())
+        assert report["inputs"]["boundaries"]["regions"] == 4
+        assert (out / area / "result.gpkg").exists()

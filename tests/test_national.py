@@ -1,0 +1,148 @@
+"""Real files at national scale (``$LPS_GEO_DATA``; skipped when absent).
+
+Counts and codes after reading each IBGE-derived mesh of the shared data, and
+the footwear concentration of Franca (SP) found as an LPS from the RAIS 2015
+establishment table with the 2022 mesh of Brazil, per state and nationally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from conftest import ROOT, require_shared
+
+import lps_geo
+from lps_geo.io import microregion_6_to_5, read_boundaries
+
+
+@pytest.fixture(scope="module")
+def dtb() -> pd.DataFrame:
+    path = require_shared("lookups", "brasil-municipios.csv")
+    return pd.read_csv(path, dtype=str)
+
+
+def test_mesh_2022(dtb):
+    path = require_shared("boundaries", "BR_Municipios_2022.json")
+    with pytest.warns(lps_geo.errors.MissingCodesWarning, match="3157336"):
+        b = read_boundaries(path, crs="EPSG:4674")
+    report = b.attrs["report"]
+    assert report["features"] == 5571
+    # the two lagoons IBGE codes at state level are not municipalities
+    assert report["non_municipal"] == [
+        {"code": "4300001", "name": "Lagoa Mirim"},
+        {"code": "4300002", "name": "Lagoa dos Patos"},
+    ]
+    # 5,569 municipalities; one polygon was lost in the simplification
+    assert report["empty"] == ["3157336"]
+    assert report["repaired"] == 2
+    assert len(b) == report["regions"] == 5568
+    assert b.index.str.fullmatch(r"\d{7}").all()
+    assert set(b.index) <= set(dtb["id"])
+    missing = sorted(set(dtb["id"]) - set(b.index))
+    assert missing == ["3157336", "3500600"]  # + 3500600 absent from the file
+    assert b.crs.to_epsg() == 5880
+    assert b.at["3516200", "name"] == "Franca"
+
+
+def test_mesh_sao_paulo_geojson(dtb):
+    path = require_shared("boundaries", "geojs-35-mun.json")
+    b = read_boundaries(path, code_column="id", name_column="name")
+    assert len(b) == 645
+    assert b.attrs["report"]["repaired"] == 7
+    assert set(b.index) == set(dtb.loc[dtb["id"].str[:2] == "35", "id"])
+    assert b.geometry.is_valid.all()
+
+
+def test_mesh_topojson_split_features(dtb):
+    path = require_shared("boundaries", "municipio.topojson.json")
+    b = read_boundaries(path, code_column="codigo", name_column="name", crs=4618)
+    report = b.attrs["report"]
+    # 5,730 features = 5,564 municipalities, islands split into several
+    assert report["features"] == 5730
+    assert len(b) == 5564
+    assert len(report["dissolved"]) == 35
+    assert set(b.index) <= set(dtb["id"])
+    assert b.geometry.is_valid.all()
+
+
+def test_microregion_and_mesoregion_meshes():
+    micro = read_boundaries(
+        require_shared("boundaries", "microrregiao.topojson.json"),
+        code_column="codigo",
+        name_column="name",
+        crs=4618,
+    )
+    dtb_micro = pd.read_csv(
+        require_shared("lookups", "brasil-microrregioes.csv"), dtype=str
+    )
+    assert len(micro) == 554
+    assert {microregion_6_to_5(c) for c in micro.index} <= set(dtb_micro["id"])
+    meso = read_boundaries(
+        require_shared("boundaries", "mesorregiao.topojson.json"),
+        code_column="codigo",
+        name_column="name",
+        crs=4618,
+    )
+    assert len(meso) == 137
+
+
+@pytest.fixture(scope="module")
+def footwear():
+    """The example config, footwear only, both reference areas."""
+    require_shared("employment", "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv")
+    require_shared("boundaries", "BR_Municipios_2022.json")
+    cfg = lps_geo.load_config(ROOT / "examples" / "brazil_rais2015.toml")
+    data = require_shared()
+    inputs = cfg.inputs
+    inputs = replace(
+        inputs,
+        cnae=data / "lookups" / "CNAE20_EstruturaDetalhada.xls",
+        boundaries=replace(
+            inputs.boundaries, path=data / "boundaries" / "BR_Municipios_2022.json"
+        ),
+        size=replace(
+            inputs.size,
+            path=data / "employment" / "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv",
+        ),
+    )
+    cfg = replace(
+        cfg,
+        inputs=inputs,
+        analysis=replace(cfg.analysis, industries=["15.3"], reference_area="both"),
+    )
+    with pytest.warns(lps_geo.errors.LpsGeoWarning):
+        return lps_geo.run_all(cfg)
+
+
+def test_franca_footwear_is_a_center_with_the_state_as_reference(footwear):
+    lps = footwear["state"].lps.set_index("lps_id")
+    franca = lps.loc["15.3@3516200"]
+    assert franca["industry"] == "15.3"
+    assert franca["reference_area"] == "35"
+    assert franca["lps_type"] == "center"
+    assert "3516200" in franca["members"].split(",")
+    assert franca["states"] == "35"
+    # Franca alone has 1,496 of the state's footwear establishments
+    ind = footwear["state"].indicators.set_index(["region", "industry"])
+    assert ind.loc[("3516200", "15.3"), "establishments"] == 1496
+    assert ind.loc[("3516200", "15.3"), "reference_area"] == "35"
+    # the largest footwear poles of the country are all LPS of their state
+    for code in ("3145208", "4313409", "3506508"):  # Nova Serrana, N. Hamburgo, Birigui
+        assert ind.loc[(code, "15.3"), "lps_id"] is not None
+
+
+def test_national_reference_area(footwear):
+    lps = footwear["study_area"].lps.set_index("lps_id")
+    assert (lps["reference_area"] == "study_area").all()
+    assert "15.3@3516200" in lps.index
+    # Novo Hamburgo's Vale dos Sinos cluster is the national centre
+    assert lps.loc["15.3@4313409", "lps_type"] == "center"
+    total = footwear["study_area"].industries.set_index("industry").loc["15.3"]
+    franca = lps.loc["15.3@3516200"]
+    assert franca["share_industry"] == pytest.approx(
+        franca["establishments"] / total["establishments"]
+    )
+    report = footwear["study_area"].report
+    assert report["inputs"]["boundaries"]["regions"] == 5568
