@@ -34,7 +34,13 @@ from .atomic import atomic_path
 logger = logging.getLogger(__name__)
 
 #: Layers that carry geometry; every other layer is written as a plain table.
-SPATIAL_LAYERS: tuple[str, ...] = ("municipalities", "regions", "lps", "institutions")
+SPATIAL_LAYERS: tuple[str, ...] = (
+    "municipalities",
+    "regions",
+    "lps",
+    "institutions",
+    "lps_change",
+)
 
 #: Column order of each layer (the public contract of :mod:`lps_geo.result`).
 #: GeoPackage version written. 1.3 rather than GDAL's newer default 1.4 keeps
@@ -474,4 +480,5 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         warnings=list(warnings) if isinstance(warnings, list) else [str(warnings)],
         institutions=frames.get("institutions"),
         lps_capability=frames.get("lps_capability"),
+        lps_change=frames.get("lps_change"),
     )
