@@ -279,6 +279,9 @@ def compare_periods(
             geometry=gpd.GeoSeries([], crs=crs),
         )
     layer = layer[[*columns, "geometry"]]
+    for col in ("lps_ids_before", "lps_ids_after", "type_before", "type_after"):
+        values = layer[col].astype(object)
+        layer[col] = values.where(values.notna(), None)
     counts = layer["category"].value_counts()
     layer.attrs["comparison"] = {
         "labels": labels,
