@@ -22,8 +22,6 @@ from lps_geo.cli import main
 from lps_geo.compare import CATEGORIES, compare_periods
 from lps_geo.errors import CRSError, InputError
 
-from conftest import require_shared
-
 NCOL, NROW = 6, 4
 CODES = [f"19{n:05d}" for n in range(NCOL * NROW)]  # row-major, 1900000 ...
 BACKGROUND = "47.1"  # in the denominator only, 1000 jobs everywhere
@@ -317,3 +315,104 @@ def test_industry_in_one_period_only_counts_as_zero(case):
     assert row["category"] == "emerging"
     assert row["size_before"] == 0.0 and np.isnan(row["ql_before"])
     assert out.attrs["comparison"]["industries_only_after"] == [drop]
+
+
+# ------------------------------------------------------------------ maps, CLI
+
+
+def test_change_maps_are_written(case, tmp_path):
+    from lps_geo.maps import write_maps
+
+    paths = write_maps(case[2], tmp_path / "maps", industry="15.3")
+    names = {p.name for p in paths}
+    assert {"change.png", "change_15_3.png", "typology.png"} <= names
+    assert all(p.stat().st_size > 10_000 for p in paths if p.name.startswith("change"))
+
+
+def test_change_map_legend_counts_and_labels(case):
+    import matplotlib.pyplot as plt
+
+    from lps_geo.maps import change_map
+
+    ax = change_map(case[2], lang="pt")
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == [
+        "Emergente (1)",
+        "Em crescimento (2)",
+        "Estável (2)",
+        "Em declínio (1)",
+        "Desaparecido (1)",
+    ]
+    assert ax.get_legend().get_title().get_text() == (
+        "Mudança y2010–y2015 (número de APLs)"
+    )
+    gids = {a.get_gid() for a in ax.get_children()} | {a.get_gid() for a in ax.texts}
+    assert {"scale_bar", "north_arrow", "source_note"} <= gids
+    ax2 = change_map(case[2], industry="16.1", lang="en")
+    assert [t.get_text() for t in ax2.get_legend().get_texts()][1] == "Growing (1)"
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def gpkgs(case, tmp_path_factory):
+    """The two periods run separately and written as result GeoPackages."""
+    folder, data, _ = case
+    out = tmp_path_factory.mktemp("gpkgs")
+    before = dict(data)
+    before["inputs"] = {
+        **data["inputs"],
+        "size": {**data["inputs"]["size"], "path": str(folder / "y2010.csv")},
+    }
+    paths = []
+    for name, d in (("y2010", before), ("y2015", data)):
+        res = lps_geo.run(lps_geo.config_from_dict(d))
+        paths.append(lps_geo.write_geopackage(res, out / f"{name}.gpkg"))
+    return paths
+
+
+def test_cli_compare_writes_styled_layer_and_map(gpkgs, case, tmp_path, capsys):
+
+    out = tmp_path / "cmp"
+    code = main(["compare", *map(str, gpkgs), "--out", str(out), "-q"])
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["change.png", "lps_change.gpkg"]
+    layer = pyogrio.read_dataframe(out / "lps_change.gpkg", layer="lps_change")
+    want = case[2].lps_change.set_index("industry")["category"]
+    assert layer.set_index("industry")["category"].to_dict() == want.to_dict()
+    # labels from the runs' size tables, as in the pipeline
+    assert set(layer["period_before"]) == {"y2010"}
+    assert set(layer["period_after"]) == {"y2015"}
+    import sqlite3
+
+    con = sqlite3.connect(out / "lps_change.gpkg")
+    rows = con.execute("SELECT f_table_name, useAsDefault FROM layer_styles").fetchall()
+    con.close()
+    assert rows == [("lps_change", 1)]
+    # refuses to overwrite, then does with --overwrite
+    before = (out / "lps_change.gpkg").stat().st_mtime_ns
+    code = main(["compare", *map(str, gpkgs), "--out", str(out), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "pass --overwrite" in err and len(err.splitlines()) == 1
+    assert (out / "lps_change.gpkg").stat().st_mtime_ns == before
+    code = main(
+        ["compare", *map(str, gpkgs), "--out", str(out), "-q", "--overwrite"]
+        + ["--growth", "0.01", "--label-before", "A", "--lang", "pt"]
+    )
+    assert code == 0
+    layer = pyogrio.read_dataframe(out / "lps_change.gpkg", layer="lps_change")
+    cats = layer.set_index("industry")["category"]
+    assert cats["11.1"] == "growing" and set(layer["period_before"]) == {"A"}
+    assert "Em crescimento" in set(layer["category_label"])
+
+
+def test_cli_compare_missing_file(gpkgs, tmp_path, capsys):
+
+    out = tmp_path / "cmp"
+    code = main(
+        ["compare", str(tmp_path / "nope.gpkg"), str(gpkgs[1]), "--out", str(out)]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("lps-geo: error: ") and "nope.gpkg not found" in err
+    assert len(err.splitlines()) == 1
+    assert not out.exists()
