@@ -253,6 +253,7 @@ def compare_periods(
                 "type_after": _top_type(lps_a, ids_a),
                 "n_members_before": lin["n_members"][k][0],
                 "n_members_after": lin["n_members"][k][1],
+                "members": ",".join(regions),
                 "size_before": float(size_b),
                 "size_after": float(size_a),
                 "size_change": float(size_a - size_b),

@@ -52,12 +52,13 @@ Layer contract (column names are public, see the README):
     ``stable``, ``declining``, ``vanished``), ``category_label``,
     ``lps_ids_before``, ``lps_ids_after`` (ids joined by ``;``, null when
     none), ``type_before``, ``type_after`` (highest LPS type of the period),
-    ``n_members_before``, ``n_members_after``, ``size_before``,
-    ``size_after`` (the industry's size summed over the union of the
-    lineage's members in either period, so both periods cover the same
-    units), ``size_change`` (after - before), ``size_change_pct``
-    (100 * (after / before - 1)), ``ql_before``, ``ql_after`` (QL of that
-    union as a ratio of sums, as ``lps.ql``), ``ql_change``,
+    ``n_members_before``, ``n_members_after``, ``members`` (the union of
+    the lineage's members in either period, comma-separated), ``size_before``,
+    ``size_after`` (the industry's size summed over ``members`` in each
+    period, so both periods cover the same units), ``size_change`` (after -
+    before), ``size_change_pct`` (100 * (after / before - 1)), ``ql_before``,
+    ``ql_after`` (QL of that union as a ratio of sums, as ``lps.ql``),
+    ``ql_change``,
     ``period_before``, ``period_after`` (period labels). Geometry: the union
     of the later period's LPS polygons, or of the earlier's for a vanished
     lineage.
@@ -187,6 +188,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "type_after",
         "n_members_before",
         "n_members_after",
+        "members",
         "size_before",
         "size_after",
         "size_change",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import require_shared
 from numpy.testing import assert_allclose
 from shapely.geometry import box
 
@@ -188,6 +189,8 @@ def test_lineage_ids_splits_and_merges(change, case):
     assert change.loc["16.1", "n_members_before"] == 2
     assert change.loc["16.1", "n_members_after"] == 3
     assert change.loc["14.1", "n_members_before"] == 0
+    assert change.loc["16.1", "members"] == ",".join(CODES[n] for n in (13, 14, 15))
+    assert change.loc["11.1", "members"] == f"{c[3]},{c[4]}"
     assert change["type_after"].get("13.1") is None
     assert (
         change.loc["10.1", "type_before"]
@@ -416,3 +419,91 @@ def test_cli_compare_missing_file(gpkgs, tmp_path, capsys):
     assert err.startswith("lps-geo: error: ") and "nope.gpkg not found" in err
     assert len(err.splitlines()) == 1
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ real data
+
+FRANCA = "3516200"
+
+
+def test_rais_2010_2015_footwear_in_sao_paulo():
+    """Franca's footwear LPS in both periods; sizes straight from the CSVs."""
+    files = {
+        y: require_shared("employment", f"RAIS_N_ESTABELECIMENTOS_{y}_ALTERADO.csv")
+        for y in (2010, 2015)
+    }
+    mesh = require_shared("boundaries", "geojs-35-mun.json")
+    cnae = require_shared("lookups", "CNAE20_EstruturaDetalhada.xls")
+    size = {
+        "form": "wide",
+        "region_column": "ID_do_municipio",
+        "measure": "establishments",
+        "industry_names": "title",
+        "outside_boundaries": "drop",
+    }
+    cfg = lps_geo.config_from_dict(
+        {
+            "inputs": {
+                "cnae": str(cnae),
+                "boundaries": {
+                    "path": str(mesh),
+                    "code_column": "id",
+                    "name_column": "name",
+                    "crs": "EPSG:4326",
+                },
+                "size": {"path": str(files[2015]), **size},
+            },
+            "analysis": {
+                "size_measure": "establishments",
+                "industries": ["15.3"],
+            },
+            "statistics": {"variable": "eb_ql", "permutations": 999},
+            "comparison": {
+                "size": {"path": str(files[2010])},
+                "label_before": "2010",
+                "label_after": "2015",
+            },
+        }
+    )
+    res = lps_geo.run(cfg)
+    change = res.lps_change
+    row = change[change["lps_ids_after"].fillna("").str.contains(f"15.3@{FRANCA}")]
+    assert len(row) == 1, change[["change_id", "lps_ids_before", "lps_ids_after"]]
+    row = row.iloc[0]
+    assert f"15.3@{FRANCA}" in row["lps_ids_before"].split(";")
+
+    # independent expectation from the CSVs: footwear establishments summed
+    # over the union of the lineage's members (São Paulo state only)
+    union = row["members"].split(",")
+    lm = res.lps_members
+    later = set(lm[lm["lps_id"].isin(row["lps_ids_after"].split(";"))]["region"])
+    assert FRANCA in union and later <= set(union)
+    assert row["n_members_after"] == len(later)
+    assert row["n_members_before"] <= len(union)
+    sums = {}
+    for year, path in files.items():
+        t = pd.read_csv(path, dtype={"ID_do_municipio": str})
+        # Pinto Bandeira (RS) appears twice, once all zero: sum the rows
+        sums[year] = t.groupby("ID_do_municipio")["Fabricação de Calçados"].sum()
+    assert sums[2015][FRANCA] == 1496  # SOURCES.md
+    size_before = float(sums[2010].reindex(union).sum())
+    size_after = float(sums[2015].reindex(union).sum())
+    assert_allclose(row["size_before"], size_before)
+    assert_allclose(row["size_after"], size_after)
+    pct = 100 * (size_after / size_before - 1)
+    assert_allclose(row["size_change_pct"], pct)
+    expected = "growing" if pct > 10 else "declining" if pct < -10 else "stable"
+    assert row["category"] == expected
+    assert row["type_before"] == row["type_after"] == "center"
+    # what the tables give: Franca alone, 1,660 -> 1,496 footwear
+    # establishments (-9.9 %), just inside the +-10 % band
+    assert union == [FRANCA]
+    assert (size_before, size_after) == (1660.0, 1496.0)
+    assert row["category"] == "stable"
+    lps = res.lps.set_index("lps_id")
+    assert_allclose(row["ql_after"], lps.loc[f"15.3@{FRANCA}", "ql"])
+    print(
+        f"\nFranca footwear lineage: {len(union)} municipalities, "
+        f"{size_before:.0f} -> {size_after:.0f} establishments ({pct:+.1f} %), "
+        f"{row['category']}; {res.report['comparison']['by_category']}"
+    )
