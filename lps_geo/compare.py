@@ -203,7 +203,7 @@ def compare_periods(
         raise ConfigError(f"labels must be two period names, got {labels}")
     check_comparable(before, after, labels)
 
-    inds = [set(r.indicators["industry"].astype(str)) for r in (before, after)]
+    inds = [set(r.indicators["industry"].astype(str).unique()) for r in (before, after)]
     only_before = sorted(inds[0] - inds[1])
     only_after = sorted(inds[1] - inds[0])
     for only, here, there in (
@@ -223,11 +223,14 @@ def compare_periods(
     stats = [_period_sizes(r, lin["members"]) for r in (before, after)]
     crs = after.municipalities.crs
     rows = []
-    lps_b = _lps_index(before)
-    lps_a = _lps_index(after)
+    geom = [_lps_geometries(r) for r in (before, after)]
+    types = [_lps_types(r) for r in (before, after)]
+    titles = {**_titles(before), **_titles(after)}
+    size = [st["size"].to_numpy(dtype=float) for st in stats]
+    ql = [st["ql"].to_numpy(dtype=float) for st in stats]
     for k, (industry, ref, ids_b, ids_a, regions) in enumerate(lin["lineages"]):
-        size_b, ql_b = stats[0].loc[k, "size"], stats[0].loc[k, "ql"]
-        size_a, ql_a = stats[1].loc[k, "size"], stats[1].loc[k, "ql"]
+        size_b, size_a = size[0][k], size[1][k]
+        ql_b, ql_a = ql[0][k], ql[1][k]
         cat = change_category(
             size_b,
             size_a,
@@ -236,21 +239,20 @@ def compare_periods(
             growth=growth,
             decline=decline,
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pct = 100.0 * (size_a / size_b - 1.0) if size_b > 0 else np.nan
-        geoms = lps_a.loc[ids_a].geometry if ids_a else lps_b.loc[ids_b].geometry
+        pct = 100.0 * (size_a / size_b - 1.0) if size_b > 0 else np.nan
+        shapes = [geom[1][i] for i in ids_a] if ids_a else [geom[0][i] for i in ids_b]
         rows.append(
             {
                 "change_id": f"{industry}~{min(regions)}",
                 "industry": industry,
-                "title": _title(after, before, industry),
+                "title": titles.get(industry, industry),
                 "reference_area": ref,
                 "category": cat,
                 "category_label": CATEGORY_LABELS[lang][cat],
                 "lps_ids_before": ";".join(ids_b) or None,
                 "lps_ids_after": ";".join(ids_a) or None,
-                "type_before": _top_type(lps_b, ids_b),
-                "type_after": _top_type(lps_a, ids_a),
+                "type_before": _top_type([types[0].get(i) for i in ids_b]),
+                "type_after": _top_type([types[1].get(i) for i in ids_a]),
                 "n_members_before": lin["n_members"][k][0],
                 "n_members_after": lin["n_members"][k][1],
                 "members": ",".join(regions),
@@ -263,7 +265,7 @@ def compare_periods(
                 "ql_change": float(ql_a - ql_b),
                 "period_before": labels[0],
                 "period_after": labels[1],
-                "geometry": shapely.union_all(np.asarray(geoms.array)),
+                "geometry": shapely.union_all(shapes),
             }
         )
     from .result import LAYER_COLUMNS
@@ -447,7 +449,7 @@ def _lineages(before: Result, after: Result) -> dict[str, Any]:
         rb, ra = find(index[("b", lb)]), find(index[("a", la)])
         if rb != ra:
             parent[max(rb, ra)] = min(rb, ra)
-    comp = np.array([find(i) for i in range(len(key))])
+    comp = np.array([find(i) for i in range(len(key))], dtype=int)
     nodes = nodes.assign(comp=comp)
     allm = pd.concat(frames, ignore_index=True)
     allm["comp"] = (
@@ -455,25 +457,40 @@ def _lineages(before: Result, after: Result) -> dict[str, Any]:
         .reindex(pd.MultiIndex.from_arrays([allm["period"], allm["lps_id"]]))
         .to_numpy()
     )
+    groups: dict[int, dict[str, Any]] = {}
+    for c, period, lps_id, region, industry, ref in zip(
+        allm["comp"].to_numpy(),
+        allm["period"].to_numpy(),
+        allm["lps_id"].to_numpy(),
+        allm["region"].to_numpy(),
+        allm["industry"].to_numpy(),
+        allm["reference_area"].to_numpy(),
+        strict=True,
+    ):
+        g = groups.setdefault(
+            int(c),
+            {
+                "industry": industry,
+                "ref": ref,
+                "b": set(),
+                "a": set(),
+                "rb": set(),
+                "ra": set(),
+            },
+        )
+        g[period].add(lps_id)
+        g["r" + period].add(region)
     lineages, n_members, member_rows = [], [], []
     n_lps: dict[str, list[int]] = {"before": [], "after": []}
-    for k, (_, grp) in enumerate(allm.groupby("comp", sort=True)):
-        ids_b = sorted(set(grp.loc[grp["period"] == "b", "lps_id"]))
-        ids_a = sorted(set(grp.loc[grp["period"] == "a", "lps_id"]))
-        regions = sorted(set(grp["region"]))
-        industry = str(grp["industry"].iloc[0])
-        lineages.append(
-            (industry, str(grp["reference_area"].iloc[0]), ids_b, ids_a, regions)
-        )
-        n_members.append(
-            (
-                int(grp.loc[grp["period"] == "b", "region"].nunique()),
-                int(grp.loc[grp["period"] == "a", "region"].nunique()),
-            )
-        )
+    for k, c in enumerate(sorted(groups)):
+        g = groups[c]
+        regions = sorted(g["rb"] | g["ra"])
+        ids_b, ids_a = sorted(g["b"]), sorted(g["a"])
+        lineages.append((str(g["industry"]), str(g["ref"]), ids_b, ids_a, regions))
+        n_members.append((len(g["rb"]), len(g["ra"])))
         n_lps["before"].append(len(ids_b))
         n_lps["after"].append(len(ids_a))
-        member_rows += [(k, r, industry) for r in regions]
+        member_rows += [(k, r, g["industry"]) for r in regions]
     members = pd.DataFrame(member_rows, columns=["lineage", "region", "industry"])
     return {
         "lineages": lineages,
@@ -548,23 +565,36 @@ def _period_sizes(result: Result, members: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(range(int(members["lineage"].max()) + 1 if len(members) else 0))
 
 
-def _title(after: Result, before: Result, industry: str) -> str:
-    for res in (after, before):
-        t = res.industries
-        if "title" in t.columns:
-            hit = t.loc[t["industry"].astype(str) == industry, "title"]
-            if len(hit) and isinstance(hit.iloc[0], str) and hit.iloc[0]:
-                return hit.iloc[0]
-    return industry
+def _titles(result: Result) -> dict[str, str]:
+    t = result.industries
+    if "title" not in t.columns:
+        return {}
+    return {
+        str(i): v
+        for i, v in zip(t["industry"], t["title"], strict=True)
+        if isinstance(v, str) and v
+    }
 
 
-def _top_type(lps: gpd.GeoDataFrame, ids: list[str]) -> str | None:
-    """The highest typology type among ``ids`` (``TYPES`` order), or None."""
-    if not ids or "lps_type" not in lps.columns:
-        return None
+def _lps_geometries(result: Result) -> dict[str, Any]:
+    lps = result.lps
+    return dict(
+        zip(lps["lps_id"].astype(str), np.asarray(lps.geometry.array), strict=True)
+    )
+
+
+def _lps_types(result: Result) -> dict[str, Any]:
+    lps = result.lps
+    if "lps_type" not in lps.columns:
+        return {}
+    return dict(zip(lps["lps_id"].astype(str), lps["lps_type"], strict=True))
+
+
+def _top_type(types: list[Any]) -> str | None:
+    """The highest typology type (``TYPES`` order) among ``types``, or None."""
     rank = {t: i for i, t in enumerate(TYPES)}
-    types = [str(t) for t in lps.loc[ids, "lps_type"] if isinstance(t, str)]
-    return min(types, key=lambda t: rank.get(t, len(TYPES))) if types else None
+    known = [str(t) for t in types if isinstance(t, str)]
+    return min(known, key=lambda t: rank.get(t, len(TYPES))) if known else None
 
 
 def change_report(layer: pd.DataFrame) -> dict[str, Any]:
