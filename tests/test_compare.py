@@ -510,3 +510,31 @@ def test_rais_2010_2015_footwear_in_sao_paulo():
         f"{size_before:.0f} -> {size_after:.0f} establishments ({pct:+.1f} %), "
         f"{row['category']}; {res.report['comparison']['by_category']}"
     )
+
+
+def test_api_on_separate_runs_matches_the_pipeline(gpkgs, case):
+    before, after = (lps_geo.read_geopackage(p) for p in gpkgs)
+    layer = lps_geo.compare_periods(before, after, labels=("y2010", "y2015"))
+    want = case[2].lps_change
+    cols = ["change_id", "category", "lps_ids_before", "lps_ids_after", "members"]
+    assert _plain(layer[cols]).equals(_plain(want[cols]))
+    assert_allclose(layer["size_change_pct"], want["size_change_pct"])
+    # a separate decline band: -40 % is inside +-50 %
+    wide = lps_geo.compare_periods(before, after, decline=0.5)
+    cats = wide.set_index("industry")["category"]
+    assert cats["12.1"] == "stable" and cats["10.1"] == "growing"
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"size": {}}, r"\[comparison.size\] needs a path"),
+        ({"size": {"path": "x.csv", "sheet": 1}}, "unknown key.*sheet"),
+        ({"size": {"path": "x.csv"}, "growth": -0.1}, "must be >= 0"),
+        ({"size": {"path": "x.csv"}, "label_after": 2015}, "non-empty string"),
+        ({"size": {"path": "x.csv", "form": "tall"}, "growth": 0.1}, "'long', 'wide'"),
+    ],
+)
+def test_comparison_config_errors(case, section, message):
+    with pytest.raises(lps_geo.ConfigError, match=message):
+        lps_geo.config_from_dict(case[1] | {"comparison": section})
