@@ -25,6 +25,7 @@ from .capability import (  # noqa: E402
     lps_capability,
     region_capability,
 )
+from .compare import compare_periods  # noqa: E402
 from .config import Config, config_from_dict, load_config  # noqa: E402
 from .errors import (  # noqa: E402
     ConfigError,
@@ -87,6 +88,7 @@ __all__ = [
     "SpatialResult",
     "build_weights",
     "classify",
+    "compare_periods",
     "config_from_dict",
     "ellison_glaeser",
     "get_thresholds",

@@ -1,4 +1,4 @@
-"""Command line: ``lps-geo demo``, ``lps-geo run``, ``lps-geo maps``.
+"""Command line: ``lps-geo demo``, ``run``, ``maps``, ``atlas`` and ``compare``.
 
 A thin layer over the library: it parses arguments, configures logging and
 the progress display (stderr), calls :func:`lps_geo.run` and the exporters,
@@ -406,6 +406,70 @@ def _cmd_fetch(args) -> int:
     )
     for path in result.outputs:
         print(path)
+
+
+CHANGE_GPKG = "lps_change.gpkg"
+CHANGE_MAP = "change.png"
+
+
+def _period_label(result, gpkg: Path) -> str:
+    """A period's name: the stem of the run's size table, else the file's."""
+    size = result.metadata.get("inputs", {}).get("size")
+    return Path(size).stem if isinstance(size, str) and size else gpkg.stem
+
+
+def _cmd_compare(args) -> int:
+    from dataclasses import replace
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from .compare import compare_periods
+    from .export import read_geopackage, write_lps_change
+    from .export.atomic import atomic_path
+    from .maps import DEFAULT_SOURCE, PAGE_SIZES, change_map
+
+    out = Path(args.out)
+    _check_out(out, args.overwrite)
+    paths = [Path(args.before), Path(args.after)]
+    before, after = (read_geopackage(p) for p in paths)
+    labels = (
+        args.label_before or _period_label(before, paths[0]),
+        args.label_after or _period_label(after, paths[1]),
+    )
+    lang = _lang_of(paths[1], args.lang)
+    change = compare_periods(
+        before,
+        after,
+        growth=args.growth,
+        decline=args.decline,
+        labels=labels,
+        lang=lang,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        write_lps_change(change, tmp / CHANGE_GPKG, lang=lang)
+        fig = Figure(figsize=PAGE_SIZES["A4"])
+        FigureCanvasAgg(fig)
+        source = after.metadata.get("source")
+        change_map(
+            replace(after, lps_change=change),
+            ax=fig.add_subplot(),
+            lang=lang,
+            source=source if isinstance(source, str) else DEFAULT_SOURCE,
+        )
+        with atomic_path(tmp / CHANGE_MAP) as png:
+            fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not args.quiet:
+        counts = change.attrs["comparison"]["by_category"]
+        print(json.dumps(counts), file=sys.stderr)
+    print(out / CHANGE_GPKG)
+    print(out / CHANGE_MAP)
     return 0
 
 
@@ -522,6 +586,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace existing output files"
     )
     fe.set_defaults(func=_cmd_fetch)
+
+    c = sub.add_parser(
+        "compare", help="classify the change of the LPS between two result GeoPackages"
+    )
+    c.add_argument("before", help="result GeoPackage of the earlier period")
+    c.add_argument("after", help="result GeoPackage of the later period")
+    c.add_argument("--out", required=True, help="output folder")
+    c.add_argument(
+        "--growth",
+        type=float,
+        default=0.10,
+        help="relative size change above which an LPS is growing (default 0.10)",
+    )
+    c.add_argument(
+        "--decline",
+        type=float,
+        default=None,
+        help="relative size fall beyond which an LPS is declining (default: growth)",
+    )
+    c.add_argument("--label-before", default=None, help="name of the earlier period")
+    c.add_argument("--label-after", default=None, help="name of the later period")
+    common(c)
+    c.set_defaults(func=_cmd_compare)
     return p
 
 

@@ -272,6 +272,25 @@ class Output:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A second period to compare with (see :mod:`lps_geo.compare`).
+
+    ``size`` is the earlier period's size table, with the keys of
+    ``[inputs.size]``; only ``path`` is required, every other key defaults to
+    the value in ``[inputs.size]``. ``label_before`` / ``label_after`` name the
+    periods (default: the two tables' file stems). ``growth`` / ``decline``:
+    relative change of the lineage's size beyond which it is growing /
+    declining (``decline`` defaults to ``growth``).
+    """
+
+    size: SizeInput
+    label_before: str | None = None
+    label_after: str | None = None
+    growth: float = 0.10
+    decline: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     inputs: Inputs
     analysis: Analysis = field(default_factory=Analysis)
@@ -280,6 +299,7 @@ class Config:
     statistics: Statistics = field(default_factory=Statistics)
     capability: Capability = field(default_factory=Capability)
     output: Output = field(default_factory=Output)
+    comparison: Comparison | None = None
     source: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -407,11 +427,11 @@ _SECTIONS = {
 
 def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
     """Build and validate a :class:`Config` from nested dictionaries."""
-    unknown = set(data) - set(_SECTIONS) - {"inputs"}
+    unknown = set(data) - set(_SECTIONS) - {"inputs", "comparison"}
     if unknown:
         raise ConfigError(
             f"unknown section(s) {', '.join(sorted(unknown))}; valid sections: "
-            f"inputs, {', '.join(_SECTIONS)}"
+            f"inputs, {', '.join(_SECTIONS)}, comparison"
         )
     if "inputs" not in data:
         raise ConfigError("the configuration has no [inputs] section")
@@ -421,9 +441,57 @@ def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
         for name, cls in _SECTIONS.items()
         if name in data
     }
+    if "comparison" in data:
+        kwargs["comparison"] = _comparison(data, inputs, base)
     cfg = Config(inputs=inputs, **kwargs)
     _check(cfg)
     return cfg
+
+
+def _comparison(data: dict[str, Any], inputs: Inputs, base: Path | None):
+    """``[comparison]``: its ``size`` inherits every key it does not set from
+    ``[inputs.size]``; the labels default to the tables' file stems."""
+    from dataclasses import replace
+
+    raw = data["comparison"]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[comparison] must be a table, got {type(raw).__name__}")
+    size = raw.get("size")
+    if not isinstance(size, dict) or "path" not in size:
+        raise ConfigError(
+            "[comparison.size] needs a path (the earlier period's size table; "
+            "its other keys default to those of [inputs.size])"
+        )
+    given = _build(SizeInput, size, "comparison.size", base)
+    inherited = {
+        f.name: getattr(inputs.size, f.name)
+        for f in fields(SizeInput)
+        if f.name not in size
+    }
+    cmp = _build(
+        Comparison, {**raw, "size": replace(given, **inherited)}, "comparison", base
+    )
+    for key in ("label_before", "label_after"):
+        value = getattr(cmp, key)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigError(
+                f"comparison.{key} must be a non-empty string, got {value!r}"
+            )
+    if cmp.decline is not None and (
+        not isinstance(cmp.decline, int | float) or isinstance(cmp.decline, bool)
+    ):
+        raise ConfigError(f"comparison.decline must be a number, got {cmp.decline!r}")
+    if cmp.growth < 0 or (cmp.decline is not None and cmp.decline < 0):
+        raise ConfigError(
+            "comparison.growth and comparison.decline must be >= 0 (0.1 = 10 %), "
+            f"got {cmp.growth}, {cmp.decline}"
+        )
+    return replace(
+        cmp,
+        decline=None if cmp.decline is None else float(cmp.decline),
+        label_before=cmp.label_before or Path(cmp.size.path).stem,
+        label_after=cmp.label_after or Path(inputs.size.path).stem,
+    )
 
 
 def _check(cfg: Config) -> None:

@@ -31,6 +31,8 @@ import shapely
 
 from .errors import ConfigError, InputError, OutputExistsError
 from .palettes import (
+    CHANGE_COLORS,
+    CHANGE_HATCHED,
     EDGE_COLOR,
     GI_BIN_COLORS,
     INSTITUTION_COLORS,
@@ -93,6 +95,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "moran_y": "Spatial lag",
         "institutions": "Institutions (number)",
         "density": "Institution density",
+        "change": "Change of local production systems, {before}–{after}",
+        "change_legend": "Change {before}–{after} (number of LPS)",
     },
     "pt": {
         "typology": "Arranjos produtivos locais por tipo",
@@ -111,6 +115,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "moran_y": "Defasagem espacial",
         "institutions": "Instituições (número)",
         "density": "Densidade de instituições",
+        "change": "Mudança dos arranjos produtivos locais, {before}–{after}",
+        "change_legend": "Mudança {before}–{after} (número de APLs)",
     },
 }
 
@@ -785,6 +791,155 @@ def gi_map(
     )
 
 
+#: Hatch of the categories in :data:`palettes.CHANGE_HATCHED`.
+CHANGE_HATCH = "////"
+
+
+def change_map(
+    result_or_layer: Result | gpd.GeoDataFrame,
+    industry: str | None = None,
+    ax: Axes | None = None,
+    lang: Lang = "en",
+    municipalities: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
+) -> Axes:
+    """Map how the LPS changed between two periods, by change category.
+
+    Draws the ``lps_change`` layer (see :mod:`lps_geo.compare`): emerging,
+    growing, stable and declining lineages filled in the colours of
+    :data:`lps_geo.palettes.CHANGE_COLORS`, vanished ones hatched with an
+    outline (they no longer exist in the later period); the legend lists the
+    five categories in order with their counts. With all industries lineages
+    of different industries overlap, so fills are semi-transparent and the
+    largest are drawn first.
+
+    Parameters
+    ----------
+    result_or_layer
+        A :class:`~lps_geo.result.Result` with an ``lps_change`` layer (its
+        municipalities are the background), or the layer itself.
+    industry
+        Industry code to show, or ``None`` for all industries.
+    municipalities
+        Background polygons when a layer is given (default: none).
+
+    Other parameters are as in :func:`typology_map`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> layer = gpd.GeoDataFrame({"industry": ["15.3", "15.3", "31.0"],
+    ...     "category": ["growing", "vanished", "growing"],
+    ...     "period_before": "2010", "period_after": "2015"},
+    ...     geometry=[box(0, 0, 1e4, 1e4), box(2e4, 0, 3e4, 1e4),
+    ...               box(1e4, 0, 2e4, 1e4)], crs="EPSG:5880")
+    >>> ax = change_map(layer, lang="pt")
+    >>> labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    >>> labels[:3]
+    ['Emergente (0)', 'Em crescimento (2)', 'Estável (0)']
+    >>> labels[3:]
+    ['Em declínio (0)', 'Desaparecido (1)']
+    >>> ax.get_title(loc="left")
+    'Mudança dos arranjos produtivos locais, 2010–2015 — todas as atividades'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    from matplotlib.patches import Patch
+
+    from .compare import CATEGORY_LABELS
+
+    _check_lang(lang)
+    if isinstance(result_or_layer, pd.DataFrame):
+        layer = result_or_layer
+    else:
+        layer = getattr(result_or_layer, "lps_change", None)
+        if layer is None:
+            raise InputError(
+                "the result has no lps_change layer; compare two periods first "
+                "([comparison] in the configuration, or lps-geo compare)"
+            )
+        if municipalities is None:
+            municipalities = result_or_layer.municipalities
+    for needed in ("industry", "category"):
+        if needed not in layer.columns:
+            raise InputError(
+                f"lps_change layer lacks column {needed!r}; pass the layer made "
+                "by lps_geo.compare_periods"
+            )
+    unknown = sorted(set(layer["category"].dropna().astype(str)) - set(CHANGE_COLORS))
+    if unknown:
+        raise InputError(
+            f"lps_change has unknown category value(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(CHANGE_COLORS)}"
+        )
+    periods = {}
+    for key, default in (("before", "1"), ("after", "2")):
+        col = f"period_{key}"
+        values = layer[col].dropna() if col in layer.columns else pd.Series([])
+        periods[key] = str(values.iloc[0]) if len(values) else default
+    ax = _new_axes(ax)
+    if municipalities is not None:
+        municipalities.plot(ax=ax, color=BASE_FILL, edgecolor=EDGE_COLOR, linewidth=0.2)
+    shown = (
+        layer
+        if industry is None
+        else layer[layer["industry"].astype(str) == str(industry)]
+    )
+    alpha = OVERLAP_ALPHA if industry is None else 1.0
+    if len(shown):
+        area = shapely.area(np.asarray(shown.geometry.array))
+        shown = shown.iloc[np.argsort(-area, kind="stable")]
+        cats = shown["category"].astype(str)
+        filled = shown[~cats.isin(CHANGE_HATCHED).to_numpy()]
+        if len(filled):
+            filled.plot(
+                ax=ax,
+                color=[CHANGE_COLORS[c] for c in filled["category"].astype(str)],
+                edgecolor=LPS_EDGE,
+                linewidth=0.6,
+                alpha=alpha,
+            )
+        for cat in sorted(CHANGE_HATCHED):
+            hatched = shown[(cats == cat).to_numpy()]
+            if len(hatched):
+                hatched.plot(
+                    ax=ax,
+                    facecolor="none",
+                    edgecolor=CHANGE_COLORS[cat],
+                    hatch=CHANGE_HATCH,
+                    linewidth=0.8,
+                )
+    counts = shown["category"].astype(str).value_counts()
+    handles = []
+    for cat, color in CHANGE_COLORS.items():
+        label = f"{CATEGORY_LABELS[lang][cat]} ({int(counts.get(cat, 0))})"
+        if cat in CHANGE_HATCHED:
+            handles.append(
+                Patch(
+                    facecolor="none",
+                    edgecolor=color,
+                    hatch=CHANGE_HATCH,
+                    linewidth=0.8,
+                    label=label,
+                )
+            )
+        else:
+            handles.append(_patch(color, label, alpha))
+    text = _TEXT[lang]
+    _legend(ax, handles, text["change_legend"].format(**periods))
+    crs = municipalities.crs if municipalities is not None else layer.crs
+    _decorate(
+        ax,
+        title or _title(text["change"].format(**periods), industry, lang),
+        source,
+        crs,
+        locator=locator,
+    )
+    return ax
+
+
 # ----------------------------------------------------------------- map files
 
 
@@ -1216,9 +1371,11 @@ def write_maps(
     """Render the standard maps of a result to files.
 
     Writes, for each format, ``typology`` (all industries), ``capability``
-    (when the result has institutions), and for the industry in focus (and
+    (when the result has institutions), ``change`` (all industries, when the
+    result has an ``lps_change`` layer), and for the industry in focus (and
     every industry of ``industries``) ``ql_<code>``, ``lisa_<code>``,
-    ``significance_<code>``, ``gi_<code>`` and ``moran_<code>`` (the code with
+    ``significance_<code>``, ``gi_<code>``, ``moran_<code>`` and, when it has
+    lineages, ``change_<code>`` (the code with
     every character other than letters, digits, ``_`` and ``-`` replaced by
     ``_``: industry ``15.3`` gives ``ql_15_3.png``). One figure of the page
     size is reused for every map. Nothing is written if any output exists and
@@ -1342,9 +1499,29 @@ def write_maps(
                 ),
             )
         )
+    change = getattr(result, "lps_change", None)
+    if change is not None and len(change):
+        jobs.append(("change", lambda ax: change_map(result, None, ax=ax, **common)))
     for code in wanted:
         name = _industry_title(result, code)
         stem = _file_stem(code)
+        if change is not None and (change["industry"].astype(str) == code).any():
+            jobs.append(
+                (
+                    f"change_{stem}",
+                    lambda ax, code=code, name=name: change_map(
+                        result,
+                        code,
+                        ax=ax,
+                        title=_TEXT[lang]["change"].format(
+                            before=change["period_before"].iloc[0],
+                            after=change["period_after"].iloc[0],
+                        )
+                        + f" — {name}",
+                        **common,
+                    ),
+                )
+            )
         mi = (
             float(glob.loc[code, "moran_i"])
             if glob is not None and code in glob.index

@@ -44,6 +44,22 @@ TYPE_COLORS: dict[str, str] = {
     "embryo": "#a6dba0",
 }
 
+#: Change of an LPS between two periods (:mod:`lps_geo.compare`), in legend
+#: order. Okabe & Ito's colour-blind-safe set: blue-green for new, blue for
+#: growth, grey for no change, orange for decline, vermilion for loss.
+#: Vanished LPS are drawn hatched with an outline in their colour (they no
+#: longer exist, so they are not filled), see :data:`CHANGE_HATCHED`.
+CHANGE_COLORS: dict[str, str] = {
+    "emerging": "#009e73",
+    "growing": "#0072b2",
+    "stable": "#999999",
+    "declining": "#e69f00",
+    "vanished": "#d55e00",
+}
+
+#: Change categories drawn hatched (outline and diagonal lines, no fill).
+CHANGE_HATCHED: frozenset[str] = frozenset({"vanished"})
+
 #: Institution types (capability layers).
 INSTITUTION_COLORS: dict[str, str] = {
     "university": "#1b9e77",

@@ -63,6 +63,7 @@ class Inputs:
     population: pd.Series | None = None
     institutions: gpd.GeoDataFrame | None = None
     size_report: dict | None = None  # what the size reader did, row by row
+    cnae: object | None = None  # CnaeTable, to read a second period's table
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -80,52 +81,7 @@ def read_inputs(cfg: Config) -> Inputs:
         exclude_codes=b.exclude_codes,
     )
     cnae = io.read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
-    s = cfg.inputs.size
-    level = cfg.analysis.industry_level
-    if s.form == "long":
-        tables = io.read_long(
-            s.path,
-            region_column=s.region_column,
-            industry_column=s.industry_column,
-            employment_column=s.employment_column,
-            establishments_column=s.establishments_column,
-            sep=s.sep,
-            encoding=s.encoding,
-            industry_level=level,
-            cnae=cnae,
-        )
-    elif s.form == "rais_microdata":
-        tables = io.read_rais_microdata(
-            str(s.path),
-            cnae=cnae,
-            industry_level=level,
-            municipality_column=_changed(s, "region_column"),
-            class_column=_changed(s, "industry_column"),
-            jobs_column=_changed(s, "employment_column"),
-            encoding=s.encoding or "latin-1",
-            sep=s.sep or ";",
-            establishments=s.establishments,
-            bad_rows=s.bad_rows,
-            memory_limit=s.memory_limit,
-        )
-    else:
-        tables = io.read_wide(
-            s.path,
-            region_column=s.region_column,
-            measure=s.measure,
-            industry_names=s.industry_names,
-            cnae=cnae,
-            sep=s.sep,
-            encoding=s.encoding,
-            industry_level=level,
-            unmatched=s.unmatched,
-        )
-    tables = io.validate_against_boundaries(
-        tables,
-        boundaries.index,
-        source=str(s.path),
-        unmatched=s.outside_boundaries,
-    )
+    tables = _read_size(cfg.inputs.size, cfg.analysis.industry_level, cnae, boundaries)
     lookup = None
     if cfg.inputs.lookup is not None:
         lk = cfg.inputs.lookup
@@ -194,11 +150,12 @@ def read_inputs(cfg: Config) -> Inputs:
         population,
         institutions,
         size_report={
-            "form": s.form,
-            "path": str(s.path),
+            "form": cfg.inputs.size.form,
+            "path": str(cfg.inputs.size.path),
             **(tables.report or {}),
             "notes": list(tables.notes),
         },
+        cnae=cnae,
     )
 
 
@@ -209,6 +166,58 @@ def _changed(s, name: str) -> str | None:
     default = next(f.default for f in fields(s) if f.name == name)
     value = getattr(s, name)
     return None if value == default else value
+
+
+def _read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
+    """Read one size table (``[inputs.size]`` or ``[comparison.size]``) and
+    validate its regions against the boundaries."""
+    from . import io
+
+    if s.form == "long":
+        tables = io.read_long(
+            s.path,
+            region_column=s.region_column,
+            industry_column=s.industry_column,
+            employment_column=s.employment_column,
+            establishments_column=s.establishments_column,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            cnae=cnae,
+        )
+    elif s.form == "rais_microdata":
+        tables = io.read_rais_microdata(
+            str(s.path),
+            cnae=cnae,
+            industry_level=level,
+            municipality_column=_changed(s, "region_column"),
+            class_column=_changed(s, "industry_column"),
+            jobs_column=_changed(s, "employment_column"),
+            encoding=s.encoding or "latin-1",
+            sep=s.sep or ";",
+            establishments=s.establishments,
+            bad_rows=s.bad_rows,
+            memory_limit=s.memory_limit,
+        )
+    else:
+        tables = io.read_wide(
+            s.path,
+            region_column=s.region_column,
+            measure=s.measure,
+            industry_names=s.industry_names,
+            cnae=cnae,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            unmatched=s.unmatched,
+        )
+    tables = io.validate_against_boundaries(
+        tables,
+        boundaries.index,
+        source=str(s.path),
+        unmatched=s.outside_boundaries,
+    )
+    return tables
 
 
 def _industries_of(tables) -> list[str]:
@@ -323,16 +332,21 @@ def run_all(
         stage(0)
         inputs = read_inputs(cfg)
         read_s = None
+        memo: dict = {}  # weights built once, shared by every analysis
         for area in areas:
             scfg = replace(cfg, analysis=replace(cfg.analysis, reference_area=area))
             if len(areas) > 1:
                 stage.label = area
             stage(1)
-            result = _analyse(scfg, inputs, stage)
+            result = _analyse(scfg, inputs, stage, weights=memo)
             stage(len(STAGES))
             if read_s is None:
                 read_s = stage.timings.get(STAGES[0], 0.0)
             timings = {**stage.timings, STAGES[0]: read_s}
+            if scfg.comparison is not None:
+                tc = time.perf_counter()
+                result = _with_comparison(scfg, inputs, result, memo)
+                timings["comparison"] = round(time.perf_counter() - tc, 3)
             timings["total"] = round(time.perf_counter() - t0, 3)
             stage.reset()
             results[area] = result
@@ -379,7 +393,7 @@ class _Stages:
                 self.progress(name, i, len(STAGES))
 
 
-def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
+def _analyse(cfg: Config, inp: Inputs, stage, weights: dict | None = None) -> Result:
     a, st, dl = cfg.analysis, cfg.statistics, cfg.delineation
     thresholds = cfg.typology.thresholds()
     emp, est = inp.employment, inp.establishments
@@ -471,15 +485,20 @@ def _analyse(cfg: Config, inp: Inputs, stage) -> Result:
         )
 
     stage(2)
-    graph, wreport = build_weights(
-        units,
-        st.weights,
-        k=st.k,
-        snap=st.snap,
-        islands=st.islands,
-        threshold=st.threshold,
-        cache_dir=default_cache_dir() if st.cache else None,
-    )
+    if weights and "graph" in weights:  # a second period on the same units
+        graph, wreport = weights["graph"]
+    else:
+        graph, wreport = build_weights(
+            units,
+            st.weights,
+            k=st.k,
+            snap=st.snap,
+            islands=st.islands,
+            threshold=st.threshold,
+            cache_dir=default_cache_dir() if st.cache else None,
+        )
+        if weights is not None:
+            weights["graph"] = (graph, wreport)
 
     stage(3)
     ql = ind.pivot(index="region", columns="industry", values="ql").reindex(
@@ -897,6 +916,56 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
         lps_capability=cap["lps"] if cap is not None else None,
         surfaces=cap["surfaces"] if cap is not None else {},
     )
+
+
+def _with_comparison(cfg: Config, inp: Inputs, result: Result, weights: dict) -> Result:
+    """Run the earlier period of ``[comparison]`` on the same boundaries and
+    weights, and attach the ``lps_change`` layer and a report block."""
+    from dataclasses import replace
+
+    from .compare import change_report, compare_periods
+
+    cp = cfg.comparison
+    tables = _read_size(cp.size, cfg.analysis.industry_level, inp.cnae, inp.boundaries)
+    titles = dict(inp.titles)
+    if inp.cnae is not None:
+        for code in _industries_of(tables):
+            if code not in titles:
+                try:
+                    titles[code] = inp.cnae.title(code)
+                except Exception:  # noqa: BLE001 - a missing title is not fatal
+                    titles[code] = code
+    earlier = replace(
+        inp,
+        employment=tables.employment,
+        establishments=tables.establishments,
+        titles=titles,
+        institutions=None,  # capability is a property of the later period
+    )
+    cfg_b = replace(cfg, inputs=replace(cfg.inputs, size=cp.size), comparison=None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LpsGeoWarning)
+        before = _analyse(cfg_b, earlier, lambda i: None, weights=weights)
+    for w in caught:  # re-issued, naming the period
+        warnings.warn(f"{cp.label_before}: {w.message}", w.category, stacklevel=2)
+    labels = (cp.label_before, cp.label_after)
+    change = compare_periods(
+        before,
+        result,
+        growth=cp.growth,
+        decline=cp.decline,
+        labels=labels,
+        lang=cfg.output.lang,
+    )
+    block = {
+        **change_report(change),
+        "size_before": str(cp.size.path),
+        "n_lps_before": int(len(before.lps)),
+        "n_lps_after": int(len(result.lps)),
+    }
+    result.report["comparison"] = block
+    result.metadata["inputs"]["comparison_size"] = str(cp.size.path)
+    return replace(result, lps_change=change)
 
 
 def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:

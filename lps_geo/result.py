@@ -48,6 +48,25 @@ Layer contract (column names are public, see the README):
     the capability distance (``n_<type>_within``), nearest distances
     (``dist_<type>_km``), ``capability_index`` and the permutation test
     (``cap_observed``, ``cap_expected``, ``cap_p_value``).
+``lps_change`` (GeoDataFrame; when two periods are compared, see
+    :mod:`lps_geo.compare`)
+    One row per lineage (LPS of one industry and reference area linked across
+    the periods by shared members; splits and merges form one lineage):
+    ``change_id`` (``<industry>~<lowest member code>``), ``industry``,
+    ``title``, ``reference_area``, ``category`` (``emerging``, ``growing``,
+    ``stable``, ``declining``, ``vanished``), ``category_label``,
+    ``lps_ids_before``, ``lps_ids_after`` (ids joined by ``;``, null when
+    none), ``type_before``, ``type_after`` (highest LPS type of the period),
+    ``n_members_before``, ``n_members_after``, ``members`` (the union of
+    the lineage's members in either period, comma-separated), ``size_before``,
+    ``size_after`` (the industry's size summed over ``members`` in each
+    period, so both periods cover the same units), ``size_change`` (after -
+    before), ``size_change_pct`` (100 * (after / before - 1)), ``ql_before``,
+    ``ql_after`` (QL of that union as a ratio of sums, as ``lps.ql``),
+    ``ql_change``,
+    ``period_before``, ``period_after`` (period labels). Geometry: the union
+    of the later period's LPS polygons, or of the earlier's for a vanished
+    lineage.
 ``run_metadata`` (DataFrame of ``key``, ``value``; values JSON-encoded)
 """
 
@@ -163,6 +182,30 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "cap_expected",
         "cap_p_value",
     ),
+    "lps_change": (
+        "change_id",
+        "industry",
+        "title",
+        "reference_area",
+        "category",
+        "category_label",
+        "lps_ids_before",
+        "lps_ids_after",
+        "type_before",
+        "type_after",
+        "n_members_before",
+        "n_members_after",
+        "members",
+        "size_before",
+        "size_after",
+        "size_change",
+        "size_change_pct",
+        "ql_before",
+        "ql_after",
+        "ql_change",
+        "period_before",
+        "period_after",
+    ),
     "run_metadata": ("key", "value"),
 }
 
@@ -176,12 +219,19 @@ LAYERS: tuple[str, ...] = (
     "industries",
     "lps_members",
     "lps_capability",
+    "lps_change",
     "run_metadata",
 )
 
 #: Layers present only in some runs (regions: unit = "group"; institutions and
-#: lps_capability: when institutions are given).
-OPTIONAL_LAYERS: tuple[str, ...] = ("regions", "institutions", "lps_capability")
+#: lps_capability: when institutions are given; lps_change: when two periods
+#: are compared).
+OPTIONAL_LAYERS: tuple[str, ...] = (
+    "regions",
+    "institutions",
+    "lps_capability",
+    "lps_change",
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +252,8 @@ class Result:
     #: kernel-density surfaces by name: (array, grid, kind); written as
     #: GeoTIFFs next to the GeoPackage, not inside it
     surfaces: dict[str, Any] = field(default_factory=dict)
+    #: change between two periods (:func:`lps_geo.compare.compare_periods`)
+    lps_change: gpd.GeoDataFrame | None = None
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """The layers to export, by name, in :data:`LAYERS` order."""
@@ -214,6 +266,7 @@ class Result:
             "lps_members": self.lps_members,
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
+            "lps_change": self.lps_change,
             "run_metadata": metadata_frame(self.metadata),
         }
         return {k: v for k, v in out.items() if v is not None}

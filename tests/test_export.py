@@ -291,7 +291,7 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
         styled=False,
     )
     assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == [
-        n for n in LAYERS if n not in ("institutions", "lps_capability")
+        n for n in LAYERS if n not in ("institutions", "lps_capability", "lps_change")
     ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS
     back = read_geopackage(out)

@@ -83,3 +83,42 @@ def test_type_colours_agree_everywhere(result, tmp_path):
     for kind, colors in atlas.items():
         assert kind in TYPE_COLORS
         assert colors <= {TYPE_COLORS[kind]}, (kind, colors)
+
+
+def test_change_colours_agree_everywhere():
+    """Change categories: QGIS style, static map legend and palette agree;
+    vanished is hatched (outline and hatch in its colour, no fill) in both."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from lps_geo.compare import CATEGORIES, CATEGORY_LABELS
+    from lps_geo.export.styles import change_style
+    from lps_geo.maps import change_map
+    from lps_geo.palettes import CHANGE_COLORS, CHANGE_HATCHED
+
+    assert tuple(CHANGE_COLORS) == CATEGORIES
+    style = change_style("en")
+    qml = _qml_colors(style.qml)
+    layer = gpd.GeoDataFrame(
+        {"industry": "15.3", "category": list(CATEGORIES)},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(CATEGORIES))],
+        crs="EPSG:5880",
+    )
+    ax = change_map(layer, lang="en")
+    handles = dict(
+        zip(
+            (t.get_text().rsplit(" (", 1)[0] for t in ax.get_legend().get_texts()),
+            ax.get_legend().legend_handles,
+            strict=True,
+        )
+    )
+    plt.close("all")
+    for cat in CATEGORIES:
+        assert qml[cat] == CHANGE_COLORS[cat], cat
+        handle = handles[CATEGORY_LABELS["en"][cat]]
+        if cat in CHANGE_HATCHED:
+            assert to_hex(handle.get_edgecolor()) == CHANGE_COLORS[cat]
+            assert handle.get_hatch() and handle.get_facecolor()[3] == 0
+        else:
+            assert to_hex(handle.get_facecolor()) == CHANGE_COLORS[cat], cat
+    assert style.qml.count('name="style" value="b_diagonal"') == len(CHANGE_HATCHED)

@@ -13,6 +13,7 @@ from .gpkg import (
     read_geopackage,
     read_metadata,
     write_geopackage,
+    write_lps_change,
     write_report,
 )
 from .qgis_project import (
@@ -45,5 +46,6 @@ __all__ = [
     "read_geopackage",
     "read_metadata",
     "write_geopackage",
+    "write_lps_change",
     "write_report",
 ]

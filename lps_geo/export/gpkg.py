@@ -34,7 +34,13 @@ from .atomic import atomic_path
 logger = logging.getLogger(__name__)
 
 #: Layers that carry geometry; every other layer is written as a plain table.
-SPATIAL_LAYERS: tuple[str, ...] = ("municipalities", "regions", "lps", "institutions")
+SPATIAL_LAYERS: tuple[str, ...] = (
+    "municipalities",
+    "regions",
+    "lps",
+    "institutions",
+    "lps_change",
+)
 
 #: Column order of each layer (the public contract of :mod:`lps_geo.result`).
 #: GeoPackage version written. 1.3 rather than GDAL's newer default 1.4 keeps
@@ -338,6 +344,34 @@ def write_geopackage(
     return Path(path)
 
 
+def write_lps_change(
+    layer: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    lang: str = "en",
+) -> Path:
+    """Write an ``lps_change`` layer alone to a styled GeoPackage.
+
+    The layer (from :func:`lps_geo.compare.compare_periods`) is written with
+    the column order of :mod:`lps_geo.result` and its QGIS style (categories
+    of change, :func:`lps_geo.export.styles.change_style`) as the default, so
+    it opens ready-made in QGIS. Written atomically.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    """
+    from .styles import change_style, write_layer_styles
+
+    frame = _prepare_layer("lps_change", layer)
+    with atomic_path(path, overwrite) as tmp:
+        _write_layer(tmp, "lps_change", frame)
+        write_layer_styles(tmp, [change_style(lang)])
+    logger.info("wrote %s (%d lineages)", path, len(frame))
+    return Path(path)
+
+
 def write_report(
     report: dict[str, Any], path: str | os.PathLike, overwrite: bool = False
 ) -> Path:
@@ -474,4 +508,5 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         warnings=list(warnings) if isinstance(warnings, list) else [str(warnings)],
         institutions=frames.get("institutions"),
         lps_capability=frames.get("lps_capability"),
+        lps_change=frames.get("lps_change"),
     )

@@ -84,7 +84,13 @@ EXTENSION_DEFINITION = (
 )
 
 #: Feature layers drawn in the project, top to bottom (those present are used).
-SPATIAL_ORDER: tuple[str, ...] = ("institutions", "lps", "regions", "municipalities")
+SPATIAL_ORDER: tuple[str, ...] = (
+    "institutions",
+    "lps",
+    "lps_change",
+    "regions",
+    "municipalities",
+)
 
 #: Attribute tables added (collapsed, at the bottom), in this order, if present.
 TABLE_ORDER: tuple[str, ...] = (
@@ -102,6 +108,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "title": "Local production systems",
         "institutions": "Support institutions",
         "lps": "Local production systems",
+        "lps_change": "Change of the LPS between periods",
         "regions": "Analysis regions",
         "municipalities": "Municipalities",
         "tables": "Tables",
@@ -121,6 +128,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "title": "Sistemas locais de produção",
         "institutions": "Instituições de apoio",
         "lps": "Sistemas locais de produção",
+        "lps_change": "Mudança dos APLs entre períodos",
         "regions": "Regiões de análise",
         "municipalities": "Municípios",
         "tables": "Tabelas",

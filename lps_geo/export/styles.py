@@ -43,6 +43,8 @@ import pandas as pd
 from .. import maps
 from ..errors import ConfigError, InputError
 from ..palettes import (
+    CHANGE_COLORS,
+    CHANGE_HATCHED,
     EDGE_COLOR,
     GI_BIN_COLORS,
     INSTITUTION_COLORS,
@@ -173,6 +175,9 @@ class _SymbolSpec:
     fill_opacity: float
     outline_width: float  # mm
     size: float  # mm, markers only
+    #: QGIS brush style of polygon fills: "solid", or "b_diagonal" (hatched
+    #: lines in the fill colour, no fill)
+    brush: str = "solid"
 
 
 def _symbol_spec(
@@ -204,7 +209,7 @@ def _fill_props(s: _SymbolSpec) -> dict[str, str]:
         "outline_style": "solid",
         "outline_width": f"{s.outline_width:g}",
         "outline_width_unit": "MM",
-        "style": "solid",
+        "style": s.brush,
     }
 
 
@@ -370,8 +375,16 @@ def _sld_symbolizer(rule: ET.Element, s: _SymbolSpec) -> None:
         holder = ET.SubElement(graphic, "se:Mark")
         ET.SubElement(holder, "se:WellKnownName").text = "circle"
     fill = ET.SubElement(holder, "se:Fill")
-    _svg(fill, "fill", s.fill.lower())
-    if s.fill_opacity < 1:
+    if s.brush != "solid":  # hatch: a graphic fill of diagonal lines
+        g = ET.SubElement(ET.SubElement(fill, "se:GraphicFill"), "se:Graphic")
+        mark = ET.SubElement(g, "se:Mark")
+        ET.SubElement(mark, "se:WellKnownName").text = "shape://slash"
+        line = ET.SubElement(mark, "se:Stroke")
+        _svg(line, "stroke", s.fill.lower())
+        ET.SubElement(g, "se:Size").text = _px(2.0)
+    else:
+        _svg(fill, "fill", s.fill.lower())
+    if s.fill_opacity < 1 and s.brush == "solid":
         _svg(fill, "fill-opacity", f"{s.fill_opacity:g}")
     stroke = ET.SubElement(holder, "se:Stroke")
     _svg(stroke, "stroke", s.outline.lower())
@@ -453,6 +466,7 @@ def categorized_style(
     other: tuple[str, str] | None = None,
     default: bool = True,
     description: str = "",
+    hatched: frozenset | set = frozenset(),
 ) -> LayerStyle:
     """A categorized style (QML and SLD) from ``(value, colour, label)`` triples.
 
@@ -481,6 +495,9 @@ def categorized_style(
         Opacity of the fill colour, 0-1 (outlines stay opaque).
     outline, other, default, description
         See above and :class:`LayerStyle`.
+    hatched
+        Category values drawn hatched (diagonal lines and an outline in the
+        category colour, no fill); polygons only.
 
     Returns
     -------
@@ -517,6 +534,13 @@ def categorized_style(
         _symbol_spec(color, geometry, fill_opacity, outline)
         for _, color, _ in categories
     ]
+    if hatched and geometry == "polygon":
+        specs = [
+            replace(spec, brush="b_diagonal", outline=color, outline_width=0.5)
+            if value in hatched
+            else spec
+            for (value, color, _), spec in zip(categories, specs, strict=True)
+        ]
     other_spec = (
         None
         if other is None
@@ -547,6 +571,8 @@ _NAMES: dict[str, dict[str, str]] = {
         "lisa_desc": "local Moran (LISA) clusters of industry {industry}",
         "gi_desc": "Getis-Ord Gi* hot and cold spots of industry {industry}",
         "institutions_desc": "support institutions by type",
+        "change": "Change",
+        "change_desc": "change of the LPS between two periods",
     },
     "pt": {
         "lps_type": "Tipo de APL",
@@ -560,6 +586,8 @@ _NAMES: dict[str, dict[str, str]] = {
         "lisa_desc": "agrupamentos de Moran local (LISA) da atividade {industry}",
         "gi_desc": "pontos quentes e frios (Getis-Ord Gi*) da atividade {industry}",
         "institutions_desc": "instituições de apoio por tipo",
+        "change": "Mudança",
+        "change_desc": "mudança dos APLs entre dois períodos",
     },
 }
 
@@ -713,6 +741,37 @@ def institution_style(lang: Lang = "en", table: str = "institutions") -> LayerSt
     )
 
 
+def change_style(lang: Lang = "en", table: str = "lps_change") -> LayerStyle:
+    """Lineages of the ``lps_change`` layer by ``category``.
+
+    Colours :data:`lps_geo.palettes.CHANGE_COLORS` (vanished hatched, see
+    :data:`lps_geo.palettes.CHANGE_HATCHED`), labels
+    :data:`lps_geo.compare.CATEGORY_LABELS`, in legend order; fills
+    semi-transparent as the LPS layer's.
+
+    Examples
+    --------
+    >>> style = change_style("pt")
+    >>> style.qml.count("<category "), 'label="Desaparecido"' in style.qml
+    (5, True)
+    >>> "b_diagonal" in style.qml, "shape://slash" in style.sld
+    (True, True)
+    """
+    from ..compare import CATEGORY_LABELS
+
+    _check_lang(lang)
+    return categorized_style(
+        table,
+        _NAMES[lang]["change"],
+        "category",
+        [(k, c, CATEGORY_LABELS[lang][k]) for k, c in CHANGE_COLORS.items()],
+        "polygon",
+        fill_opacity=LPS_FILL_OPACITY,
+        hatched=CHANGE_HATCHED,
+        description=_NAMES[lang]["change_desc"],
+    )
+
+
 #: Styles of each feature table, in order: (field the style needs, builder).
 #: The first style whose field the layer has becomes the layer's default.
 STYLE_PLAN: dict[str, tuple[tuple[str, Callable[..., LayerStyle]], ...]] = {
@@ -728,6 +787,7 @@ STYLE_PLAN: dict[str, tuple[tuple[str, Callable[..., LayerStyle]], ...]] = {
     ),
     "lps": (("lps_type", lps_type_style),),
     "institutions": (("type", institution_style),),
+    "lps_change": (("category", change_style),),
 }
 
 _FOCUS_BUILDERS = (ql_class_style, lisa_style, gi_style)
