@@ -406,6 +406,7 @@ def _cmd_fetch(args) -> int:
     )
     for path in result.outputs:
         print(path)
+    return 0
 
 
 CHANGE_GPKG = "lps_change.gpkg"

@@ -180,6 +180,8 @@ def make_result(metadata: dict | None = None) -> Result:
             "share_region": [0.05, 0.12, 0.02, 0.03, 0.012],
             "n_hotspot_members": [2, 1, 0, 2, 0],
             "reference_area": ["study_area"] * 5,
+            "states": [",".join(sorted({c[:2] for c in m})) for *_, m in LPS],
+            "adjacent_lps": [""] * 5,
         },
         geometry=[gpd.GeoSeries([squares[c] for c in m]).union_all() for *_, m in LPS],
         crs=CRS,
