@@ -587,7 +587,8 @@ def _analyse(cfg: Config, inp: Inputs, stage, weights: dict | None = None) -> Re
     summary = summary[summary["lps_type"].notna()]
     members = members[members["lps_id"].isin(summary.index)].reset_index(drop=True)
 
-    stage(5)
+    # the LPS polygons and attributes are still delineation: _assemble moves
+    # on to the capability stage when it has built them
     return _assemble(
         cfg,
         inp,
@@ -766,6 +767,8 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
     industries_out["eg_approximated"] = industries_out["eg_approximated"].astype(bool)
 
     cap = None
+    if stage is not None:
+        stage(5)
     if inp.institutions is not None:
         cap = _capability(cfg, inp, comp, lps, members)
         indicators = indicators.merge(

