@@ -14,12 +14,12 @@ Cases (each in its own process, pinned to ``--cores`` CPUs):
     (< 90 s and < 4 GB end to end on 2 cores).
 ``groups``
     All 285 CNAE groups (every section, not only manufacturing), per-state
-    reference areas, GeoPackage only.
+    reference areas, GeoPackage only, one period.
 ``classes``
     673 CNAE classes. No national class table is published with the test
     data, so the 2015 group counts are split among each group's classes
     (multinomial, fixed seed) into a synthetic wide table of the real shape;
-    per-state reference areas, GeoPackage only.
+    per-state reference areas, GeoPackage only, one period.
 
 For every case it prints one line per stage (seconds and the peak resident
 memory reached during the stage), the end-to-end wall time and peak, and
@@ -128,6 +128,7 @@ def _config(case: str, data: Path, folder: Path, permutations: int):
             cfg, statistics=st, output=replace(cfg.output, atlas=False, maps=True)
         )
     out = replace(cfg.output, atlas=False, maps=False)
+    cfg = replace(cfg, comparison=None)  # one period: the scale of the analysis
     if case == "groups":
         return replace(
             cfg,

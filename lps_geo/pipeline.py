@@ -21,6 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import __version__
 from .config import Config
@@ -678,16 +679,21 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
         if "name" in units.columns
         else pd.Series(units.index, index=units.index)
     )
-    for lps_id, grp in members.groupby("lps_id", sort=True):
+    shapes = geom_units.to_numpy()
+    where = geom_units.index.get_indexer(members["region"])
+    regions = members["region"].to_numpy()
+    for lps_id, rows in members.groupby("lps_id", sort=True).indices.items():
         anchor = lps_id.split("@", 1)[1]
-        n = len(grp)
+        n = len(rows)
         nm = str(names.get(anchor, anchor))
+        parts = shapes[where[rows]]
         lps_rows.append(
             {
                 "lps_id": lps_id,
                 "name": nm if n == 1 else f"{nm} (+{n - 1})",
-                "members": ",".join(grp["region"]),
-                "geometry": geom_units.loc[grp["region"]].union_all(),
+                "members": ",".join(regions[rows]),
+                # one member (most LPS): its polygon as it is
+                "geometry": parts[0] if n == 1 else shapely.union_all(parts),
             }
         )
     geo = gpd.GeoDataFrame(
