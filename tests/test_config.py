@@ -100,3 +100,30 @@ def test_statistics_defaults():
         "attach",
         "industry",
     )
+
+
+def test_boundary_and_atlas_lists():
+    cfg = config_from_dict(
+        {
+            "inputs": {
+                "boundaries": {"path": "m.gpkg", "exclude_codes": [4399999, "4300001"]},
+                "size": {"path": "e.csv"},
+            },
+            "analysis": {"reference_area": "both"},
+            "output": {"atlas_types": ["center"], "atlas_states": ["35"]},
+        }
+    )
+    assert cfg.inputs.boundaries.exclude_codes == ("4399999", "4300001")
+    assert cfg.inputs.boundaries.non_municipal == "drop"
+    assert cfg.output.atlas_types == ("center",)
+    assert cfg.output.atlas_industries == ()
+    assert cfg.analysis.reference_area == "both"
+    with pytest.raises(ConfigError, match="exclude_codes must be a list of codes"):
+        config_from_dict(
+            {
+                "inputs": {
+                    "boundaries": {"path": "m.gpkg", "exclude_codes": "4300001"},
+                    "size": {"path": "e.csv"},
+                }
+            }
+        )

@@ -859,3 +859,25 @@ def test_real_seade_regions():
     assert len(lookup) == 645
     assert lookup["group"].nunique() == 16
     assert lookup.at["3516200", "group_name"] == "Região Administrativa de Franca"
+
+
+def test_non_municipal_and_excluded_features_are_dropped_and_reported(tmp_path):
+    path = write_layer(
+        tmp_path / "mesh.gpkg",
+        ["4300002", "4314902", "4304606", "4399999"],
+        ["Lagoa dos Patos", "Porto Alegre", "Canoas", "Estrangeiro"],
+        [square(0), square(1), square(2), square(3)],
+    )
+    b = read_boundaries(path, exclude_codes=[4399999, "1234567"])
+    assert b.index.tolist() == ["4304606", "4314902"]
+    report = b.attrs["report"]
+    assert report["features"] == 4
+    assert report["regions"] == 2
+    assert report["non_municipal"] == [{"code": "4300002", "name": "Lagoa dos Patos"}]
+    assert report["excluded"] == [{"code": "4399999", "name": "Estrangeiro"}]
+    kept = read_boundaries(path, non_municipal="keep")
+    assert "4300002" in kept.index and kept.attrs["report"]["non_municipal"] == []
+    with pytest.raises(ConfigError, match="non_municipal='lakes'"):
+        read_boundaries(path, non_municipal="lakes")
+    with pytest.raises(InputError, match="every feature was dropped"):
+        read_boundaries(path, exclude_codes=["4314902", "4304606", "4399999"])

@@ -521,6 +521,14 @@ def test_both_reference_areas_in_one_run(tmp_path):
     assert_allclose(whole["ql"], 1.6)
     ind = results["study_area"].indicators.set_index(["region", "industry"])
     assert_allclose(ind.loc[("1900019", "15.3"), "ql"], 0.4)  # (20/100)/(200/400)
+    # an atlas restricted to a type the run lacks is skipped, not an error
+    from lps_geo.cli import _atlas_has_pages
+
+    present = set(results["study_area"].lps["lps_type"])
+    absent = next(t for t in lps_geo.typology.TYPES if t not in present)
+    none = {"types": None, "industries": None, "states": None}
+    assert _atlas_has_pages(results["study_area"], none)
+    assert not _atlas_has_pages(results["study_area"], {**none, "types": [absent]})
 
 
 def test_cli_writes_one_folder_per_reference_area(tmp_path):
