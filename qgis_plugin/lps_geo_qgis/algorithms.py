@@ -28,6 +28,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
     QgsProcessingOutputFile,
     QgsProcessingOutputFolder,
@@ -42,11 +43,12 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
+    QgsProviderRegistry,
     QgsVectorFileWriter,
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QUrl, QUrlQuery, QVariant
 from qgis.PyQt.QtGui import QIcon
 
 from . import runner
@@ -662,8 +664,13 @@ class RunAnalysis(_Base):
                 "give the employment table either as a layer or as a file (not both)"
             )
         if table is not None:
-            feedback.pushInfo(f"Exporting {table.featureCount()} table rows")
-            path = str(export_table(table, work / "size.csv", feedback))
+            path = table_file(self.parameterAsVectorLayer(p, self.TABLE, c), p[self.TABLE])
+            if path:
+                # lps_geo reads the file itself: codes stay text ("31.0", "01")
+                feedback.pushInfo(f"Reading the table from its file {path}")
+            else:
+                feedback.pushInfo(f"Exporting {table.featureCount()} table rows")
+                path = str(export_table(table, work / "size.csv", feedback))
         form = self._choice(p, self.TABLE_FORM, self.FORMS, c)
         size = {
             "path": path,
@@ -731,12 +738,46 @@ def export_source(source, field_names, path: Path, layer_name, context, feedback
     return path
 
 
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet")
+
+
+def table_file(layer, value) -> str | None:
+    """The file behind a table layer when lps_geo can read it unchanged.
+
+    A CSV (comma or semicolon), Excel or Parquet file used whole (no filter,
+    not "selected features only") is passed to lps-geo as it is, so codes keep
+    their text: a delimited-text layer with detected types would otherwise
+    turn CNAE group "31.0" into a number.
+    """
+    if layer is None or layer.subsetString():
+        return None
+    if isinstance(value, QgsProcessingFeatureSourceDefinition) and (
+        value.selectedFeaturesOnly or value.featureLimit != -1
+    ):
+        return None
+    provider = layer.providerType()
+    if provider == "delimitedtext":
+        url = QUrl(layer.source())
+        delimiter = QUrlQuery(url).queryItemValue("delimiter") or ","
+        if url.hasQuery() and "type=regexp" in url.query():
+            return None
+        path = url.toLocalFile()
+        if delimiter not in (",", ";"):
+            return None
+    elif provider == "ogr":
+        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        path = parts.get("path") or ""
+    else:
+        return None
+    if Path(path).suffix.lower() in TABLE_SUFFIXES and Path(path).is_file():
+        return path
+    return None
+
+
 def _cell(value) -> str:
-    """A table value as CSV text: NULL empty, integral numbers without '.0'."""
+    """A table value as CSV text: NULL empty, numbers as Python writes them."""
     if value is None or (isinstance(value, QVariant) and value.isNull()):
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if hasattr(value, "toString") and not isinstance(value, str):
         return value.toString()
     return str(value)

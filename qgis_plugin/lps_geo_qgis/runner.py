@@ -327,6 +327,10 @@ def run_command(
         stderr.append(line)
         _show(line, feedback, atlas_share, errors)
     code = proc.wait()
+    for t in threads:
+        t.join(timeout=1)
+    proc.stdout.close()
+    proc.stderr.close()
     if cancelled:
         raise LpsGeoRunError("lps-geo was cancelled; its output was not written")
     if code == 2 and errors:
