@@ -21,7 +21,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import tomllib
 import warnings
 import zipfile
 from dataclasses import replace
@@ -31,6 +30,11 @@ import pytest
 
 import lps_geo
 from lps_geo.errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_PARENT = ROOT / "qgis_plugin"
@@ -66,7 +70,11 @@ def test_toml_writer_round_trips_awkward_strings():
     assert parsed["inputs"]["size"] == {"path": awkward, "form": "long"}
     assert parsed["inputs"]["cnae"] == "c.csv"
     assert parsed["analysis"]["industries"] == ["10.1", "15.3"]
-    assert parsed["statistics"] == {"permutations": 99, "alpha": 0.05, "threshold": 1e-7}
+    assert parsed["statistics"] == {
+        "permutations": 99,
+        "alpha": 0.05,
+        "threshold": 1e-7,
+    }
     assert parsed["output"] == {"maps": False, "lang": "pt"}
 
 
@@ -249,9 +257,7 @@ def test_plugin_zip_builds(tmp_path):
         names = set(zf.namelist())
         meta = configparser.ConfigParser()
         meta.read_string(zf.read("lps_geo_qgis/metadata.txt").decode("utf-8"))
-        sources = {
-            n: zf.read(n).decode("utf-8") for n in names if n.endswith(".py")
-        }
+        sources = {n: zf.read(n).decode("utf-8") for n in names if n.endswith(".py")}
     assert {
         "lps_geo_qgis/__init__.py",
         "lps_geo_qgis/metadata.txt",

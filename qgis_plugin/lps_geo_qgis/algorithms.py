@@ -250,9 +250,10 @@ class RunAnalysis(_Base):
             "by lps_geo itself), optionally with support institutions.<br><br>"
             "The layers are exported to a temporary folder with a TOML "
             "configuration and the <i>lps-geo</i> command runs in its own "
-            "Python environment (set its path in Processing > Options > "
-            "Providers > lps_geo). The output folder receives result.gpkg, "
-            "report.json, maps/, atlas.pdf and rasters/ (with institutions); "
+            "Python environment (set its path in Settings > Options > "
+            "Processing > Providers > lps_geo). The output folder receives "
+            "result.gpkg, report.json, maps/, atlas.pdf and rasters/ (with "
+            "institutions); "
             "the styled LPS and municipalities layers are added to the project."
             "<br><br>An existing, non-empty output folder is refused unless "
             "'Replace the output folder' is checked: it then replaces the "
@@ -532,7 +533,9 @@ class RunAnalysis(_Base):
         self.addOutput(QgsProcessingOutputFile("GEOPACKAGE", "Result GeoPackage"))
         self.addOutput(QgsProcessingOutputFile("REPORT", "Run report (JSON)"))
         self.addOutput(QgsProcessingOutputVectorLayer("LPS", "LPS"))
-        self.addOutput(QgsProcessingOutputVectorLayer("MUNICIPALITIES", "Municipalities"))
+        self.addOutput(
+            QgsProcessingOutputVectorLayer("MUNICIPALITIES", "Municipalities")
+        )
         self.addOutput(QgsProcessingOutputNumber("N_LPS", "Number of LPS"))
 
     # -- helpers
@@ -638,9 +641,7 @@ class RunAnalysis(_Base):
                 "size_measure": self._choice(p, self.SIZE_MEASURE, self.MEASURES, c),
                 "industry_level": self._choice(p, self.INDUSTRY_LEVEL, self.LEVELS, c),
                 "reference_area": self._choice(p, self.REFERENCE_AREA, self.AREAS, c),
-                "denominator": self._choice(
-                    p, self.DENOMINATOR, self.DENOMINATORS, c
-                ),
+                "denominator": self._choice(p, self.DENOMINATOR, self.DENOMINATORS, c),
                 "industries": industries,
             },
             "statistics": statistics,
@@ -664,7 +665,9 @@ class RunAnalysis(_Base):
                 "give the employment table either as a layer or as a file (not both)"
             )
         if table is not None:
-            path = table_file(self.parameterAsVectorLayer(p, self.TABLE, c), p[self.TABLE])
+            path = table_file(
+                self.parameterAsVectorLayer(p, self.TABLE, c), p[self.TABLE]
+            )
             if path:
                 # lps_geo reads the file itself: codes stay text ("31.0", "01")
                 feedback.pushInfo(f"Reading the table from its file {path}")
@@ -910,7 +913,10 @@ class RebuildMapsAtlas(_Base):
         gpkg = self.parameterAsFile(p, self.RESULT, c)
         out = Path(self.parameterAsFileOutput(p, self.OUTPUT, c))
         lang = self.LANGS[self.parameterAsEnum(p, self.LANG, c)]
-        common = ["--page-size", self.PAGE_SIZES[self.parameterAsEnum(p, self.PAGE_SIZE, c)]]
+        common = [
+            "--page-size",
+            self.PAGE_SIZES[self.parameterAsEnum(p, self.PAGE_SIZE, c)],
+        ]
         if lang in ("pt", "en"):
             common += ["--lang", lang]
         if self.parameterAsBoolean(p, self.OVERWRITE, c):
@@ -943,7 +949,10 @@ class RebuildMapsAtlas(_Base):
             args = ["atlas", gpkg, "--out", out / "atlas.pdf"]
             for i in self.parameterAsEnums(p, self.ATLAS_TYPES, c):
                 args += ["--type", LPS_TYPES[i]]
-            for key, flag in ((self.ATLAS_INDUSTRIES, "--industry"), (self.ATLAS_STATES, "--state")):
+            for key, flag in (
+                (self.ATLAS_INDUSTRIES, "--industry"),
+                (self.ATLAS_STATES, "--state"),
+            ):
                 for code in (self.parameterAsString(p, key, c) or "").split(","):
                     if code.strip():
                         args += [flag, code.strip()]
@@ -995,7 +1004,9 @@ class RunDemo(_Base):
         self.addOutput(QgsProcessingOutputFile("GEOPACKAGE", "Result GeoPackage"))
         self.addOutput(QgsProcessingOutputFile("REPORT", "Run report (JSON)"))
         self.addOutput(QgsProcessingOutputVectorLayer("LPS", "LPS"))
-        self.addOutput(QgsProcessingOutputVectorLayer("MUNICIPALITIES", "Municipalities"))
+        self.addOutput(
+            QgsProcessingOutputVectorLayer("MUNICIPALITIES", "Municipalities")
+        )
         self.addOutput(QgsProcessingOutputNumber("N_LPS", "Number of LPS"))
 
     def processAlgorithm(self, parameters, context, feedback):
