@@ -1,12 +1,13 @@
 # lps_geo: two commands do all the set-up on a fresh machine.
 #   make demo   create .venv, install lps_geo, run the method on the demo data
 #   make test   create .venv, install lps_geo with test extras, run the tests
+#   make plugin build the QGIS plugin zip: dist/lps_geo_qgis-<version>.zip
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 OUT ?= out/demo
 
-.PHONY: demo test lint examples demo-data bench clean
+.PHONY: demo test lint examples demo-data bench plugin clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,8 @@ test: $(VENV)/.installed
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check lps_geo tests benchmarks
-	$(VENV)/bin/ruff format --check lps_geo tests benchmarks
+	$(VENV)/bin/ruff check lps_geo tests benchmarks qgis_plugin
+	$(VENV)/bin/ruff format --check lps_geo tests benchmarks qgis_plugin
 
 # Refresh the example outputs shown in the README (maps/).
 examples: demo
@@ -40,5 +41,9 @@ bench: $(VENV)/.installed
 demo-data: $(VENV)/.installed
 	$(PY) -m lps_geo.demo data/shapefiles --overwrite
 
+# The QGIS plugin as an installable zip (standard library only, no venv needed).
+plugin:
+	$(PYTHON) qgis_plugin/build.py --out dist
+
 clean:
-	rm -rf out build *.egg-info .pytest_cache
+	rm -rf out build dist *.egg-info .pytest_cache
