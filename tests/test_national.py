@@ -111,6 +111,7 @@ def footwear():
         cfg,
         inputs=inputs,
         analysis=replace(cfg.analysis, industries=["15.3"], reference_area="both"),
+        comparison=None,  # one period here; test_compare covers 2010 vs 2015
     )
     with pytest.warns(lps_geo.errors.LpsGeoWarning):
         return lps_geo.run_all(cfg)
