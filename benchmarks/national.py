@@ -214,6 +214,8 @@ def run_case(case: str, data: Path, permutations: int, esda_sample: int) -> dict
             now = time.perf_counter()
             if last["name"] is not None:
                 key = last["name"].split(" [")[0]
+                if key.startswith("comparison"):
+                    key = "comparison"
                 s = stages.setdefault(key, [0.0, 0.0])
                 s[0] += now - last["t"]
                 s[1] = max(s[1], sampler.take())
@@ -222,8 +224,7 @@ def run_case(case: str, data: Path, permutations: int, esda_sample: int) -> dict
         results = lps_geo.run_all(cfg, progress=progress)
         progress("end", 0, 0)
         # seconds from the runs' own timings (they include the comparison
-        # of two periods, whose memory peak falls in "assemble"); peaks from
-        # the sampler
+        # of two periods); peaks from the sampler
         seconds: dict[str, float] = {}
         for r in results.values():
             for k, v in r.report["timings_s"].items():

@@ -345,6 +345,14 @@ def run_all(
                 read_s = stage.timings.get(STAGES[0], 0.0)
             timings = {**stage.timings, STAGES[0]: read_s}
             if scfg.comparison is not None:
+                if progress is not None:
+                    before = scfg.comparison.label_before or "the earlier period"
+                    name = f"comparison with {before}"
+                    progress(
+                        f"{name} [{stage.label}]" if stage.label else name,
+                        len(STAGES) - 1,
+                        len(STAGES),
+                    )
                 tc = time.perf_counter()
                 result = _with_comparison(scfg, inputs, result, memo)
                 timings["comparison"] = round(time.perf_counter() - tc, 3)
