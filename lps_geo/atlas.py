@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, InputError
+from .io.divisions import STATE_ABBREVIATIONS
 from .palettes import EDGE_COLOR, INSTITUTION_COLORS, TYPE_COLORS
 from .typology import CITATION, GUIDELINES, TYPE_LABELS, TYPES, get_thresholds
 
@@ -76,15 +77,7 @@ DEFAULT_SORT: tuple[str, ...] = ("lps_type", "share_industry")
 
 #: IBGE state codes (first two digits of a municipality code) and their
 #: abbreviations, used to name the study area.
-STATES: dict[str, str] = dict(
-    zip(
-        "11 12 13 14 15 16 17 21 22 23 24 25 26 27 28 29 31 32 33 35 41 42 43 50 "
-        "51 52 53".split(),
-        "RO AC AM RR PA AP TO MA PI CE RN PB PE AL SE BA MG ES RJ SP PR SC RS MS "
-        "MT GO DF".split(),
-        strict=True,
-    )
-)
+STATES: dict[str, str] = STATE_ABBREVIATIONS
 
 #: The location map of an LPS shows at least this many metres around its
 #: bounds (and at least half its extent), so neighbouring municipalities and

@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import get_args
 
@@ -130,6 +132,23 @@ def _publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A temporary folder next to ``out``, moved into place when the block
+    succeeds and removed when it fails; ``out`` is untouched until then."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
+    try:
+        yield tmp
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def run_to_folder(
     config, out: Path, overwrite: bool, maps: bool | None, quiet: bool
 ) -> dict:
@@ -146,13 +165,8 @@ def run_to_folder(
     _check_out(out, overwrite)
     progress = _Progress(quiet)
     results = run_all(config, progress=progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
     cfg = config if not isinstance(config, (str, Path)) else None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
-    try:
+    with _staging(out) as tmp:
         if len(results) == 1:
             (result,) = results.values()
             _write_outputs(result, tmp, cfg, maps, progress)
@@ -169,10 +183,6 @@ def run_to_folder(
                 "outputs": {a: f"{a}/{REPORT_NAME}" for a in results},
             }
             write_report(report, tmp / REPORT_NAME)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if len(results) == 1:
         progress.done(f"wrote {out / GPKG_NAME}: {len(result.lps)} LPS")
     else:
@@ -427,7 +437,6 @@ def _cmd_compare(args) -> int:
 
     from .compare import compare_periods
     from .export import read_geopackage, write_lps_change
-    from .export.atomic import atomic_path
     from .maps import DEFAULT_SOURCE, PAGE_SIZES, change_map
 
     out = Path(args.out)
@@ -447,9 +456,7 @@ def _cmd_compare(args) -> int:
         labels=labels,
         lang=lang,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with _staging(out) as tmp:
         write_lps_change(change, tmp / CHANGE_GPKG, lang=lang)
         fig = Figure(figsize=PAGE_SIZES["A4"])
         FigureCanvasAgg(fig)
@@ -460,12 +467,7 @@ def _cmd_compare(args) -> int:
             lang=lang,
             source=source if isinstance(source, str) else DEFAULT_SOURCE,
         )
-        with atomic_path(tmp / CHANGE_MAP) as png:
-            fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        fig.savefig(tmp / CHANGE_MAP, format="png", dpi=150, bbox_inches="tight")
     if not args.quiet:
         counts = change.attrs["comparison"]["by_category"]
         print(json.dumps(counts), file=sys.stderr)

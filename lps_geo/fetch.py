@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -166,13 +165,10 @@ def _sha256(data: bytes) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
+    from .export.atomic import atomic_path
+
+    with atomic_path(path, overwrite=True) as tmp:
         tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _cache_paths(cache_dir: Path, url: str) -> tuple[Path, Path]:

@@ -96,13 +96,7 @@ def read_inputs(cfg: Config) -> Inputs:
                 name_column=lk.name_column,
             )
         io.check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
-    titles: dict[str, str] = {}
-    if cnae is not None:
-        for code in _industries_of(tables):
-            try:
-                titles[code] = cnae.title(code)
-            except Exception:  # noqa: BLE001 - a missing title is not fatal
-                titles[code] = code
+    titles = _titles(cnae, _industries_of(tables))
     population = None
     if b.population_column:
         if b.population_column not in boundaries.columns:
@@ -221,6 +215,19 @@ def _read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
     return tables
 
 
+def _titles(cnae, codes) -> dict[str, str]:
+    """CNAE titles of industry codes (the code itself where the table has none)."""
+    titles: dict[str, str] = {}
+    if cnae is None:
+        return titles
+    for code in codes:
+        try:
+            titles[code] = cnae.title(code)
+        except Exception:  # noqa: BLE001 - a missing title is not fatal
+            titles[code] = code
+    return titles
+
+
 def _industries_of(tables) -> list[str]:
     for m in (tables.employment, tables.establishments):
         if m is not None:
@@ -315,8 +322,8 @@ def run_all(
     -------
     dict
         Reference area (``"state"`` or ``"study_area"``) -> :class:`Result`,
-        in the order of :func:`reference_areas`. The weights are built once
-        (the contiguity cache serves the second area).
+        in the order of :func:`reference_areas`. The weights graph (and the
+        earlier period's table of a ``[comparison]``) serve every area.
     """
     from dataclasses import replace
 
@@ -329,7 +336,7 @@ def run_all(
     results: dict[str, Result] = {}
     with warnings.catch_warnings(record=True) as wlist:
         warnings.simplefilter("always", LpsGeoWarning)
-        stage = _Stages(progress, "" if len(areas) == 1 else areas[0])
+        stage = _Stages(progress)
         stage(0)
         inputs = read_inputs(cfg)
         read_s = None
@@ -346,8 +353,7 @@ def run_all(
             timings = {**stage.timings, STAGES[0]: read_s}
             if scfg.comparison is not None:
                 if progress is not None:
-                    before = scfg.comparison.label_before or "the earlier period"
-                    name = f"comparison with {before}"
+                    name = f"comparison with {scfg.comparison.label_before}"
                     progress(
                         f"{name} [{stage.label}]" if stage.label else name,
                         len(STAGES) - 1,
@@ -380,9 +386,9 @@ def run_all(
 class _Stages:
     """Times the :data:`STAGES` and forwards them to the progress callback."""
 
-    def __init__(self, progress: Progress | None, label: str = "") -> None:
+    def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
-        self.label = label
+        self.label = ""  # the reference area, when a run has several
         self.timings: dict[str, float] = {}
         self.t = time.perf_counter()
 
@@ -935,23 +941,23 @@ def _assemble(cfg: Config, inp: Inputs, c: _Computed, stage=None) -> Result:
     )
 
 
-def _with_comparison(cfg: Config, inp: Inputs, result: Result, weights: dict) -> Result:
+def _with_comparison(cfg: Config, inp: Inputs, result: Result, memo: dict) -> Result:
     """Run the earlier period of ``[comparison]`` on the same boundaries and
-    weights, and attach the ``lps_change`` layer and a report block."""
+    weights, and attach the ``lps_change`` layer and a report block.
+
+    ``memo`` is :func:`run_all`'s: it holds the weights graph and, after the
+    first reference area, the earlier period's tables."""
     from dataclasses import replace
 
     from .compare import change_report, compare_periods
 
     cp = cfg.comparison
-    tables = _read_size(cp.size, cfg.analysis.industry_level, inp.cnae, inp.boundaries)
-    titles = dict(inp.titles)
-    if inp.cnae is not None:
-        for code in _industries_of(tables):
-            if code not in titles:
-                try:
-                    titles[code] = inp.cnae.title(code)
-                except Exception:  # noqa: BLE001 - a missing title is not fatal
-                    titles[code] = code
+    if "comparison_tables" not in memo:  # read once for every reference area
+        memo["comparison_tables"] = _read_size(
+            cp.size, cfg.analysis.industry_level, inp.cnae, inp.boundaries
+        )
+    tables = memo["comparison_tables"]
+    titles = {**_titles(inp.cnae, _industries_of(tables)), **inp.titles}
     earlier = replace(
         inp,
         employment=tables.employment,
@@ -962,7 +968,7 @@ def _with_comparison(cfg: Config, inp: Inputs, result: Result, weights: dict) ->
     cfg_b = replace(cfg, inputs=replace(cfg.inputs, size=cp.size), comparison=None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LpsGeoWarning)
-        before = _analyse(cfg_b, earlier, lambda i: None, weights=weights)
+        before = _analyse(cfg_b, earlier, lambda i: None, weights=memo)
     for w in caught:  # re-issued, naming the period
         warnings.warn(f"{cp.label_before}: {w.message}", w.category, stacklevel=2)
     labels = (cp.label_before, cp.label_after)

@@ -131,7 +131,9 @@ def test_franca_footwear_is_a_center_with_the_state_as_reference(footwear):
     assert ind.loc[("3516200", "15.3"), "reference_area"] == "35"
     # the largest footwear poles of the country are all LPS of their state
     for code in ("3145208", "4313409", "3506508"):  # Nova Serrana, N. Hamburgo, Birigui
-        assert ind.loc[(code, "15.3"), "lps_id"] is not None
+        lps_id = ind.loc[(code, "15.3"), "lps_id"]
+        assert isinstance(lps_id, str) and lps_id.startswith("15.3@"), code
+    assert pd.isna(ind.loc[("3550308", "15.3"), "lps_id"])  # São Paulo city
 
 
 def test_national_reference_area(footwear):

@@ -403,7 +403,9 @@ def _drop_features(
     """Drop non-municipal features and excluded codes, recording them."""
     excluded = {clean_code(c) for c in exclude_codes} - {None}
     codes = pd.Series(list(codes), index=frame.index)
-    lake = codes.map(is_non_municipal) if non_municipal == "drop" else codes == ""
+    lake = codes.map(is_non_municipal).astype(bool)
+    if non_municipal == "keep":
+        lake[:] = False
     other = codes.isin(excluded) & ~lake
 
     def listed(mask):

@@ -37,14 +37,14 @@ import pandas as pd
 
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
 from lps_geo.io._util import check_file, format_items, format_quoted, normalize_text
-from lps_geo.io.boundaries import match_rais6
 from lps_geo.io.cnae import CnaeTable, IndustryLevel, cnae_parent, normalize_cnae_code
 from lps_geo.io.divisions import (
     CHECK_DIGIT_EXCEPTIONS,
     STATE_ABBREVIATIONS,
     check_digit,
+    codes_6_to_7,
 )
-from lps_geo.io.tables import SizeTables
+from lps_geo.io.tables import SizeTables, _check_choice
 
 logger = logging.getLogger(__name__)
 
@@ -94,25 +94,21 @@ def _municipality_map(
     never known.
     """
     codes = list(codes)
+    known7 = None if codes7 is None else {str(code) for code in codes7}
+    six = [code for code in codes if len(code) == 6 and code.isdigit()]
     out: dict[str, str | None] = dict.fromkeys(codes)
-    if codes7 is not None:
-        known7 = {str(code) for code in codes7}
-        six = [code for code in codes if len(code) == 6 and code.isdigit()]
-        out.update(match_rais6(six, known7))
-        for code in codes:
-            if len(code) == 7 and code in known7:
-                out[code] = code
-        return out
+    out.update(zip(six, codes_6_to_7(six, known7, unconverted="none"), strict=True))
     for code in codes:
-        if not code.isdigit() or len(code) not in (6, 7) or code == "999999":
+        if len(code) != 7 or not code.isdigit():
             continue
-        if code[:2] not in STATE_ABBREVIATIONS:
-            continue
-        if len(code) == 6:
-            out[code] = CHECK_DIGIT_EXCEPTIONS.get(code, code + check_digit(code))
-        elif code in CHECK_DIGIT_EXCEPTIONS.values() or code[6] == check_digit(
-            code[:6]
-        ):
+        if known7 is not None:
+            valid = code in known7
+        else:
+            valid = code[:2] in STATE_ABBREVIATIONS and (
+                code in CHECK_DIGIT_EXCEPTIONS.values()
+                or code[6] == check_digit(code[:6])
+            )
+        if valid:
             out[code] = code
     return out
 
@@ -392,9 +388,9 @@ def read_rais_microdata(
     >>> tables.report["rows_read"], tables.report["rows_used"]
     (3, 3)
     """
-    _choice(industry_level, ("class", "group", "division"), "industry_level")
-    _choice(establishments, get_args(EstablishmentCount), "establishments")
-    _choice(bad_rows, get_args(BadRows), "bad_rows")
+    _check_choice(industry_level, ("class", "group", "division"), "industry_level")
+    _check_choice(establishments, get_args(EstablishmentCount), "establishments")
+    _check_choice(bad_rows, get_args(BadRows), "bad_rows")
     key = str(encoding).lower().replace("_", "-")
     if key not in _ENCODINGS:
         raise ConfigError(
@@ -487,14 +483,6 @@ def read_rais_microdata(
     return SizeTables(
         employment=employment, establishments=counts, notes=notes, report=report
     )
-
-
-def _choice(value: object, options: Sequence[object], argument: str) -> None:
-    if value not in options:
-        raise ConfigError(
-            f"{argument}={value!r} is not valid; use one of "
-            f"{', '.join(repr(option) for option in options)}"
-        )
 
 
 class _FileRead:
