@@ -163,7 +163,7 @@ def _esda_reference(result, data_cfg, sample: int) -> float:
     import numpy as np
     from esda import G_Local, Moran_Local
 
-    from lps_geo.weights import build_weights
+    from lps_geo.stats.weights import build_weights
 
     graph, _ = build_weights(
         result.municipalities.set_index("region"), data_cfg.statistics.weights
@@ -196,7 +196,7 @@ def run_case(case: str, data: Path, permutations: int, esda_sample: int) -> dict
     """Run one case in this process; return timings and memory peaks."""
     import lps_geo
     from lps_geo.export import write_geopackage
-    from lps_geo.maps import write_maps
+    from lps_geo.render.maps import write_maps
 
     sampler = _Sampler()
     sampler.start()

@@ -17,7 +17,7 @@ Moran (Moran 1950), Local Moran (Anselin 1995) and Getis-Ord Gi* (Getis & Ord
 1992; Ord & Getis 1995), timed per statistic on a sample of industries after
 one warm-up call that absorbs numba's compilation (reported separately as the
 cold time). The engine under test then computes every statistic for all K
-industries in one ``lps_geo.spatial.spatial_statistics`` call: once cold
+industries in one ``lps_geo.stats.spatial.spatial_statistics`` call: once cold
 (first call in the process, compilation or cache load included) and
 ``--repeat`` times warm.
 
@@ -224,7 +224,7 @@ def run_engine(X, graph, args, global_permutations=True):
     """One engine call; ``global_permutations=False`` times Local Moran + Gi*
     (and global Moran's analytic moments) without the global permutation test.
     """
-    from lps_geo.spatial import spatial_statistics
+    from lps_geo.stats.spatial import spatial_statistics
 
     t = time.perf_counter()
     res = spatial_statistics(
@@ -330,9 +330,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     t0 = time.perf_counter()
-    import lps_geo.spatial as spatial
-    from lps_geo.indicators import location_quotient
-    from lps_geo.weights import build_weights
+    import lps_geo.stats.spatial as spatial
+    from lps_geo.stats.indicators import location_quotient
+    from lps_geo.stats.weights import build_weights
 
     progress(f"imported lps_geo in {time.perf_counter() - t0:.2f} s")
 
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     engine = args.engine
     if engine not in spatial.ENGINES:
         print(
-            f"engine {engine!r} is not registered in lps_geo.spatial.ENGINES "
+            f"engine {engine!r} is not registered in lps_geo.stats.spatial.ENGINES "
             f"(available: {', '.join(spatial.ENGINES)}); falling back to engine "
             "'esda' on the esda sample, seconds scaled to all industries"
         )

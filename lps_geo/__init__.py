@@ -19,15 +19,8 @@ __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .atlas import write_atlas  # noqa: E402
-from .capability import (  # noqa: E402
-    capability_permutation_test,
-    lps_capability,
-    region_capability,
-)
-from .compare import compare_periods  # noqa: E402
-from .config import Config, config_from_dict, load_config  # noqa: E402
-from .errors import (  # noqa: E402
+from lps_geo.config import Config, config_from_dict, load_config  # noqa: E402
+from lps_geo.errors import (  # noqa: E402
     ConfigError,
     CRSError,
     InputError,
@@ -35,8 +28,20 @@ from .errors import (  # noqa: E402
     LpsGeoWarning,
     OutputExistsError,
 )
-from .export import read_geopackage, write_geopackage, write_report  # noqa: E402
-from .indicators import (  # noqa: E402
+from lps_geo.export import read_geopackage, write_geopackage, write_report  # noqa: E402
+from lps_geo.io import read_inep_ies, read_institutions  # noqa: E402
+from lps_geo.method.capability import (  # noqa: E402
+    capability_permutation_test,
+    lps_capability,
+    region_capability,
+)
+from lps_geo.method.compare import compare_periods  # noqa: E402
+from lps_geo.method.pipeline import run, run_all  # noqa: E402
+from lps_geo.method.surfaces import kernel_density, make_grid, write_cog  # noqa: E402
+from lps_geo.method.typology import classify, get_thresholds, passes_filters  # noqa: E402
+from lps_geo.render.atlas import write_atlas  # noqa: E402
+from lps_geo.result import Result  # noqa: E402
+from lps_geo.stats.indicators import (  # noqa: E402
     ellison_glaeser,
     gini_of_quotients,
     hhm,
@@ -52,18 +57,13 @@ from .indicators import (  # noqa: E402
     share_of_industry,
     share_of_region,
 )
-from .io import read_inep_ies, read_institutions  # noqa: E402
-from .pipeline import run, run_all  # noqa: E402
-from .result import Result  # noqa: E402
-from .spatial import (  # noqa: E402
+from lps_geo.stats.spatial import (  # noqa: E402
     SpatialResult,
     bivariate_local_moran,
     spatial_statistics,
 )
-from .surfaces import kernel_density, make_grid, write_cog  # noqa: E402
-from .typology import classify, get_thresholds, passes_filters  # noqa: E402
-from .variables import analysed_variable  # noqa: E402
-from .weights import build_weights  # noqa: E402
+from lps_geo.stats.variables import analysed_variable  # noqa: E402
+from lps_geo.stats.weights import build_weights  # noqa: E402
 
 __all__ = [
     "write_atlas",

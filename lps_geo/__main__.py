@@ -2,6 +2,7 @@
 
 import sys
 
-from .cli import main
+from lps_geo.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

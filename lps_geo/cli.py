@@ -24,9 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import get_args
 
-from . import __version__
-from .config import Lang
-from .errors import LpsGeoError, LpsGeoWarning, OutputExistsError
+from lps_geo import __version__
+from lps_geo.config import Lang
+from lps_geo.errors import LpsGeoError, LpsGeoWarning, OutputExistsError
 
 log = logging.getLogger("lps_geo")
 
@@ -41,7 +41,7 @@ def _write_surfaces(result, folder: Path) -> list[Path]:
     """Write the kernel-density surfaces of a result as COGs with styles."""
     if not result.surfaces:
         return []
-    from .surfaces import surface_style, write_cog
+    from lps_geo.method.surfaces import surface_style, write_cog
 
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -158,8 +158,8 @@ def run_to_folder(
     complete set of outputs in a subfolder of ``out`` named after it
     (``state/``, ``study_area/``) and ``out/report.json`` lists both.
     """
-    from .export import write_report
-    from .pipeline import run_all
+    from lps_geo.export import write_report
+    from lps_geo.method.pipeline import run_all
 
     out = Path(out)
     _check_out(out, overwrite)
@@ -193,8 +193,8 @@ def run_to_folder(
 
 def _atlas_has_pages(result, choice: dict) -> bool:
     """Whether any LPS passes the atlas filters (logged when none does)."""
-    from .atlas import select_lps
-    from .errors import InputError
+    from lps_geo.errors import InputError
+    from lps_geo.render.atlas import select_lps
 
     try:
         select_lps(result, **choice)
@@ -208,7 +208,7 @@ def _atlas_has_pages(result, choice: dict) -> bool:
 
 def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> None:
     """Write one result's GeoPackage, rasters, maps, atlas and report."""
-    from .export import write_geopackage, write_report
+    from lps_geo.export import write_geopackage, write_report
 
     opts = cfg.output if cfg is not None else None
     write_geopackage(
@@ -221,7 +221,7 @@ def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> No
     want_maps = maps if maps is not None else (opts.maps if opts is not None else True)
     written = []
     if want_maps and len(result.lps):
-        from .maps import write_maps
+        from lps_geo.render.maps import write_maps
 
         written = write_maps(
             result,
@@ -238,7 +238,7 @@ def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> No
         "states": list(opts.atlas_states) or None if opts else None,
     }
     if want_atlas and len(result.lps) and _atlas_has_pages(result, choice):
-        from .atlas import write_atlas
+        from lps_geo.render.atlas import write_atlas
 
         atlas = write_atlas(
             result,
@@ -258,7 +258,7 @@ def _write_outputs(result, folder: Path, cfg, maps: bool | None, progress) -> No
 
 
 def _cmd_demo(args) -> int:
-    from .config import load_config
+    from lps_geo.config import load_config
 
     d = demo_dir()
     toml = d / "demo.toml"
@@ -283,7 +283,7 @@ def _cmd_demo(args) -> int:
 def _cmd_run(args) -> int:
     from dataclasses import replace
 
-    from .config import load_config
+    from lps_geo.config import load_config
 
     cfg = load_config(args.config)
     if args.lang:
@@ -306,7 +306,7 @@ def _read_locator(path: str | None):
         return None
     import geopandas as gpd
 
-    from .errors import InputError
+    from lps_geo.errors import InputError
 
     try:
         layer = gpd.read_file(path, engine="pyogrio")
@@ -318,7 +318,7 @@ def _read_locator(path: str | None):
 
 
 def _cmd_maps(args) -> int:
-    from .maps import write_maps
+    from lps_geo.render.maps import write_maps
 
     t0 = time.perf_counter()
     paths = write_maps(
@@ -349,7 +349,7 @@ def _lang_of(gpkg: Path, given: str | None) -> str:
     """The language asked for, else the run's own (stored in run_metadata)."""
     if given:
         return given
-    from .export import read_metadata
+    from lps_geo.export import read_metadata
 
     try:
         lang = read_metadata(gpkg).get("config", {}).get("output", {}).get("lang")
@@ -361,7 +361,7 @@ def _lang_of(gpkg: Path, given: str | None) -> str:
 
 
 def _cmd_atlas(args) -> int:
-    from .atlas import write_atlas
+    from lps_geo.render.atlas import write_atlas
 
     progress = _Progress(args.quiet)
     t0 = time.perf_counter()
@@ -376,7 +376,7 @@ def _cmd_atlas(args) -> int:
         overwrite=args.overwrite,
         progress=progress.pages,
     )
-    from .atlas import atlas_plan
+    from lps_geo.render.atlas import atlas_plan
 
     n = len(
         atlas_plan(
@@ -392,7 +392,7 @@ def _cmd_atlas(args) -> int:
 
 
 def _cmd_fetch(args) -> int:
-    from .fetch import fetch
+    from lps_geo.fetch import fetch
 
     progress = _Progress(args.quiet)
 
@@ -435,9 +435,9 @@ def _cmd_compare(args) -> int:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .compare import compare_periods
-    from .export import read_geopackage, write_lps_change
-    from .maps import DEFAULT_SOURCE, PAGE_SIZES, change_map
+    from lps_geo.export import read_geopackage, write_lps_change
+    from lps_geo.method.compare import compare_periods
+    from lps_geo.render.maps import DEFAULT_SOURCE, PAGE_SIZES, change_map
 
     out = Path(args.out)
     _check_out(out, args.overwrite)
@@ -561,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(at)
     at.set_defaults(func=_cmd_atlas)
 
-    from .fetch import DEFAULT_BASE_URL
+    from lps_geo.fetch import DEFAULT_BASE_URL
 
     fe = sub.add_parser(
         "fetch", help="download IBGE municipal meshes and division tables"

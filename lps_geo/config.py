@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .errors import ConfigError
+from lps_geo.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,7 +184,7 @@ class Typology:
     gini_min: float | None = None
 
     def thresholds(self):
-        from .typology import get_thresholds
+        from lps_geo.method.typology import get_thresholds
 
         overrides = {
             f.name: getattr(self, f.name)
@@ -213,7 +213,7 @@ class Delineation:
 class Statistics:
     """Weights and inference settings of the spatial statistics.
 
-    ``variable`` is the analysed variable (see :mod:`lps_geo.variables`);
+    ``variable`` is the analysed variable (see :mod:`lps_geo.stats.variables`);
     ``threshold`` (metres) is the distance band; ``snap`` (metres) a snapping
     tolerance for contiguity; ``islands`` the policy for regions without
     neighbours; ``fdr_scope`` corrects per industry or across all industries.
@@ -273,7 +273,7 @@ class Output:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A second period to compare with (see :mod:`lps_geo.compare`).
+    """A second period to compare with (see :mod:`lps_geo.method.compare`).
 
     ``size`` is the earlier period's size table, with the keys of
     ``[inputs.size]``; only ``path`` is required, every other key defaults to

@@ -35,8 +35,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from . import __version__
-from .errors import ConfigError, LpsGeoError
+from lps_geo import __version__
+from lps_geo.errors import ConfigError, LpsGeoError
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def area_code(area: str | int) -> tuple[str, str]:
     >>> area_code("sp"), area_code(35), area_code("BR")
     (('35', 'SP'), ('35', 'SP'), ('BR', 'BR'))
     """
-    from .io.divisions import STATE_ABBREVIATIONS
+    from lps_geo.io.divisions import STATE_ABBREVIATIONS
 
     text = str(area).strip().upper()
     if text in ("BR", "BRASIL", "BRAZIL"):
@@ -165,7 +165,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    from .export.atomic import atomic_path
+    from lps_geo.export.atomic import atomic_path
 
     with atomic_path(path, overwrite=True) as tmp:
         tmp.write_bytes(data)
@@ -337,8 +337,8 @@ def mesh_frame(features: Any, divisions: Any, source: str):
     import geopandas as gpd
     import pandas as pd
 
-    from .errors import InputError
-    from .io._util import clean_code, format_items
+    from lps_geo.errors import InputError
+    from lps_geo.io._util import clean_code, format_items
 
     if not (
         isinstance(features, dict)
@@ -447,8 +447,8 @@ def fetch(
     ------
     FetchError, ConfigError, InputError, OutputExistsError
     """
-    from .export.atomic import atomic_path, check_writable
-    from .io import divisions_from_localidades
+    from lps_geo.export.atomic import atomic_path, check_writable
+    from lps_geo.io import divisions_from_localidades
 
     code, label = area_code(area)
     items = _parse_what(what)

@@ -49,7 +49,7 @@ Layer contract (column names are public, see the README):
     (``dist_<type>_km``), ``capability_index`` and the permutation test
     (``cap_observed``, ``cap_expected``, ``cap_p_value``).
 ``lps_change`` (GeoDataFrame; when two periods are compared, see
-    :mod:`lps_geo.compare`)
+    :mod:`lps_geo.method.compare`)
     One row per lineage (LPS of one industry and reference area linked across
     the periods by shared members; splits and merges form one lineage):
     ``change_id`` (``<industry>~<lowest member code>``), ``industry``,
@@ -252,7 +252,7 @@ class Result:
     #: kernel-density surfaces by name: (array, grid, kind); written as
     #: GeoTIFFs next to the GeoPackage, not inside it
     surfaces: dict[str, Any] = field(default_factory=dict)
-    #: change between two periods (:func:`lps_geo.compare.compare_periods`)
+    #: change between two periods (:func:`lps_geo.method.compare.compare_periods`)
     lps_change: gpd.GeoDataFrame | None = None
 
     def layers(self) -> dict[str, pd.DataFrame]:

@@ -27,10 +27,10 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
 import lps_geo  # noqa: E402
-from lps_geo import atlas  # noqa: E402
 from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E402
-from lps_geo.palettes import INSTITUTION_COLORS, TYPE_COLORS  # noqa: E402
-from lps_geo.typology import CITATION, GUIDELINES, TYPE_LABELS, TYPES  # noqa: E402
+from lps_geo.method.typology import CITATION, GUIDELINES, TYPE_LABELS, TYPES  # noqa: E402
+from lps_geo.render import atlas  # noqa: E402
+from lps_geo.symbology import INSTITUTION_COLORS, TYPE_COLORS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "shapefiles" / "demo.toml"
@@ -384,19 +384,19 @@ def test_overwrite_refused_then_allowed(gpkg, tmp_path):
 
 def test_built_from_geopackage_without_recomputing(gpkg, tmp_path, monkeypatch):
     """Nothing of the analysis runs: the statistics entry points are disabled."""
-    import lps_geo.indicators
-    import lps_geo.pipeline
-    import lps_geo.spatial
+    import lps_geo.method.pipeline
+    import lps_geo.stats.indicators
+    import lps_geo.stats.spatial
 
     def forbidden(*args, **kwargs):
         raise AssertionError("the atlas must not recompute the analysis")
 
     for module, name in [
-        (lps_geo.pipeline, "run"),
+        (lps_geo.method.pipeline, "run"),
         (lps_geo, "run"),
-        (lps_geo.spatial, "spatial_statistics"),
-        (lps_geo.indicators, "indicator_table"),
-        (lps_geo.indicators, "location_quotient"),
+        (lps_geo.stats.spatial, "spatial_statistics"),
+        (lps_geo.stats.indicators, "indicator_table"),
+        (lps_geo.stats.indicators, "location_quotient"),
     ]:
         monkeypatch.setattr(module, name, forbidden)
     out = atlas.write_atlas(str(gpkg), tmp_path / "from_gpkg.pdf", types="center")

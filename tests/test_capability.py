@@ -13,7 +13,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import Point, box
 
-from lps_geo.capability import (
+from lps_geo.errors import ConfigError, CRSError, InputError
+from lps_geo.method.capability import (
     CAPABILITY_COLUMNS,
     DEFAULT_INDEX_WEIGHTS,
     INSTITUTION_TYPES,
@@ -24,8 +25,7 @@ from lps_geo.capability import (
     lps_capability,
     region_capability,
 )
-from lps_geo.errors import ConfigError, CRSError, InputError
-from lps_geo.palettes import INSTITUTION_COLORS
+from lps_geo.symbology import INSTITUTION_COLORS
 
 CRS = "EPSG:5880"
 

@@ -20,8 +20,8 @@ from shapely.geometry import box
 
 import lps_geo
 from lps_geo.cli import main
-from lps_geo.compare import CATEGORIES, compare_periods
 from lps_geo.errors import CRSError, InputError
+from lps_geo.method.compare import CATEGORIES, compare_periods
 
 NCOL, NROW = 6, 4
 CODES = [f"191{n:04d}" for n in range(NCOL * NROW)]  # row-major, 1910000 ...
@@ -327,7 +327,7 @@ def test_industry_in_one_period_only_counts_as_zero(case):
 
 
 def test_change_maps_are_written(case, tmp_path):
-    from lps_geo.maps import write_maps
+    from lps_geo.render.maps import write_maps
 
     paths = write_maps(case[2], tmp_path / "maps", industry="15.3")
     names = {p.name for p in paths}
@@ -338,7 +338,7 @@ def test_change_maps_are_written(case, tmp_path):
 def test_change_map_legend_counts_and_labels(case):
     import matplotlib.pyplot as plt
 
-    from lps_geo.maps import change_map
+    from lps_geo.render.maps import change_map
 
     ax = change_map(case[2], lang="pt")
     texts = [t.get_text() for t in ax.get_legend().get_texts()]

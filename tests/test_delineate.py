@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from lps_geo.delineate import group_members, summarise_lps
-from lps_geo.typology import get_thresholds
-from lps_geo.weights import build_weights
+from lps_geo.method.delineate import group_members, summarise_lps
+from lps_geo.method.typology import get_thresholds
+from lps_geo.stats.weights import build_weights
 
 
 @pytest.fixture

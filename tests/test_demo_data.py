@@ -31,7 +31,7 @@ from lps_geo.demo import (
     rais_title,
 )
 from lps_geo.errors import ConfigError, InputError, OutputExistsError
-from lps_geo.typology import classify, get_thresholds
+from lps_geo.method.typology import classify, get_thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "shapefiles"

@@ -1,4 +1,4 @@
-"""Tests of lps_geo.indicators: hand-computed values and published oracles."""
+"""Tests of lps_geo.stats.indicators: hand-computed values and published oracles."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from lps_geo.errors import ApproximationWarning, ConfigError, InputError
-from lps_geo.indicators import (
+from lps_geo.stats.indicators import (
     ellison_glaeser,
     gini_of_quotients,
     hhm,

@@ -36,7 +36,7 @@ from lps_geo.io import (
     read_institutions,
     read_region_counts,
 )
-from lps_geo.palettes import INSTITUTION_COLORS
+from lps_geo.symbology import INSTITUTION_COLORS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("LPS_GEO_DATA", REPO.parent / "shared" / "data"))

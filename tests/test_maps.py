@@ -18,7 +18,8 @@ from test_export import CODES, make_result  # noqa: E402
 
 from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E402
 from lps_geo.export import write_geopackage  # noqa: E402
-from lps_geo.maps import (  # noqa: E402
+from lps_geo.method.typology import TYPE_LABELS, TYPES  # noqa: E402
+from lps_geo.render.maps import (  # noqa: E402
     DEFAULT_SOURCE,
     OVERLAP_ALPHA,
     focus_industry,
@@ -29,14 +30,13 @@ from lps_geo.maps import (  # noqa: E402
     typology_map,
     write_maps,
 )
-from lps_geo.palettes import (  # noqa: E402
+from lps_geo.symbology import (  # noqa: E402
     GI_BIN_COLORS,
     LISA_COLORS,
     NO_DATA_COLOR,
     QL_RAMP,
     TYPE_COLORS,
 )
-from lps_geo.typology import TYPE_LABELS, TYPES  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -380,7 +380,7 @@ def test_moran_scatter_slope_is_global_moran():
     from shapely.geometry import box
 
     import lps_geo
-    from lps_geo.maps import moran_scatter
+    from lps_geo.render.maps import moran_scatter
 
     cells = [box(i, j, i + 1, j + 1) for j in range(6) for i in range(6)]
     idx = pd.Index([f"r{n:02d}" for n in range(36)], name="region")
@@ -404,7 +404,7 @@ def test_inset_locator(result):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from lps_geo.maps import gi_map
+    from lps_geo.render.maps import gi_map
 
     b = result.municipalities.total_bounds
     wide = gpd.GeoDataFrame(

@@ -12,10 +12,10 @@ import pytest
 from matplotlib.colors import to_hex
 
 import lps_geo
-from lps_geo.export.styles import lps_type_style
-from lps_geo.maps import typology_map
-from lps_geo.palettes import TYPE_COLORS
-from lps_geo.typology import TYPE_LABELS, TYPES
+from lps_geo.export.qgis.layer_styles import lps_type_style
+from lps_geo.method.typology import TYPE_LABELS, TYPES
+from lps_geo.render.maps import typology_map
+from lps_geo.symbology import TYPE_COLORS
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
 
@@ -64,7 +64,7 @@ def test_type_colours_agree_everywhere(result, tmp_path):
     }
     plt.close("all")
     gpkg = lps_geo.write_geopackage(result, tmp_path / "r.gpkg")
-    from lps_geo.atlas import lps_page_figure
+    from lps_geo.render.atlas import lps_page_figure
 
     fig = lps_page_figure(gpkg, result.lps["lps_id"].iloc[0], lang="en")
     atlas = {}
@@ -91,10 +91,10 @@ def test_change_colours_agree_everywhere():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from lps_geo.compare import CATEGORIES, CATEGORY_LABELS
-    from lps_geo.export.styles import change_style
-    from lps_geo.maps import change_map
-    from lps_geo.palettes import CHANGE_COLORS, CHANGE_HATCHED
+    from lps_geo.export.qgis.layer_styles import change_style
+    from lps_geo.method.compare import CATEGORIES, CATEGORY_LABELS
+    from lps_geo.render.maps import change_map
+    from lps_geo.symbology import CHANGE_COLORS, CHANGE_HATCHED
 
     assert tuple(CHANGE_COLORS) == CATEGORIES
     style = change_style("en")

@@ -15,8 +15,8 @@ from numpy.testing import assert_allclose
 
 import lps_geo
 from lps_geo.config import load_config
-from lps_geo.typology import TYPES
-from lps_geo.weights import build_weights
+from lps_geo.method.typology import TYPES
+from lps_geo.stats.weights import build_weights
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
 
@@ -132,7 +132,7 @@ def test_lisa_and_gi_equal_esda(result, cfg):
     """The pipeline's LISA and Gi* are esda's on the QL of the same industry:
     statistics equal; p-values equal wherever the permutation null has no
     ties, and never smaller (more significant) than esda's where it has."""
-    from lps_geo.variables import analysed_variable
+    from lps_geo.stats.variables import analysed_variable
 
     b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
     g, _ = build_weights(b, "queen")
@@ -414,7 +414,7 @@ def test_capability_layers(result):
 
 def test_capability_bivariate_equals_esda(result, cfg):
     """cap_bv_*: Local Moran of the analysed variable vs the capability index."""
-    from lps_geo.variables import analysed_variable
+    from lps_geo.stats.variables import analysed_variable
 
     b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
     g, _ = build_weights(b, "queen")
@@ -525,7 +525,7 @@ def test_both_reference_areas_in_one_run(tmp_path):
     from lps_geo.cli import _atlas_has_pages
 
     present = set(results["study_area"].lps["lps_type"])
-    absent = next(t for t in lps_geo.typology.TYPES if t not in present)
+    absent = next(t for t in lps_geo.method.typology.TYPES if t not in present)
     none = {"types": None, "industries": None, "states": None}
     assert _atlas_has_pages(results["study_area"], none)
     assert not _atlas_has_pages(results["study_area"], {**none, "types": [absent]})

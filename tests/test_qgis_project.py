@@ -1,4 +1,4 @@
-"""The QGIS project stored in the result GeoPackage (lps_geo.export.qgis_project).
+"""The QGIS project stored in the result GeoPackage (lps_geo.export.qgis.project).
 
 Pure-Python tests check the storage format and the project XML; the real
 clients (GDAL's validate_gpkg, Debian's PyQGIS, qgis_process.bin, poppler) open
@@ -26,14 +26,14 @@ import pytest
 
 import lps_geo
 from lps_geo.errors import InputError
-from lps_geo.export.qgis_project import (
+from lps_geo.export.qgis.project import (
     LAYOUT_NAME,
     qgis_project_xml,
     read_qgis_project,
     write_qgis_project,
 )
-from lps_geo.palettes import TYPE_COLORS
-from lps_geo.typology import TYPES
+from lps_geo.method.typology import TYPES
+from lps_geo.symbology import TYPE_COLORS
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -9,8 +9,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from lps_geo.errors import IslandWarning, LpsGeoWarning
-from lps_geo.spatial import adjust_pvalues, gi_bins, spatial_statistics
-from lps_geo.weights import build_weights
+from lps_geo.stats.spatial import adjust_pvalues, gi_bins, spatial_statistics
+from lps_geo.stats.weights import build_weights
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def big_grid():
 def test_draws_are_esda_draws():
     from esda.crand import vec_permutations
 
-    from lps_geo._engine import conditional_draws
+    from lps_geo.stats._engine import conditional_draws
 
     np.testing.assert_array_equal(
         conditional_draws(7, 300, 499, 42), vec_permutations(7, 300, 499, 42)
@@ -280,7 +280,7 @@ def test_numba_engine_needs_binary_weights(grid_values, queen):
 
 
 def test_bivariate_equals_esda(grid_values, queen):
-    from lps_geo.spatial import bivariate_local_moran
+    from lps_geo.stats.spatial import bivariate_local_moran
 
     rng = np.random.default_rng(4)
     y = pd.Series(rng.gamma(2.0, 1.0, len(grid_values)), index=grid_values.index)

@@ -1,4 +1,4 @@
-"""QGIS layer styles in the GeoPackage (lps_geo.export.styles).
+"""QGIS layer styles in the GeoPackage (lps_geo.export.qgis.layer_styles).
 
 Unit tests parse the QML and SLD documents and check that every category has
 its palette colour; the demo tests write the styles into a real result
@@ -26,9 +26,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import box
 
 import lps_geo
-from lps_geo import maps
 from lps_geo.errors import ConfigError, InputError
-from lps_geo.export.styles import (
+from lps_geo.export.qgis.layer_styles import (
     DESCRIPTION_MARKER,
     FOCUS_COLUMNS,
     LAYER_STYLES_SQL,
@@ -45,7 +44,10 @@ from lps_geo.export.styles import (
     write_default_styles,
     write_layer_styles,
 )
-from lps_geo.palettes import (
+from lps_geo.method.typology import TYPE_LABELS, TYPES
+from lps_geo.render import maps
+from lps_geo.result import Result
+from lps_geo.symbology import (
     EDGE_COLOR,
     GI_BIN_COLORS,
     INSTITUTION_COLORS,
@@ -54,8 +56,6 @@ from lps_geo.palettes import (
     QL_RAMP,
     TYPE_COLORS,
 )
-from lps_geo.result import Result
-from lps_geo.typology import TYPE_LABELS, TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_PYTHON = "/usr/bin/python3"

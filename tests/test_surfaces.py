@@ -27,8 +27,7 @@ from lps_geo.errors import (
     OutputExistsError,
     SmallBaseWarning,
 )
-from lps_geo.palettes import INSTITUTION_COLORS, QL_RAMP
-from lps_geo.surfaces import (
+from lps_geo.method.surfaces import (
     Grid,
     bandwidth,
     institution_surfaces,
@@ -38,6 +37,7 @@ from lps_geo.surfaces import (
     surface_style,
     write_cog,
 )
+from lps_geo.symbology import INSTITUTION_COLORS, QL_RAMP
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_PYTHON = "/usr/bin/python3"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lps_geo.errors import ConfigError
-from lps_geo.typology import (
+from lps_geo.method.typology import (
     GUIDELINES,
     TYPE_LABELS,
     TYPES,

@@ -1,4 +1,4 @@
-"""Tests of lps_geo.variables: hand-computed values and the PySAL esda oracle."""
+"""Tests of lps_geo.stats.variables: hand-computed values and the PySAL esda oracle."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from esda.smoothing import Empirical_Bayes
 from numpy.testing import assert_allclose
 
-import lps_geo.variables as variables
+import lps_geo.stats.variables as variables
 from lps_geo.errors import ConfigError
-from lps_geo.indicators import location_quotient, share_of_region
-from lps_geo.variables import (
+from lps_geo.stats.indicators import location_quotient, share_of_region
+from lps_geo.stats.variables import (
     VARIABLE_DESCRIPTIONS,
     VARIABLES,
     VariableKind,

@@ -17,7 +17,7 @@ from shapely.affinity import translate
 from shapely.geometry import Polygon, box
 
 from lps_geo.errors import ConfigError, CRSError, IslandWarning
-from lps_geo.weights import (
+from lps_geo.stats.weights import (
     BUILDER_PARAMETERS,
     BUILDERS,
     WeightsKind,
@@ -203,7 +203,7 @@ def test_island_drop(grid, caplog):
     far = grid.copy()
     far.loc["r35", "geometry"] = translate(grid.loc["r35", "geometry"], 1e5, 0)
     with (
-        caplog.at_level(logging.INFO, logger="lps_geo.weights"),
+        caplog.at_level(logging.INFO, logger="lps_geo.stats.weights"),
         pytest.warns(IslandWarning, match=r"\(r35\); dropped from the graph"),
     ):
         g, rep = build_weights(far, "queen", islands="drop")
@@ -281,7 +281,7 @@ def test_cache_hit_miss(grid, tmp_path, monkeypatch, caplog):
     assert len(files) == 1 and re.fullmatch(r"weights-[0-9a-f]{32}\.parquet", files[0])
     assert calls == ["rook"] and rep1.from_cache is False
 
-    with caplog.at_level(logging.INFO, logger="lps_geo.weights"):
+    with caplog.at_level(logging.INFO, logger="lps_geo.stats.weights"):
         g2, rep2 = build_weights(grid, "rook", snap=1.0, k=3, cache_dir=tmp_path)
     assert calls == ["rook"]  # k is not a rook parameter: still a hit
     assert "weights loaded from cache" in caplog.text and files[0] in caplog.text
@@ -317,7 +317,7 @@ def test_cache_unreadable_file_is_rebuilt(grid, tmp_path, caplog):
     g1, _ = build_weights(grid, "queen", cache_dir=tmp_path)
     (path,) = tmp_path.glob("weights-*.parquet")
     path.write_bytes(b"not parquet")
-    with caplog.at_level(logging.WARNING, logger="lps_geo.weights"):
+    with caplog.at_level(logging.WARNING, logger="lps_geo.stats.weights"):
         g2, rep = build_weights(grid, "queen", cache_dir=tmp_path)
     assert "ignoring weights cache" in caplog.text
     assert rep.from_cache is False and g2.equals(g1)
@@ -334,7 +334,7 @@ def test_cache_without_pyarrow_builds_and_logs(grid, tmp_path, monkeypatch, capl
         "find_spec",
         lambda name, *a: None if name == "pyarrow" else real(name, *a),
     )
-    with caplog.at_level(logging.WARNING, logger="lps_geo.weights"):
+    with caplog.at_level(logging.WARNING, logger="lps_geo.stats.weights"):
         g, rep = build_weights(grid, "queen", cache_dir=tmp_path)
     assert "cache" in caplog.text and "needs pyarrow" in caplog.text
     assert rep.n_edges == 220 and not rep.from_cache

@@ -6,8 +6,8 @@ and write atomically through :func:`~lps_geo.export.atomic.atomic_path`.
 
 from __future__ import annotations
 
-from .atomic import atomic_path
-from .gpkg import (
+from lps_geo.export.atomic import atomic_path
+from lps_geo.export.gpkg import (
     LAYER_COLUMNS,
     SPATIAL_LAYERS,
     read_geopackage,
@@ -16,18 +16,18 @@ from .gpkg import (
     write_lps_change,
     write_report,
 )
-from .qgis_project import (
-    LAYOUT_NAME,
-    qgis_project_xml,
-    read_qgis_project,
-    write_qgis_project,
-)
-from .styles import (
+from lps_geo.export.qgis.layer_styles import (
     LayerStyle,
     add_focus_columns,
     default_styles,
     write_default_styles,
     write_layer_styles,
+)
+from lps_geo.export.qgis.project import (
+    LAYOUT_NAME,
+    qgis_project_xml,
+    read_qgis_project,
+    write_qgis_project,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import OutputExistsError
+from lps_geo.errors import OutputExistsError
 
 logger = logging.getLogger(__name__)
 

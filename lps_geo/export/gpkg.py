@@ -27,9 +27,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..errors import CRSError, InputError
-from ..result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
-from .atomic import atomic_path
+from lps_geo.errors import CRSError, InputError
+from lps_geo.export.atomic import atomic_path
+from lps_geo.result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _write_project(tmp: Path, final: Path, lang: str) -> None:
 
     Layer paths in the project name the final file, not the temporary one.
     """
-    from .qgis_project import write_qgis_project
+    from lps_geo.export.qgis.project import write_qgis_project
 
     write_qgis_project(tmp, lang=lang, file_name=final.name)
 
@@ -269,7 +269,7 @@ def write_geopackage(
         Replace ``path`` if it exists.
     styled
         Add the industry-in-focus columns to ``municipalities`` (``focus_*``,
-        see :func:`lps_geo.export.styles.add_focus_columns`) and store QGIS
+        see :func:`lps_geo.export.qgis.layer_styles.add_focus_columns`) and store QGIS
         default styles (QML and SLD) in ``layer_styles``, so QGIS opens every
         layer styled with the palettes of the static maps.
     lang
@@ -317,7 +317,7 @@ def write_geopackage(
     ['region', 'name', 'geometry']
     """
     if styled:
-        from .styles import add_focus_columns
+        from lps_geo.export.qgis.layer_styles import add_focus_columns
 
         result = add_focus_columns(result, focus_industry)
     layers = result.layers()
@@ -339,7 +339,7 @@ def write_geopackage(
             _write_layer(tmp, name, frame)
         _add_provenance(tmp, document)
         if styled:
-            from .styles import write_default_styles
+            from lps_geo.export.qgis.layer_styles import write_default_styles
 
             write_default_styles(tmp, lang=lang)
             if project:
@@ -356,9 +356,9 @@ def write_lps_change(
 ) -> Path:
     """Write an ``lps_change`` layer alone to a styled GeoPackage.
 
-    The layer (from :func:`lps_geo.compare.compare_periods`) is written with
+    The layer (from :func:`lps_geo.method.compare.compare_periods`) is written with
     the column order of :mod:`lps_geo.result` and its QGIS style (categories
-    of change, :func:`lps_geo.export.styles.change_style`) as the default, so
+    of change, :func:`lps_geo.export.qgis.layer_styles.change_style`) as the default, so
     it opens ready-made in QGIS. Written atomically.
 
     Raises
@@ -366,7 +366,7 @@ def write_lps_change(
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     """
-    from .styles import change_style, write_layer_styles
+    from lps_geo.export.qgis.layer_styles import change_style, write_layer_styles
 
     frame = _prepare_layer("lps_change", layer)
     with atomic_path(path, overwrite) as tmp:

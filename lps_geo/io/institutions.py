@@ -15,7 +15,7 @@ CRS (EPSG:5880 by default) indexed by ``inst_id`` (str) with the columns
     Name of the institution.
 ``type``
     One of :data:`INSTITUTION_TYPES` (the taxonomy shared with
-    :data:`lps_geo.palettes.INSTITUTION_COLORS`).
+    :data:`lps_geo.symbology.INSTITUTION_COLORS`).
 ``source_type``
     The category as written in the source file, before mapping.
 ``region``
@@ -80,7 +80,7 @@ from lps_geo.io.boundaries import (
     projected_crs,
 )
 from lps_geo.io.tables import Unmatched
-from lps_geo.palettes import INSTITUTION_COLORS
+from lps_geo.symbology import INSTITUTION_COLORS
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ INSTITUTION_TYPES: tuple[str, ...] = (
 
 if tuple(INSTITUTION_COLORS) != INSTITUTION_TYPES:  # pragma: no cover
     raise RuntimeError(
-        "lps_geo.palettes.INSTITUTION_COLORS and "
+        "lps_geo.symbology.INSTITUTION_COLORS and "
         "lps_geo.io.institutions.INSTITUTION_TYPES disagree: "
         f"{tuple(INSTITUTION_COLORS)} != {INSTITUTION_TYPES}; keep them in step"
     )

@@ -2,7 +2,7 @@
 
 Rendering only: every function draws columns that the analysis already
 computed (``lps_type``, ``ql``, ``lisa_label``, ``gi_bin``) and never computes
-a statistic. Colours and category orders come from :mod:`lps_geo.palettes`, so
+a statistic. Colours and category orders come from :mod:`lps_geo.symbology`, so
 a category looks the same here, in the QGIS styles and in the atlas.
 
 Each plot function follows the matplotlib convention: pass ``ax`` to draw into
@@ -11,7 +11,7 @@ an existing Axes, or leave it ``None`` for a new figure; the Axes is returned.
 canvas (no pyplot state, no GUI backend needed).
 
 The typology is the one of Suzigan, Furtado & Garcia (2006, section 4.2); see
-:mod:`lps_geo.typology`.
+:mod:`lps_geo.method.typology`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import ConfigError, InputError, OutputExistsError
-from .palettes import (
+from lps_geo.errors import ConfigError, InputError, OutputExistsError
+from lps_geo.method.typology import TYPE_LABELS, TYPES
+from lps_geo.symbology import (
     CHANGE_COLORS,
     CHANGE_HATCHED,
     EDGE_COLOR,
@@ -42,13 +43,12 @@ from .palettes import (
     SIGNIFICANCE_COLORS,
     TYPE_COLORS,
 )
-from .typology import TYPE_LABELS, TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     from matplotlib.axes import Axes
 
-    from .result import Result
+    from lps_geo.result import Result
 
 logger = logging.getLogger(__name__)
 
@@ -611,9 +611,9 @@ def typology_map(
     """Map the LPS of one industry, or of all industries, coloured by type.
 
     Municipalities are drawn light grey with thin edges; LPS polygons on top in
-    the colours of :data:`lps_geo.palettes.TYPE_COLORS`. The legend lists the
+    the colours of :data:`lps_geo.symbology.TYPE_COLORS`. The legend lists the
     four types of Suzigan, Furtado & Garcia (2006) in the order of
-    :data:`lps_geo.typology.TYPES`, each with its number of LPS. With all
+    :data:`lps_geo.method.typology.TYPES`, each with its number of LPS. With all
     industries, LPS of different industries overlap: they are drawn
     semi-transparent, largest first, so small ones stay visible.
 
@@ -717,7 +717,7 @@ def ql_map(
     """Choropleth of the location quotient of one industry on fixed classes.
 
     Classes (see :func:`ql_classes`): exactly 0, (0, 1), [1, 2), [2, 5) and
-    >= 5, coloured with :data:`lps_geo.palettes.QL_RAMP`; the legend lists all
+    >= 5, coloured with :data:`lps_geo.symbology.QL_RAMP`; the legend lists all
     five in class order with the number of areas in each, plus "No data" for
     areas without a value.
 
@@ -788,7 +788,7 @@ def lisa_map(
     """Map the local Moran (LISA) cluster labels of one industry.
 
     Categories of ``lisa_label`` in the colours and order of
-    :data:`lps_geo.palettes.LISA_COLORS`; the legend shows only categories that
+    :data:`lps_geo.symbology.LISA_COLORS`; the legend shows only categories that
     occur, each with its number of areas.
 
     Parameters are as in :func:`ql_map`.
@@ -843,7 +843,7 @@ def gi_map(
 
     Bins of ``gi_bin`` (+3/+2/+1: hot spot at 99/95/90 % confidence, 0 not
     significant, -1/-2/-3 cold spots) in the colours and order of
-    :data:`lps_geo.palettes.GI_BIN_COLORS`; the legend shows only bins that
+    :data:`lps_geo.symbology.GI_BIN_COLORS`; the legend shows only bins that
     occur, each with its number of areas.
 
     Parameters are as in :func:`ql_map`.
@@ -901,9 +901,9 @@ def change_map(
 ) -> Axes:
     """Map how the LPS changed between two periods, by change category.
 
-    Draws the ``lps_change`` layer (see :mod:`lps_geo.compare`): emerging,
+    Draws the ``lps_change`` layer (see :mod:`lps_geo.method.compare`): emerging,
     growing, stable and declining lineages filled in the colours of
-    :data:`lps_geo.palettes.CHANGE_COLORS`, vanished ones hatched with an
+    :data:`lps_geo.symbology.CHANGE_COLORS`, vanished ones hatched with an
     outline (they no longer exist in the later period); the legend lists the
     five categories in order with their counts. With all industries lineages
     of different industries overlap, so fills are semi-transparent and the
@@ -942,7 +942,7 @@ def change_map(
     """
     from matplotlib.patches import Patch
 
-    from .compare import CATEGORY_LABELS
+    from lps_geo.method.compare import CATEGORY_LABELS
 
     _check_lang(lang)
     if isinstance(result_or_layer, pd.DataFrame):
@@ -1079,7 +1079,7 @@ def capability_map(
     Municipalities in grey, the density surface (``(array, extent)`` with
     extent ``(xmin, xmax, ymin, ymax)``; cells <= 0 or NaN left blank) in a
     light ramp, LPS outlined in their type colour, institutions as points in
-    the colour of their type (:data:`lps_geo.palettes.INSTITUTION_COLORS`),
+    the colour of their type (:data:`lps_geo.symbology.INSTITUTION_COLORS`),
     legend by type with counts.
 
     Examples
@@ -1229,7 +1229,7 @@ def significance_map(
     """Map the adjusted Local Moran p-values of one industry in classes.
 
     Classes p <= 0.001, 0.01, 0.05 and not significant (GeoDa's significance
-    map) of ``lisa_p_adj``, colours :data:`lps_geo.palettes.SIGNIFICANCE_COLORS`.
+    map) of ``lisa_p_adj``, colours :data:`lps_geo.symbology.SIGNIFICANCE_COLORS`.
 
     Examples
     --------
@@ -1525,7 +1525,7 @@ def write_maps(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .export.atomic import atomic_path
+    from lps_geo.export.atomic import atomic_path
 
     _check_lang(lang)
     bad = [f for f in formats if f not in get_args(MapFormat)]
@@ -1540,7 +1540,7 @@ def write_maps(
         )
     gpkg = None
     if isinstance(result_or_gpkg, (str, os.PathLike)):
-        from .export.gpkg import read_geopackage
+        from lps_geo.export.gpkg import read_geopackage
 
         gpkg = Path(result_or_gpkg)
         result = read_geopackage(gpkg)

@@ -3,7 +3,7 @@
 The engine shares one set of conditional-permutation draws across every site
 and every industry and processes industries in column blocks, so the work per
 permutation is a handful of additions per neighbour and industry. The
-functions here are private; :mod:`lps_geo.spatial` is the public face.
+functions here are private; :mod:`lps_geo.stats.spatial` is the public face.
 
 All kernels are compiled with ``cache=True`` so that a new process loads them
 from the on-disk cache instead of compiling again.

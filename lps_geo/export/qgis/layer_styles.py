@@ -14,7 +14,7 @@ other clients (GeoServer, ArcGIS Pro's SLD import, ...).
 
 Every style is categorized and built by :func:`categorized_style` from a field,
 a list of ``(value, colour, label)`` categories and a geometry kind, so every
-layer shares one serializer; colours come only from :mod:`lps_geo.palettes`,
+layer shares one serializer; colours come only from :mod:`lps_geo.symbology`,
 hence a category has the same colour in QGIS, in the static maps and in the
 atlas. Outlines are darker shades of the category colour, derived, not new
 colours.
@@ -40,9 +40,10 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
-from .. import maps
-from ..errors import ConfigError, InputError
-from ..palettes import (
+from lps_geo.errors import ConfigError, InputError
+from lps_geo.method.typology import TYPE_LABELS, TYPES
+from lps_geo.render import maps
+from lps_geo.symbology import (
     CHANGE_COLORS,
     CHANGE_HATCHED,
     EDGE_COLOR,
@@ -53,10 +54,9 @@ from ..palettes import (
     QL_RAMP,
     TYPE_COLORS,
 )
-from ..typology import TYPE_LABELS, TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..result import Result
+    from lps_geo.result import Result
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ Lang = Literal["pt", "en"]
 GeometryKind = Literal["polygon", "point"]
 
 #: One category of a categorized renderer: attribute value, ``#rrggbb`` colour
-#: (from :mod:`lps_geo.palettes`) and legend label.
+#: (from :mod:`lps_geo.symbology`) and legend label.
 Category = tuple[Any, str, str]
 
 #: QGIS version written in the QML documents (the LTR the styles are tested on).
@@ -140,7 +140,7 @@ class LayerStyle:
 def _rgb(color: str) -> tuple[int, int, int]:
     if not isinstance(color, str) or not _HEX.match(color):
         raise ConfigError(
-            f"colour must be '#rrggbb' (see lps_geo.palettes), got {color!r}"
+            f"colour must be '#rrggbb' (see lps_geo.symbology), got {color!r}"
         )
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
@@ -488,7 +488,7 @@ def categorized_style(
         Attribute the categories are read from.
     categories
         ``(value, "#rrggbb", label)`` in legend order; colours from
-        :mod:`lps_geo.palettes`.
+        :mod:`lps_geo.symbology`.
     geometry
         ``"polygon"`` or ``"point"``.
     fill_opacity
@@ -602,8 +602,8 @@ def _check_lang(lang: str) -> None:
 def lps_type_style(lang: Lang = "en", table: str = "lps") -> LayerStyle:
     """LPS polygons by ``lps_type``: the four types in typology order.
 
-    Colours :data:`lps_geo.palettes.TYPE_COLORS`, labels
-    :data:`lps_geo.typology.TYPE_LABELS`; fills are semi-transparent
+    Colours :data:`lps_geo.symbology.TYPE_COLORS`, labels
+    :data:`lps_geo.method.typology.TYPE_LABELS`; fills are semi-transparent
     (:data:`LPS_FILL_OPACITY`) because LPS of different industries overlap.
 
     Examples
@@ -631,9 +631,9 @@ def ql_class_style(
 ) -> LayerStyle:
     """Areas by ``focus_ql_class`` (0-4), the fixed QL classes of the QL map.
 
-    Colours :data:`lps_geo.palettes.QL_RAMP`, labels as the legend of
-    :func:`lps_geo.maps.ql_map` (classes of :func:`lps_geo.maps.ql_classes` on
-    :data:`lps_geo.maps.QL_BREAKS`); areas without a value get the no-data
+    Colours :data:`lps_geo.symbology.QL_RAMP`, labels as the legend of
+    :func:`lps_geo.render.maps.ql_map` (classes of :func:`lps_geo.render.maps.ql_classes` on
+    :data:`lps_geo.render.maps.QL_BREAKS`); areas without a value get the no-data
     fill.
 
     Examples
@@ -664,8 +664,8 @@ def lisa_style(
 ) -> LayerStyle:
     """Areas by ``focus_lisa`` (LISA cluster label), GeoDa colours.
 
-    Colours :data:`lps_geo.palettes.LISA_COLORS`, labels
-    :data:`lps_geo.maps.LISA_LABELS`.
+    Colours :data:`lps_geo.symbology.LISA_COLORS`, labels
+    :data:`lps_geo.render.maps.LISA_LABELS`.
 
     Examples
     --------
@@ -694,8 +694,8 @@ def gi_style(
 ) -> LayerStyle:
     """Areas by ``focus_gi_bin`` (-3..3), the Gi* confidence bins.
 
-    Colours :data:`lps_geo.palettes.GI_BIN_COLORS`, labels
-    :data:`lps_geo.maps.GI_LABELS`.
+    Colours :data:`lps_geo.symbology.GI_BIN_COLORS`, labels
+    :data:`lps_geo.render.maps.GI_LABELS`.
 
     Examples
     --------
@@ -719,8 +719,8 @@ def gi_style(
 def institution_style(lang: Lang = "en", table: str = "institutions") -> LayerStyle:
     """Institution points by ``type``: circle markers.
 
-    Colours :data:`lps_geo.palettes.INSTITUTION_COLORS`, labels
-    :data:`lps_geo.maps.INSTITUTION_LABELS`.
+    Colours :data:`lps_geo.symbology.INSTITUTION_COLORS`, labels
+    :data:`lps_geo.render.maps.INSTITUTION_LABELS`.
 
     Examples
     --------
@@ -744,9 +744,9 @@ def institution_style(lang: Lang = "en", table: str = "institutions") -> LayerSt
 def change_style(lang: Lang = "en", table: str = "lps_change") -> LayerStyle:
     """Lineages of the ``lps_change`` layer by ``category``.
 
-    Colours :data:`lps_geo.palettes.CHANGE_COLORS` (vanished hatched, see
-    :data:`lps_geo.palettes.CHANGE_HATCHED`), labels
-    :data:`lps_geo.compare.CATEGORY_LABELS`, in legend order; fills
+    Colours :data:`lps_geo.symbology.CHANGE_COLORS` (vanished hatched, see
+    :data:`lps_geo.symbology.CHANGE_HATCHED`), labels
+    :data:`lps_geo.method.compare.CATEGORY_LABELS`, in legend order; fills
     semi-transparent as the LPS layer's.
 
     Examples
@@ -757,7 +757,7 @@ def change_style(lang: Lang = "en", table: str = "lps_change") -> LayerStyle:
     >>> "b_diagonal" in style.qml, "shape://slash" in style.sld
     (True, True)
     """
-    from ..compare import CATEGORY_LABELS
+    from lps_geo.method.compare import CATEGORY_LABELS
 
     _check_lang(lang)
     return categorized_style(
@@ -806,7 +806,7 @@ def add_focus_columns(
     Adds to ``municipalities`` (and ``regions`` when present) the columns of
     :data:`FOCUS_COLUMNS` for one industry, read from the ``indicators``
     layer: ``focus_industry`` (the code), ``focus_ql`` (QL),
-    ``focus_ql_class`` (class 0-4 of :func:`lps_geo.maps.ql_classes`),
+    ``focus_ql_class`` (class 0-4 of :func:`lps_geo.render.maps.ql_classes`),
     ``focus_lisa`` (LISA cluster label) and ``focus_gi_bin`` (Gi* bin -3..3).
     In microregion mode, municipalities take the values of their analysis unit
     (``unit`` column). Areas without a value get nulls. Nothing is computed
@@ -817,9 +817,9 @@ def add_focus_columns(
     result
         The analysis result (not modified).
     industry
-        Industry code; default :func:`lps_geo.maps.focus_industry`.
+        Industry code; default :func:`lps_geo.render.maps.focus_industry`.
     breaks
-        Inner QL class breaks, default :data:`lps_geo.maps.QL_BREAKS`.
+        Inner QL class breaks, default :data:`lps_geo.render.maps.QL_BREAKS`.
 
     Returns
     -------

@@ -8,7 +8,7 @@ Local Moran (Anselin 1995) and Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis
 The computation is delegated to an *engine* from :data:`ENGINES`:
 
 ``"numba"`` (default)
-    The batched engine (:mod:`lps_geo._engine`): one set of conditional
+    The batched engine (:mod:`lps_geo.stats._engine`): one set of conditional
     permutation draws shared by every site and industry (the very draws esda
     makes for the same seed), industries in column blocks of :data:`BLOCK`,
     sites in chunks of :data:`CHUNK`. For a fixed draw a site's permuted
@@ -58,8 +58,8 @@ import pandas as pd
 from libpysal.graph import Graph
 from scipy import stats
 
-from .errors import ConfigError, InputError, LpsGeoWarning
-from .palettes import LISA_COLORS
+from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
+from lps_geo.symbology import LISA_COLORS
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ def _binary_csr(graph: Graph):
     if a.nnz and not np.all(a.data == 1.0):
         raise ConfigError(
             "the numba engine needs binary weights (every link weighs 1); "
-            "build the graph with lps_geo.weights.build_weights or use "
+            "build the graph with lps_geo.stats.weights.build_weights or use "
             "engine='esda'"
         )
     a.sort_indices()
@@ -367,7 +367,7 @@ def _numba_engine(
     """Batched engine: every industry at once, shared draws, column blocks."""
     import time
 
-    from . import _engine
+    from lps_geo.stats import _engine
 
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -575,7 +575,7 @@ def spatial_statistics(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> from lps_geo.weights import build_weights
+    >>> from lps_geo.stats.weights import build_weights
     >>> cells = [box(i, j, i + 1, j + 1) for j in range(5) for i in range(5)]
     >>> idx = pd.Index([f"r{n:02d}" for n in range(25)], name="region")
     >>> b = gpd.GeoDataFrame(geometry=cells, index=idx, crs="EPSG:5880")
@@ -703,7 +703,7 @@ def bivariate_local_moran(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> from lps_geo.weights import build_weights
+    >>> from lps_geo.stats.weights import build_weights
     >>> cells = [box(i, j, i + 1, j + 1) for j in range(5) for i in range(5)]
     >>> idx = pd.Index([f"r{n:02d}" for n in range(25)], name="region")
     >>> g, _ = build_weights(gpd.GeoDataFrame(geometry=cells, index=idx,
@@ -716,7 +716,7 @@ def bivariate_local_moran(
     >>> out.loc[("r00", "15.3"), "bv_label"]
     'High-High'
     """
-    from . import _engine
+    from lps_geo.stats import _engine
 
     ids = pd.Index(graph.unique_ids)
     missing = X.index.difference(ids).union(y.index.difference(ids))

@@ -63,9 +63,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from ..errors import InputError
-from ..palettes import EDGE_COLOR, TYPE_COLORS
-from ..typology import TYPES
+from lps_geo.errors import InputError
+from lps_geo.method.typology import TYPES
+from lps_geo.symbology import EDGE_COLOR, TYPE_COLORS
 
 logger = logging.getLogger(__name__)
 

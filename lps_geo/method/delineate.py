@@ -2,7 +2,7 @@
 
 An industry's agglomeration is the set of regions that pass the paper's
 filters (share of the industry, location quotient, establishments; see
-:mod:`lps_geo.typology`) or that sit in a significant hot spot of the
+:mod:`lps_geo.method.typology`) or that sit in a significant hot spot of the
 industry with a location quotient of at least ``hotspot_ql_min``. In
 ``contiguous`` mode each connected set of such regions (in the weights graph)
 is one LPS; in ``unit`` mode every candidate region is an LPS of its own, as
@@ -24,7 +24,7 @@ import pandas as pd
 from libpysal.graph import Graph
 from scipy.sparse.csgraph import connected_components
 
-from .typology import TypologyThresholds, classify
+from lps_geo.method.typology import TypologyThresholds, classify
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ApproximationWarning, ConfigError, InputError
+from lps_geo.errors import ApproximationWarning, ConfigError, InputError
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """The one orchestrator: configuration -> inputs -> statistics -> LPS -> Result.
 
 Data flows one way: inputs are read and validated (:mod:`lps_geo.io`), the
-indicators (:mod:`lps_geo.indicators`) and spatial statistics
-(:mod:`lps_geo.spatial`) are computed, candidates are grouped and classified
-(:mod:`lps_geo.delineate`, :mod:`lps_geo.typology`) and everything is
+indicators (:mod:`lps_geo.stats.indicators`) and spatial statistics
+(:mod:`lps_geo.stats.spatial`) are computed, candidates are grouped and classified
+(:mod:`lps_geo.method.delineate`, :mod:`lps_geo.method.typology`) and everything is
 returned as a :class:`~lps_geo.result.Result`. Nothing here writes files.
 """
 
@@ -23,16 +23,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__
-from .config import Config
-from .delineate import group_members, summarise_lps
-from .errors import ConfigError, InputError, LpsGeoWarning
-from .indicators import indicator_table, industry_table
-from .result import LAYER_COLUMNS, Result
-from .spatial import TIE_RULE, inference_text, spatial_statistics
-from .typology import TYPE_LABELS, TYPES, passes_filters
-from .variables import VARIABLE_DESCRIPTIONS, analysed_variable
-from .weights import build_weights, default_cache_dir, restrict_to_groups
+from lps_geo import __version__
+from lps_geo.config import Config
+from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
+from lps_geo.method.delineate import group_members, summarise_lps
+from lps_geo.method.typology import TYPE_LABELS, TYPES, passes_filters
+from lps_geo.result import LAYER_COLUMNS, Result
+from lps_geo.stats.indicators import indicator_table, industry_table
+from lps_geo.stats.spatial import TIE_RULE, inference_text, spatial_statistics
+from lps_geo.stats.variables import VARIABLE_DESCRIPTIONS, analysed_variable
+from lps_geo.stats.weights import build_weights, default_cache_dir, restrict_to_groups
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Inputs:
 
 def read_inputs(cfg: Config) -> Inputs:
     """Read and validate every input named in the configuration."""
-    from . import io
+    from lps_geo import io
 
     b = cfg.inputs.boundaries
     boundaries = io.read_boundaries(
@@ -166,7 +166,7 @@ def _changed(s, name: str) -> str | None:
 def _read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
     """Read one size table (``[inputs.size]`` or ``[comparison.size]``) and
     validate its regions against the boundaries."""
-    from . import io
+    from lps_geo import io
 
     if s.form == "long":
         tables = io.read_long(
@@ -302,7 +302,7 @@ def run(config: Config | str | Path, progress: Progress | None = None) -> Result
         When the configuration asks for ``reference_area = "both"``: that
         gives one result per reference area, use :func:`run_all`.
     """
-    from .config import load_config
+    from lps_geo.config import load_config
 
     cfg = load_config(config) if not isinstance(config, Config) else config
     if len(reference_areas(cfg)) > 1:
@@ -327,7 +327,7 @@ def run_all(
     """
     from dataclasses import replace
 
-    from .config import load_config
+    from lps_geo.config import load_config
 
     cfg = load_config(config) if not isinstance(config, Config) else config
     areas = reference_areas(cfg)
@@ -442,7 +442,7 @@ def _analyse(cfg: Config, inp: Inputs, stage, weights: dict | None = None) -> Re
     unit_of = pd.Series(munis.index, index=munis.index, name="unit")
     units = munis
     if a.unit == "group":
-        from .io import aggregate_regions, dissolve_regions
+        from lps_geo.io import aggregate_regions, dissolve_regions
 
         lk = inp.lookup
         unit_of = lk["group"].reindex(munis.index)
@@ -949,7 +949,7 @@ def _with_comparison(cfg: Config, inp: Inputs, result: Result, memo: dict) -> Re
     first reference area, the earlier period's tables."""
     from dataclasses import replace
 
-    from .compare import change_report, compare_periods
+    from lps_geo.method.compare import change_report, compare_periods
 
     cp = cfg.comparison
     if "comparison_tables" not in memo:  # read once for every reference area
@@ -996,9 +996,9 @@ def _capability(cfg: Config, inp: Inputs, c: _Computed, lps, members) -> dict:
     the bivariate Local Moran of every industry against the capability index
     and the kernel-density surfaces (Suzigan, Furtado & Garcia 2006, steps
     ii-iii of the method)."""
-    from . import capability as capm
-    from . import surfaces as surf
-    from .spatial import bivariate_local_moran
+    from lps_geo.method import capability as capm
+    from lps_geo.method import surfaces as surf
+    from lps_geo.stats.spatial import bivariate_local_moran
 
     cp, st = cfg.capability, cfg.statistics
     inst = inp.institutions
@@ -1156,7 +1156,7 @@ def _adjacent_lps(members: pd.DataFrame, graph) -> pd.Series:
 def _agg_or_none(m, lookup):
     if m is None or lookup is None:
         return None
-    from .io import aggregate_regions
+    from lps_geo.io import aggregate_regions
 
     return aggregate_regions(m, lookup)
 

@@ -11,7 +11,7 @@ Conventions used by every function
 ----------------------------------
 Types
     :data:`INSTITUTION_TYPES`, the keys of
-    :data:`lps_geo.palettes.INSTITUTION_COLORS` in that order. Columns are
+    :data:`lps_geo.symbology.INSTITUTION_COLORS` in that order. Columns are
     built per type ``t``: ``n_<t>``, ``n_<t>_within``, ``dist_<t>_km``.
 Distances
     Euclidean, in metres of the layers' projected CRS (SIRGAS 2000 / Brazil
@@ -47,9 +47,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from .errors import ConfigError, CRSError, InputError
-from .io._util import format_items, format_quoted
-from .palettes import INSTITUTION_COLORS
+from lps_geo.errors import ConfigError, CRSError, InputError
+from lps_geo.io._util import format_items, format_quoted
+from lps_geo.symbology import INSTITUTION_COLORS
 
 log = logging.getLogger(__name__)
 

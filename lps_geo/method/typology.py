@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from lps_geo.errors import ConfigError
 
 LpsType = Literal["center", "advanced_vector", "local_vector", "embryo"]
 

@@ -2,7 +2,7 @@
 
 Local Moran and Getis-Ord Gi* are computed, industry by industry, on one
 *analysed variable*: a region x industry table built from the size matrix
-``E`` (regions x industries, as in :mod:`lps_geo.indicators`) and the region
+``E`` (regions x industries, as in :mod:`lps_geo.stats.indicators`) and the region
 totals E_j. The builders live in the registry :data:`VARIABLES` (name ->
 function), each with the signature ``f(E, region_total) -> DataFrame`` and a
 result indexed like ``E`` (float, NaN where undefined);
@@ -10,7 +10,7 @@ result indexed like ``E`` (float, NaN where undefined);
 holds one plain-language sentence per name for the manual and the run
 metadata.
 
-Available variables (notation of :mod:`lps_geo.indicators`: E_ij size of
+Available variables (notation of :mod:`lps_geo.stats.indicators`: E_ij size of
 industry *i* in region *j*, E_j all activities of the region, E_i the
 industry over the reference area, E the reference total):
 
@@ -42,8 +42,8 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .indicators import _frame, _parts, location_quotient, share_of_region
+from lps_geo.errors import ConfigError
+from lps_geo.stats.indicators import _frame, _parts, location_quotient, share_of_region
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def log_location_quotient(
 
     See Also
     --------
-    lps_geo.indicators.location_quotient
+    lps_geo.stats.indicators.location_quotient
 
     Examples
     --------
@@ -326,8 +326,8 @@ def analysed_variable(
     """Region x industry table of the variable the spatial statistics analyse.
 
     Looks ``kind`` up in :data:`VARIABLES` and applies the builder:
-    ``"ql"`` (:func:`~lps_geo.indicators.location_quotient`),
-    ``"share_region"`` (:func:`~lps_geo.indicators.share_of_region`),
+    ``"ql"`` (:func:`~lps_geo.stats.indicators.location_quotient`),
+    ``"share_region"`` (:func:`~lps_geo.stats.indicators.share_of_region`),
     ``"log_ql"`` (:func:`log_location_quotient`) or ``"eb_ql"``
     (:func:`eb_location_quotient`). Their plain-language descriptions are in
     :data:`VARIABLE_DESCRIPTIONS`.

@@ -69,11 +69,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import ConfigError, CRSError, InputError, MissingCodesWarning
-from .typology import TYPES
+from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
+from lps_geo.method.typology import TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .result import Result
+    from lps_geo.result import Result
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ def compare_periods(
                 "geometry": shapely.union_all(shapes),
             }
         )
-    from .result import LAYER_COLUMNS
+    from lps_geo.result import LAYER_COLUMNS
 
     columns = list(LAYER_COLUMNS["lps_change"])
     if rows:

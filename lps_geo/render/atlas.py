@@ -12,14 +12,14 @@ in order:
 3. methods: data, filters, typology thresholds and inference choices of the
    run, read from its metadata;
 4. overview maps: the typology of all industries
-   (:func:`lps_geo.maps.typology_map`) and, when the run had institutions, the
-   capability map (:func:`lps_geo.maps.capability_map`);
+   (:func:`lps_geo.render.maps.typology_map`) and, when the run had institutions, the
+   capability map (:func:`lps_geo.render.maps.capability_map`);
 5. one page per LPS: a location map with an inset locator, an indicator
    table, the LPS's place on the 2x2 typology chart of its industry, a
    capability summary and the policy guidelines of its type.
 
 The typology and the guidelines are those of Suzigan, Furtado & Garcia
-(2006); colours come from :mod:`lps_geo.palettes` only, so a type, LISA class
+(2006); colours come from :mod:`lps_geo.symbology` only, so a type, LISA class
 or institution type looks the same here, on the static maps and in QGIS.
 
 Use :func:`write_atlas` for the file, :func:`atlas_plan` for the page list
@@ -41,17 +41,23 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, InputError
-from .io.divisions import STATE_ABBREVIATIONS
-from .palettes import EDGE_COLOR, INSTITUTION_COLORS, TYPE_COLORS
-from .typology import CITATION, GUIDELINES, TYPE_LABELS, TYPES, get_thresholds
+from lps_geo.errors import ConfigError, InputError
+from lps_geo.io.divisions import STATE_ABBREVIATIONS
+from lps_geo.method.typology import (
+    CITATION,
+    GUIDELINES,
+    TYPE_LABELS,
+    TYPES,
+    get_thresholds,
+)
+from lps_geo.symbology import EDGE_COLOR, INSTITUTION_COLORS, TYPE_COLORS
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .result import Result
+    from lps_geo.result import Result
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +96,7 @@ _MUTED = "#666666"
 _RULE = EDGE_COLOR
 
 #: Short type names for the cells and key of the typology chart (the full
-#: names are :data:`lps_geo.typology.TYPE_LABELS`).
+#: names are :data:`lps_geo.method.typology.TYPE_LABELS`).
 TYPE_SHORT_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "center": "Center",
@@ -277,7 +283,7 @@ def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
 
 def _load(result_or_gpkg: Result | str | os.PathLike) -> Result:
     if isinstance(result_or_gpkg, (str, os.PathLike)):
-        from .export import read_geopackage
+        from lps_geo.export import read_geopackage
 
         return read_geopackage(result_or_gpkg)
     return result_or_gpkg
@@ -358,7 +364,7 @@ def select_lps(
     industries
         Industry codes to keep (``None``: all).
     types
-        LPS types to keep, among :data:`lps_geo.typology.TYPES`.
+        LPS types to keep, among :data:`lps_geo.method.typology.TYPES`.
     states
         Two-digit IBGE state codes; an LPS is kept when at least one member's
         code starts with one of them.
@@ -733,7 +739,7 @@ def _context(
 ) -> _Atlas:
     import shapely
 
-    from .maps import DEFAULT_SOURCE
+    from lps_geo.render.maps import DEFAULT_SOURCE
 
     _check_options(lang, page_size)
     lps = _lps_table(result)
@@ -930,7 +936,7 @@ def _fit_font(
 
 
 def _cover(fig: Figure, ctx: _Atlas, page: int, key: Any = None) -> None:
-    from .maps import typology_map
+    from lps_geo.render.maps import typology_map
 
     t = ctx.text
     _text(fig, ctx, 0.08, 0.90, t["atlas"], 26, weight="bold")
@@ -1472,7 +1478,7 @@ def _legend_below(ax: Axes, ctx: _Atlas, ncol: int = 2) -> None:
 
 
 def _overview_typology(fig: Figure, ctx: _Atlas, page: int, key: Any = None) -> None:
-    from .maps import typology_map
+    from lps_geo.render.maps import typology_map
 
     t = ctx.text
     _header(fig, ctx, t["overview"])
@@ -1564,7 +1570,7 @@ def _overview_typology(fig: Figure, ctx: _Atlas, page: int, key: Any = None) -> 
 
 
 def _overview_capability(fig: Figure, ctx: _Atlas, page: int, key: Any = None) -> None:
-    from .maps import capability_map
+    from lps_geo.render.maps import capability_map
 
     _header(fig, ctx, ctx.text["overview"])
     ax = fig.add_axes((0.06, 0.45, 0.72, 0.44))
@@ -1716,7 +1722,12 @@ def _location_map(ax: Axes, ctx: _Atlas, row: pd.Series) -> list:
     from matplotlib.patches import Patch, Rectangle
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-    from .maps import BASE_FILL, INSTITUTION_LABELS, LPS_EDGE, _nice_length
+    from lps_geo.render.maps import (
+        BASE_FILL,
+        INSTITUTION_LABELS,
+        LPS_EDGE,
+        _nice_length,
+    )
 
     t = ctx.text
     lps_type = str(row["lps_type"])
@@ -1971,7 +1982,7 @@ def _typology_chart(ax: Axes, ctx: _Atlas, row: pd.Series) -> None:
         NullLocator,
     )
 
-    from .maps import LPS_EDGE
+    from lps_geo.render.maps import LPS_EDGE
 
     t = ctx.text
     lps = ctx.lps
@@ -2190,7 +2201,7 @@ def _capability_block(
     present = (
         set(inst["type"].astype(str)) if inst is not None else set(INSTITUTION_COLORS)
     )
-    from .maps import INSTITUTION_LABELS
+    from lps_geo.render.maps import INSTITUTION_LABELS
 
     headers = (t["inside"], t["within"].format(d=d), t["nearest"])
     # right edges of the number columns, spaced by the widest header line
@@ -2495,7 +2506,7 @@ def write_atlas(
     by :func:`atlas_plan`: cover, contents, methods, overview maps and one
     page per LPS, each with "page N of M". The typology, thresholds and policy
     guidelines follow Suzigan, Furtado & Garcia (2006); colours come from
-    :mod:`lps_geo.palettes`. Text is embedded as TrueType (searchable,
+    :mod:`lps_geo.symbology`. Text is embedded as TrueType (searchable,
     selectable). The file is written atomically.
 
     Parameters
@@ -2541,8 +2552,8 @@ def write_atlas(
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from . import __version__
-    from .export.atomic import atomic_path, check_writable
+    from lps_geo import __version__
+    from lps_geo.export.atomic import atomic_path, check_writable
 
     _check_options(lang, page_size)
     check_writable(path, overwrite)

@@ -44,7 +44,7 @@ TYPE_COLORS: dict[str, str] = {
     "embryo": "#a6dba0",
 }
 
-#: Change of an LPS between two periods (:mod:`lps_geo.compare`), in legend
+#: Change of an LPS between two periods (:mod:`lps_geo.method.compare`), in legend
 #: order. Okabe & Ito's colour-blind-safe set: blue-green for new, blue for
 #: growth, grey for no change, orange for decline, vermilion for loss.
 #: Vanished LPS are drawn hatched with an outline in their colour (they no

@@ -44,7 +44,7 @@ How the data are built
    ``planted.json``), and contiguous municipalities with QL >= 3 in a group
    whose aggregate would pass the filters are capped at QL 2.5.
 8. **Self-check.** The planted types are recomputed from the rounded tables
-   and verified with :func:`lps_geo.typology.classify`.
+   and verified with :func:`lps_geo.method.typology.classify`.
 
 Run ``python -m lps_geo.demo OUT_DIR [--seed N] [--overwrite]``.
 """
@@ -65,8 +65,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, InputError, LpsGeoError, OutputExistsError
-from .typology import classify, get_thresholds, passes_filters
+from lps_geo.errors import ConfigError, InputError, LpsGeoError, OutputExistsError
+from lps_geo.method.typology import classify, get_thresholds, passes_filters
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 from libpysal.graph import Graph
 
-from .errors import ConfigError, CRSError, IslandWarning
+from lps_geo.errors import ConfigError, CRSError, IslandWarning
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ and writes them to disk:
 * :func:`write_cog`: a Cloud-Optimised GeoTIFF (deflate, 512-pixel tiles,
   overviews) plus a sidecar ``<name>.qml`` QGIS style, both written
   atomically; :func:`surface_style` gives the colour ramp of each surface kind
-  from :mod:`lps_geo.palettes`.
+  from :mod:`lps_geo.symbology`.
 
 Density
 -------
@@ -80,16 +80,16 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 from shapely.geometry.base import BaseGeometry
 
-from . import palettes
-from .errors import (
+from lps_geo import symbology as palettes
+from lps_geo.errors import (
     ConfigError,
     CRSError,
     InputError,
     MissingCodesWarning,
     SmallBaseWarning,
 )
-from .export.atomic import atomic_path, check_writable
-from .io._util import format_items
+from lps_geo.export.atomic import atomic_path, check_writable
+from lps_geo.io._util import format_items
 
 log = logging.getLogger(__name__)
 
@@ -741,7 +741,7 @@ def institution_surfaces(
     -------
     dict[str, numpy.ndarray]
         Type code -> surface, in the order of
-        :data:`lps_geo.palettes.INSTITUTION_COLORS` (other codes after them,
+        :data:`lps_geo.symbology.INSTITUTION_COLORS` (other codes after them,
         sorted), then ``"all"``.
 
     Examples
@@ -905,10 +905,10 @@ def surface_style(kind: str, label: str = "") -> dict[str, Any]:
     """The colour ramp of a surface kind, for :func:`write_cog`'s ``style``.
 
     Institution types fade in the type's colour from fully transparent at 0
-    to opaque (:data:`lps_geo.palettes.INSTITUTION_COLORS`; ``"all"``:
+    to opaque (:data:`lps_geo.symbology.INSTITUTION_COLORS`; ``"all"``:
     :data:`ALL_INSTITUTIONS_COLOR`): on white paper that is white to the
     colour, over a base map it tints without a white haze. ``"employment"``
-    uses :data:`lps_geo.palettes.QL_RAMP`, transparent at 0.
+    uses :data:`lps_geo.symbology.QL_RAMP`, transparent at 0.
 
     Examples
     --------
@@ -1150,7 +1150,7 @@ def write_cog(
         :class:`~lps_geo.errors.OutputExistsError` before anything is written.
     style
         Colour ramp (see :func:`style_qml` and :func:`surface_style`); default
-        :data:`lps_geo.palettes.QL_RAMP`. The ramp runs from 0 to the
+        :data:`lps_geo.symbology.QL_RAMP`. The ramp runs from 0 to the
         :data:`RAMP_CUT` (98th) percentile of the positive cells, or to
         ``style["cut"]`` percent (100: the maximum), or to ``style["max"]``.
     description
