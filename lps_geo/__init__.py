@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-from lps_geo.config import Config, config_from_dict, load_config  # noqa: E402
-from lps_geo.errors import (  # noqa: E402
+from lps_geo._version import __version__ as __version__
+from lps_geo.config import Config, config_from_dict, get_thresholds, load_config
+from lps_geo.errors import (
     ConfigError,
     CRSError,
     InputError,
@@ -28,20 +25,20 @@ from lps_geo.errors import (  # noqa: E402
     LpsGeoWarning,
     OutputExistsError,
 )
-from lps_geo.export import read_geopackage, write_geopackage, write_report  # noqa: E402
-from lps_geo.io import read_inep_ies, read_institutions  # noqa: E402
-from lps_geo.method.capability import (  # noqa: E402
+from lps_geo.export import read_geopackage, write_geopackage, write_report
+from lps_geo.io import read_inep_ies, read_institutions
+from lps_geo.method.capability import (
     capability_permutation_test,
     lps_capability,
     region_capability,
 )
-from lps_geo.method.compare import compare_periods  # noqa: E402
-from lps_geo.method.pipeline import run, run_all  # noqa: E402
-from lps_geo.method.surfaces import kernel_density, make_grid, write_cog  # noqa: E402
-from lps_geo.method.typology import classify, get_thresholds, passes_filters  # noqa: E402
-from lps_geo.render.atlas import write_atlas  # noqa: E402
-from lps_geo.result import Result  # noqa: E402
-from lps_geo.stats.indicators import (  # noqa: E402
+from lps_geo.method.compare import compare_periods
+from lps_geo.method.pipeline import run, run_all
+from lps_geo.method.surfaces import kernel_density, make_grid, write_cog
+from lps_geo.method.typology import classify, passes_filters
+from lps_geo.render.atlas import write_atlas
+from lps_geo.result import Result
+from lps_geo.stats.indicators import (
     ellison_glaeser,
     gini_of_quotients,
     hhm,
@@ -57,13 +54,15 @@ from lps_geo.stats.indicators import (  # noqa: E402
     share_of_industry,
     share_of_region,
 )
-from lps_geo.stats.spatial import (  # noqa: E402
+from lps_geo.stats.spatial import (
     SpatialResult,
     bivariate_local_moran,
     spatial_statistics,
 )
-from lps_geo.stats.variables import analysed_variable  # noqa: E402
-from lps_geo.stats.weights import build_weights  # noqa: E402
+from lps_geo.stats.variables import analysed_variable
+from lps_geo.stats.weights import build_weights
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "write_atlas",

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import get_args
 
-from lps_geo import __version__
+from lps_geo._version import __version__
 from lps_geo.config import Lang
 from lps_geo.errors import LpsGeoError, LpsGeoWarning, OutputExistsError
 

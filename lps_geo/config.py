@@ -20,32 +20,131 @@ Example
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from lps_geo.errors import ConfigError
+from lps_geo.vocab import (
+    BadRows,
+    Correction,
+    DelineationMode,
+    DivisionLevel,
+    Engine,
+    EstablishmentCount,
+    FdrScope,
+    IndustryLevel,
+    IndustryNames,
+    InstitutionFormat,
+    IslandPolicy,
+    Lang,
+    NonMunicipal,
+    PageSize,
+    ReferenceArea,
+    SizeMeasure,
+    TableForm,
+    Unit,
+    UnknownTypes,
+    Unmatched,
+    VariableKind,
+    WeightsKind,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-SizeMeasure = Literal["employment", "establishments"]
-TableForm = Literal["long", "wide", "rais_microdata"]
-IndustryLevel = Literal["class", "group", "division"]
-Unit = Literal["municipality", "group"]
-ReferenceArea = Literal["study_area", "state", "both"]
-DelineationMode = Literal["contiguous", "unit"]
-WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
-IslandPolicy = Literal["attach", "drop", "keep"]
-VariableKind = Literal["ql", "share_region", "log_ql", "eb_ql"]
-FdrScope = Literal["industry", "all"]
-Correction = Literal["fdr", "bonferroni", "none"]
-Lang = Literal["pt", "en"]
-DivisionLevel = Literal[
-    "state", "mesoregion", "microregion", "intermediate", "immediate"
-]
+
+# ------------------------------------------------------ typology cut-offs
+
+
+@dataclass(frozen=True)
+class TypologyThresholds:
+    """Cut-offs of the LPS filters and of the 2x2 typology.
+
+    Parameters
+    ----------
+    share_min
+        Minimum share of the industry (E_ij / E_i) for a candidate; below it the
+        pair is excluded. IPEA 2006: 1 %.
+    share_high
+        Share of the industry above which importance for the industry is
+        "high" (strictly greater). IPEA 2006: 20 %.
+    ql_min
+        Minimum location quotient of a candidate (lower bound of the "low" row;
+        unconfirmed in the sources, default 1).
+    ql_high
+        Location quotient at or above which importance for the region is
+        "high". IPEA 2006: 5.
+    min_establishments
+        Minimum number of establishments of the industry in the candidate.
+        IPEA 2006: 5.
+    gini_min
+        Optional minimum locational Gini (0-1 scale) of the industry; ``None``
+        (IPEA 2006) reports the Gini without filtering on it.
+    """
+
+    share_min: float = 0.01
+    share_high: float = 0.20
+    ql_min: float = 1.0
+    ql_high: float = 5.0
+    min_establishments: int = 5
+    gini_min: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.share_min <= self.share_high <= 1:
+            raise ConfigError(
+                "typology: need 0 <= share_min <= share_high <= 1, got "
+                f"share_min={self.share_min}, share_high={self.share_high}"
+            )
+        if not 0 <= self.ql_min <= self.ql_high:
+            raise ConfigError(
+                "typology: need 0 <= ql_min <= ql_high, got "
+                f"ql_min={self.ql_min}, ql_high={self.ql_high}"
+            )
+        if self.min_establishments < 0:
+            raise ConfigError(
+                f"typology: min_establishments must be >= 0, got "
+                f"{self.min_establishments}"
+            )
+        if self.gini_min is not None and not 0 <= self.gini_min <= 1:
+            raise ConfigError(
+                f"typology: gini_min must be in [0, 1] or None, got {self.gini_min}"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+#: Named presets. ``ipea2006``: IPEA's 2006 national mapping (microregions,
+#: CNAE classes, RAIS employment, state as reference area).
+PRESETS: dict[str, TypologyThresholds] = {
+    "ipea2006": TypologyThresholds(),
+}
+
+
+def get_thresholds(preset: str = "ipea2006", **overrides) -> TypologyThresholds:
+    """Return the thresholds of a preset, with some cut-offs overridden.
+
+    >>> get_thresholds("ipea2006", ql_high=4).ql_high
+    4
+    """
+    if preset not in PRESETS:
+        raise ConfigError(
+            f"unknown typology preset {preset!r}; valid presets: "
+            f"{', '.join(sorted(PRESETS))}"
+        )
+    unknown = set(overrides) - set(TypologyThresholds.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(
+            f"unknown typology threshold(s) {', '.join(sorted(unknown))}; valid: "
+            f"{', '.join(TypologyThresholds.__dataclass_fields__)}"
+        )
+    return replace(PRESETS[preset], **overrides)
+
+
+# ------------------------------------------------------------- settings
 
 
 @dataclass(frozen=True)
@@ -60,7 +159,7 @@ class BoundariesInput:
     #: optional column with the population (for capability per 100,000)
     population_column: str | None = None
     #: IBGE water bodies coded UF0000d (e.g. 4300002 Lagoa dos Patos)
-    non_municipal: Literal["drop", "keep"] = "drop"
+    non_municipal: NonMunicipal = "drop"
     #: further feature codes to drop (reported)
     exclude_codes: tuple[str, ...] = ()
 
@@ -83,19 +182,19 @@ class SizeInput:
     establishments_column: str | None = "establishments"
     #: wide form only: which measure the cells hold, and how columns are named
     measure: SizeMeasure = "establishments"
-    industry_names: Literal["code", "title", "auto"] = "auto"
+    industry_names: IndustryNames = "auto"
     #: wide form: columns whose title matches no CNAE code
-    unmatched: Literal["raise", "drop"] = "raise"
+    unmatched: Unmatched = "raise"
     #: table regions absent from the boundaries (e.g. a national table with
     #: one state's boundaries): refuse, or drop them (logged)
-    outside_boundaries: Literal["raise", "drop"] = "raise"
+    outside_boundaries: Unmatched = "raise"
     sep: str | None = None
     encoding: str | None = None
     #: rais_microdata only: unusable rows are counted ("report") or stop the
     #: run ("raise"); establishments with Ind Rais Negativa = 0 ("active") or
     #: every row ("all"); DuckDB memory limit (e.g. "2GB")
-    bad_rows: Literal["report", "raise"] = "report"
-    establishments: Literal["active", "all"] = "active"
+    bad_rows: BadRows = "report"
+    establishments: EstablishmentCount = "active"
     memory_limit: str | None = None
 
 
@@ -129,7 +228,7 @@ class InstitutionsInput:
     """
 
     path: Path
-    format: Literal["points", "inep"] = "points"
+    format: InstitutionFormat = "points"
     type_column: str = "type"
     name_column: str = "name"
     x_column: str | None = None
@@ -138,7 +237,7 @@ class InstitutionsInput:
     code_column: str | None = None
     weight_column: str | None = None
     type_map: Path | None = None
-    unknown_types: Literal["raise", "other"] = "raise"
+    unknown_types: UnknownTypes = "raise"
     layer: str | None = None
 
 
@@ -183,9 +282,7 @@ class Typology:
     min_establishments: int | None = None
     gini_min: float | None = None
 
-    def thresholds(self):
-        from lps_geo.method.typology import get_thresholds
-
+    def thresholds(self) -> TypologyThresholds:
         overrides = {
             f.name: getattr(self, f.name)
             for f in fields(self)
@@ -231,7 +328,7 @@ class Statistics:
     alpha: float = 0.05
     correction: Correction = "fdr"
     fdr_scope: FdrScope = "industry"
-    engine: Literal["numba", "esda"] = "numba"
+    engine: Engine = "numba"
 
 
 @dataclass(frozen=True)
@@ -265,7 +362,7 @@ class Output:
     atlas_types: tuple[str, ...] = ()
     atlas_industries: tuple[str, ...] = ()
     atlas_states: tuple[str, ...] = ()
-    page_size: Literal["A4", "A3"] = "A4"
+    page_size: PageSize = "A4"
     lang: Lang = "en"
     focus_industry: str | None = None
     source_note: str | None = None
@@ -351,17 +448,17 @@ _NESTED = {
 }
 
 _LITERALS = {
-    ("InstitutionsInput", "format"): Literal["points", "inep"],
+    ("InstitutionsInput", "format"): InstitutionFormat,
     ("LookupInput", "level"): DivisionLevel,
-    ("InstitutionsInput", "unknown_types"): Literal["raise", "other"],
-    ("BoundariesInput", "non_municipal"): Literal["drop", "keep"],
+    ("InstitutionsInput", "unknown_types"): UnknownTypes,
+    ("BoundariesInput", "non_municipal"): NonMunicipal,
     ("SizeInput", "form"): TableForm,
     ("SizeInput", "measure"): SizeMeasure,
-    ("SizeInput", "industry_names"): Literal["code", "title", "auto"],
-    ("SizeInput", "unmatched"): Literal["raise", "drop"],
-    ("SizeInput", "outside_boundaries"): Literal["raise", "drop"],
-    ("SizeInput", "bad_rows"): Literal["report", "raise"],
-    ("SizeInput", "establishments"): Literal["active", "all"],
+    ("SizeInput", "industry_names"): IndustryNames,
+    ("SizeInput", "unmatched"): Unmatched,
+    ("SizeInput", "outside_boundaries"): Unmatched,
+    ("SizeInput", "bad_rows"): BadRows,
+    ("SizeInput", "establishments"): EstablishmentCount,
     ("Analysis", "size_measure"): SizeMeasure,
     ("Analysis", "industry_level"): IndustryLevel,
     ("Analysis", "unit"): Unit,
@@ -372,9 +469,9 @@ _LITERALS = {
     ("Statistics", "islands"): IslandPolicy,
     ("Statistics", "variable"): VariableKind,
     ("Statistics", "fdr_scope"): FdrScope,
-    ("Statistics", "engine"): Literal["numba", "esda"],
+    ("Statistics", "engine"): Engine,
     ("Output", "lang"): Lang,
-    ("Output", "page_size"): Literal["A4", "A3"],
+    ("Output", "page_size"): PageSize,
 }
 
 
@@ -451,8 +548,6 @@ def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
 def _comparison(data: dict[str, Any], inputs: Inputs, base: Path | None):
     """``[comparison]``: its ``size`` inherits every key it does not set from
     ``[inputs.size]``; the labels default to the tables' file stems."""
-    from dataclasses import replace
-
     raw = data["comparison"]
     if not isinstance(raw, dict):
         raise ConfigError(f"[comparison] must be a table, got {type(raw).__name__}")

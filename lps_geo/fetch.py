@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from lps_geo import __version__
+from lps_geo._version import __version__
 from lps_geo.errors import ConfigError, LpsGeoError
 
 logger = logging.getLogger(__name__)

@@ -1,10 +1,19 @@
-"""Colours and category orders shared by maps, QGIS styles and the atlas.
+"""Colours, pt/en labels and classes of every category, for maps, styles and atlas.
 
-Defined once here; every renderer reads these tables so a category has the same
-colour everywhere.
+Defined once here (the category keys in :mod:`lps_geo.vocab`); every renderer
+and style reads these tables, so a category has the same colour and label
+everywhere. Nothing here draws: no matplotlib (mapclassify is imported lazily by
+:func:`ql_classes`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lps_geo.errors import ConfigError
 
 #: LISA cluster labels in legend order, with their colours (GeoDa convention).
 LISA_COLORS: dict[str, str] = {
@@ -79,3 +88,238 @@ QL_RAMP: list[str] = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"]
 #: Fill for regions with no data / outside the focus.
 NO_DATA_COLOR = "#ffffff"
 EDGE_COLOR = "#9e9e9e"
+
+
+# ---------------------------------------------------------------- labels
+
+#: Human-readable labels per language.
+TYPE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "center": "Center of industrial and regional development",
+        "advanced_vector": "Advanced vector",
+        "local_vector": "Vector of local development",
+        "embryo": "Embryonic LPS",
+    },
+    "pt": {
+        "center": "Núcleo de desenvolvimento setorial-regional",
+        "advanced_vector": "Vetor avançado",
+        "local_vector": "Vetor de desenvolvimento local",
+        "embryo": "Embrião de arranjo produtivo",
+    },
+}
+
+#: Fill of the municipal background under the LPS polygons.
+BASE_FILL = "#e8e8e8"
+
+#: Outline of LPS polygons.
+LPS_EDGE = "#333333"
+
+#: Opacity of LPS polygons on the all-industries typology map (they overlap).
+OVERLAP_ALPHA = 0.6
+
+#: Inner class breaks of the QL map: classes are 0 exactly, (0, b1), [b1, b2),
+#: [b2, b3) and >= b3. b1 = 1 is the usual "more concentrated than the
+#: reference area" line, b3 = 5 the ``ql_high`` cut-off of the IPEA 2006 preset.
+QL_BREAKS: tuple[float, float, float] = (1.0, 2.0, 5.0)
+
+#: Legend labels of the LISA categories (keys of :data:`palettes.LISA_COLORS`).
+LISA_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "High-High": "High-High",
+        "Low-Low": "Low-Low",
+        "Low-High": "Low-High",
+        "High-Low": "High-Low",
+        "not significant": "Not significant",
+        "undefined": "Undefined (no data)",
+        "isolated": "Isolated (no neighbours)",
+    },
+    "pt": {
+        "High-High": "Alto-Alto",
+        "Low-Low": "Baixo-Baixo",
+        "Low-High": "Baixo-Alto",
+        "High-Low": "Alto-Baixo",
+        "not significant": "Não significativo",
+        "undefined": "Indefinido (sem dados)",
+        "isolated": "Isolado (sem vizinhos)",
+    },
+}
+
+#: Legend labels of the Gi* bins (keys of :data:`palettes.GI_BIN_COLORS`).
+GI_LABELS: dict[str, dict[int, str]] = {
+    "en": {
+        3: "Hot spot 99%",
+        2: "Hot spot 95%",
+        1: "Hot spot 90%",
+        0: "Not significant",
+        -1: "Cold spot 90%",
+        -2: "Cold spot 95%",
+        -3: "Cold spot 99%",
+    },
+    "pt": {
+        3: "Ponto quente 99%",
+        2: "Ponto quente 95%",
+        1: "Ponto quente 90%",
+        0: "Não significativo",
+        -1: "Ponto frio 90%",
+        -2: "Ponto frio 95%",
+        -3: "Ponto frio 99%",
+    },
+}
+
+#: Legend labels of institution types (keys of palettes.INSTITUTION_COLORS).
+INSTITUTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "university": "University or college",
+        "federal_institute": "Federal institute",
+        "technical_school": "Technical or training school",
+        "research_centre": "Research centre or laboratory",
+        "technology_park": "Technology park or incubator",
+        "other": "Other",
+    },
+    "pt": {
+        "university": "Universidade ou faculdade",
+        "federal_institute": "Instituto federal",
+        "technical_school": "Escola técnica ou de formação",
+        "research_centre": "Centro de pesquisa ou laboratório",
+        "technology_park": "Parque tecnológico ou incubadora",
+        "other": "Outra",
+    },
+}
+
+SIGNIFICANCE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        k: ("Not significant" if k == "not significant" else k)
+        for k in SIGNIFICANCE_COLORS
+    },
+    "pt": {
+        k: ("Não significativo" if k == "not significant" else k)
+        for k in SIGNIFICANCE_COLORS
+    },
+}
+
+#: Human-readable category labels per language.
+CHANGE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "emerging": "Emerging",
+        "growing": "Growing",
+        "stable": "Stable",
+        "declining": "Declining",
+        "vanished": "Vanished",
+    },
+    "pt": {
+        "emerging": "Emergente",
+        "growing": "Em crescimento",
+        "stable": "Estável",
+        "declining": "Em declínio",
+        "vanished": "Desaparecido",
+    },
+}
+
+#: Legend labels of the taxonomy, in English and Portuguese.
+INSTITUTION_NAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "university": "University or college",
+        "federal_institute": "Federal institute (IF/CEFET)",
+        "technical_school": "Technical or training school",
+        "research_centre": "Research centre or laboratory",
+        "technology_park": "Technology park or incubator",
+        "other": "Other institution",
+    },
+    "pt": {
+        "university": "Universidade ou faculdade",
+        "federal_institute": "Instituto federal (IF/CEFET)",
+        "technical_school": "Escola técnica ou de formação profissional",
+        "research_centre": "Centro de pesquisa ou laboratório",
+        "technology_park": "Parque tecnológico ou incubadora",
+        "other": "Outra instituição",
+    },
+}
+
+#: Short type names for the cells and key of the typology chart (the full
+#: names are :data:`lps_geo.symbology.TYPE_LABELS`).
+TYPE_SHORT_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "center": "Center",
+        "advanced_vector": "Advanced vector",
+        "local_vector": "Local vector",
+        "embryo": "Embryo",
+    },
+    "pt": {
+        "center": "Núcleo",
+        "advanced_vector": "Vetor avançado",
+        "local_vector": "Vetor local",
+        "embryo": "Embrião",
+    },
+}
+
+
+# ------------------------------------------------------------ QL classes
+
+
+def ql_classes(ql: pd.Series, breaks: Sequence[float] = QL_BREAKS) -> pd.Series:
+    """Class of each location quotient on fixed breaks that keep zeros apart.
+
+    Quantile classes collapse on QL distributions, which are mostly zeros with
+    a long right tail; fixed breaks keep the classes comparable across
+    industries and maps. With breaks ``(b1, b2, b3)`` the classes are
+    0: QL = 0, 1: 0 < QL < b1, 2: b1 <= QL < b2, 3: b2 <= QL < b3,
+    4: QL >= b3 (lower bounds included, as the typology's ``QL >= ql_high``).
+    Classification uses :class:`mapclassify.UserDefined`.
+
+    Parameters
+    ----------
+    ql
+        Location quotients (non-negative); missing values stay missing.
+    breaks
+        Three increasing positive inner breaks.
+
+    Returns
+    -------
+    pandas.Series
+        Nullable integer classes 0-4, indexed like ``ql``, named ``ql_class``.
+
+    Examples
+    --------
+    >>> ql_classes(pd.Series([0, 0.5, 1, 1.99, 2, 5, 12.0, None])).tolist()
+    [0, 1, 2, 2, 3, 4, 4, <NA>]
+    """
+    import mapclassify
+
+    breaks = tuple(float(b) for b in breaks)
+    if len(breaks) != len(QL_RAMP) - 2 or not 0 < breaks[0] < breaks[1] < breaks[2]:
+        raise ConfigError(
+            f"QL breaks must be {len(QL_RAMP) - 2} increasing positive numbers "
+            f"(one per colour of palettes.QL_RAMP after the zero class), got {breaks}"
+        )
+    values = pd.to_numeric(ql, errors="coerce").astype(float)
+    out = pd.Series(pd.NA, index=ql.index, dtype="Int64", name="ql_class")
+    known = values.notna()
+    if known.any():
+        # mapclassify bins are closed on the right; shift each break down one
+        # float step so that a value equal to a break falls in the upper class.
+        bins = [0.0, *(float(np.nextafter(b, -np.inf)) for b in breaks)]
+        classifier = mapclassify.UserDefined(values[known].to_numpy(), bins)
+        out[known] = classifier.yb
+    return out
+
+
+def ql_labels(breaks: Sequence[float], lang: str) -> list[str]:
+    b1, b2, b3 = (f"{b:g}" for b in breaks)
+    if lang == "pt":
+        return ["= 0", f"> 0 e < {b1}", f"{b1} a < {b2}", f"{b2} a < {b3}", f"≥ {b3}"]
+    return ["= 0", f"> 0 and < {b1}", f"{b1} to < {b2}", f"{b2} to < {b3}", f"≥ {b3}"]
+
+
+def significance_classes(p_adj: pd.Series) -> pd.Series:
+    """Class of each adjusted p-value for the significance map (NaN stays NaN).
+
+    >>> significance_classes(pd.Series([0.0005, 0.004, 0.03, 0.2, np.nan])).tolist()
+    ['p <= 0.001', 'p <= 0.01', 'p <= 0.05', 'not significant', nan]
+    """
+    p = pd.to_numeric(p_adj, errors="coerce")
+    out = pd.Series(np.nan, index=p.index, dtype=object)
+    out[p > 0.05] = "not significant"
+    out[p <= 0.05] = "p <= 0.05"
+    out[p <= 0.01] = "p <= 0.01"
+    out[p <= 0.001] = "p <= 0.001"
+    return out

@@ -30,7 +30,7 @@ def plugin_version() -> str:
     meta = configparser.ConfigParser()
     meta.read(PLUGIN / "metadata.txt", encoding="utf-8")
     version = meta["general"]["version"]
-    init = (ROOT / "lps_geo" / "__init__.py").read_text(encoding="utf-8")
+    init = (ROOT / "lps_geo" / "_version.py").read_text(encoding="utf-8")
     m = re.search(r'^__version__ = "([^"]+)"', init, re.M)
     if m and m.group(1) != version:
         raise SystemExit(

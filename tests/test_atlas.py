@@ -28,9 +28,10 @@ from numpy.testing import assert_allclose  # noqa: E402
 
 import lps_geo  # noqa: E402
 from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E402
-from lps_geo.method.typology import CITATION, GUIDELINES, TYPE_LABELS, TYPES  # noqa: E402
+from lps_geo.method.typology import CITATION, GUIDELINES
 from lps_geo.render import atlas  # noqa: E402
-from lps_geo.symbology import INSTITUTION_COLORS, TYPE_COLORS  # noqa: E402
+from lps_geo.symbology import INSTITUTION_COLORS, TYPE_COLORS, TYPE_LABELS  # noqa: E402
+from lps_geo.vocab import TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "shapefiles" / "demo.toml"

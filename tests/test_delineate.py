@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from lps_geo.config import get_thresholds
 from lps_geo.method.delineate import group_members, summarise_lps
-from lps_geo.method.typology import get_thresholds
 from lps_geo.stats.weights import build_weights
 
 

@@ -19,6 +19,7 @@ import pytest
 import shapely
 from numpy.testing import assert_allclose
 
+from lps_geo.config import get_thresholds
 from lps_geo.demo import (
     DEFAULT_SEED,
     FILES,
@@ -31,7 +32,7 @@ from lps_geo.demo import (
     rais_title,
 )
 from lps_geo.errors import ConfigError, InputError, OutputExistsError
-from lps_geo.method.typology import classify, get_thresholds
+from lps_geo.method.typology import classify
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "shapefiles"

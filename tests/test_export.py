@@ -30,8 +30,8 @@ from lps_geo.export import (
     write_report,
 )
 from lps_geo.export import gpkg as gpkg_module
-from lps_geo.method.typology import TYPE_LABELS
 from lps_geo.result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
+from lps_geo.symbology import TYPE_LABELS
 
 CRS = "EPSG:5880"
 CELL = 20_000.0  # 20 km squares

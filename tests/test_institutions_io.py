@@ -28,8 +28,6 @@ from lps_geo.errors import (
 )
 from lps_geo.io import (
     DEFAULT_TYPE_MAP,
-    INSTITUTION_LABELS,
-    INSTITUTION_TYPES,
     load_type_map,
     read_boundaries,
     read_inep_ies,
@@ -37,6 +35,8 @@ from lps_geo.io import (
     read_region_counts,
 )
 from lps_geo.symbology import INSTITUTION_COLORS
+from lps_geo.symbology import INSTITUTION_NAMES as INSTITUTION_LABELS
+from lps_geo.vocab import INSTITUTION_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("LPS_GEO_DATA", REPO.parent / "shared" / "data"))

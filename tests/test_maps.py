@@ -18,14 +18,11 @@ from test_export import CODES, make_result  # noqa: E402
 
 from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E402
 from lps_geo.export import write_geopackage  # noqa: E402
-from lps_geo.method.typology import TYPE_LABELS, TYPES  # noqa: E402
-from lps_geo.render.maps import (  # noqa: E402
+from lps_geo.method.focus import focus_industry
+from lps_geo.render.maps import (
     DEFAULT_SOURCE,
-    OVERLAP_ALPHA,
-    focus_industry,
     gi_map,
     lisa_map,
-    ql_classes,
     ql_map,
     typology_map,
     write_maps,
@@ -34,9 +31,13 @@ from lps_geo.symbology import (  # noqa: E402
     GI_BIN_COLORS,
     LISA_COLORS,
     NO_DATA_COLOR,
+    OVERLAP_ALPHA,
     QL_RAMP,
     TYPE_COLORS,
+    TYPE_LABELS,
+    ql_classes,
 )
+from lps_geo.vocab import TYPES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -13,9 +13,9 @@ from matplotlib.colors import to_hex
 
 import lps_geo
 from lps_geo.export.qgis.layer_styles import lps_type_style
-from lps_geo.method.typology import TYPE_LABELS, TYPES
 from lps_geo.render.maps import typology_map
-from lps_geo.symbology import TYPE_COLORS
+from lps_geo.symbology import TYPE_COLORS, TYPE_LABELS
+from lps_geo.vocab import TYPES
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
 
@@ -92,9 +92,10 @@ def test_change_colours_agree_everywhere():
     from shapely.geometry import box
 
     from lps_geo.export.qgis.layer_styles import change_style
-    from lps_geo.method.compare import CATEGORIES, CATEGORY_LABELS
+    from lps_geo.method.compare import CATEGORIES
     from lps_geo.render.maps import change_map
     from lps_geo.symbology import CHANGE_COLORS, CHANGE_HATCHED
+    from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
 
     assert tuple(CHANGE_COLORS) == CATEGORIES
     style = change_style("en")

@@ -15,8 +15,8 @@ from numpy.testing import assert_allclose
 
 import lps_geo
 from lps_geo.config import load_config
-from lps_geo.method.typology import TYPES
 from lps_geo.stats.weights import build_weights
+from lps_geo.vocab import TYPES
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
 
@@ -525,7 +525,7 @@ def test_both_reference_areas_in_one_run(tmp_path):
     from lps_geo.cli import _atlas_has_pages
 
     present = set(results["study_area"].lps["lps_type"])
-    absent = next(t for t in lps_geo.method.typology.TYPES if t not in present)
+    absent = next(t for t in lps_geo.vocab.TYPES if t not in present)
     none = {"types": None, "industries": None, "states": None}
     assert _atlas_has_pages(results["study_area"], none)
     assert not _atlas_has_pages(results["study_area"], {**none, "types": [absent]})

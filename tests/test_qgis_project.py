@@ -32,8 +32,8 @@ from lps_geo.export.qgis.project import (
     read_qgis_project,
     write_qgis_project,
 )
-from lps_geo.method.typology import TYPES
 from lps_geo.symbology import TYPE_COLORS
+from lps_geo.vocab import TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"

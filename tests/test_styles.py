@@ -26,6 +26,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import box
 
 import lps_geo
+from lps_geo import symbology
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.export.qgis.layer_styles import (
     DESCRIPTION_MARKER,
@@ -44,8 +45,6 @@ from lps_geo.export.qgis.layer_styles import (
     write_default_styles,
     write_layer_styles,
 )
-from lps_geo.method.typology import TYPE_LABELS, TYPES
-from lps_geo.render import maps
 from lps_geo.result import Result
 from lps_geo.symbology import (
     EDGE_COLOR,
@@ -55,7 +54,9 @@ from lps_geo.symbology import (
     NO_DATA_COLOR,
     QL_RAMP,
     TYPE_COLORS,
+    TYPE_LABELS,
 )
+from lps_geo.vocab import TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -130,7 +131,7 @@ def expected(kind: str, lang: str) -> tuple[str, list[tuple[str, str, str]], boo
             False,
         )
     if kind == "ql":
-        labels = maps._ql_labels(maps.QL_BREAKS, lang)
+        labels = symbology.ql_labels(symbology.QL_BREAKS, lang)
         return (
             "focus_ql_class",
             [(str(i), c, labels[i]) for i, c in enumerate(QL_RAMP)],
@@ -139,19 +140,22 @@ def expected(kind: str, lang: str) -> tuple[str, list[tuple[str, str, str]], boo
     if kind == "lisa":
         return (
             "focus_lisa",
-            [(k, c, maps.LISA_LABELS[lang][k]) for k, c in LISA_COLORS.items()],
+            [(k, c, symbology.LISA_LABELS[lang][k]) for k, c in LISA_COLORS.items()],
             True,
         )
     if kind == "gi":
         return (
             "focus_gi_bin",
-            [(str(k), c, maps.GI_LABELS[lang][k]) for k, c in GI_BIN_COLORS.items()],
+            [
+                (str(k), c, symbology.GI_LABELS[lang][k])
+                for k, c in GI_BIN_COLORS.items()
+            ],
             True,
         )
     return (
         "type",
         [
-            (k, c, maps.INSTITUTION_LABELS[lang][k])
+            (k, c, symbology.INSTITUTION_LABELS[lang][k])
             for k, c in INSTITUTION_COLORS.items()
         ],
         False,
@@ -499,7 +503,7 @@ def test_demo_focus_columns_match_the_indicators(demo_gpkg):
     assert_allclose(mun["focus_ql"].to_numpy(), rows.loc[codes, "ql"].to_numpy())
     assert_array_equal(
         mun["focus_ql_class"].to_numpy(),
-        maps.ql_classes(rows.loc[codes, "ql"]).to_numpy(dtype=int),
+        symbology.ql_classes(rows.loc[codes, "ql"]).to_numpy(dtype=int),
     )
     assert_array_equal(
         mun["focus_lisa"].to_numpy(dtype=str),

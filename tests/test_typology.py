@@ -6,15 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lps_geo.config import get_thresholds
 from lps_geo.errors import ConfigError
-from lps_geo.method.typology import (
-    GUIDELINES,
-    TYPE_LABELS,
-    TYPES,
-    classify,
-    get_thresholds,
-    passes_filters,
-)
+from lps_geo.method.typology import GUIDELINES, classify, passes_filters
+from lps_geo.symbology import TYPE_LABELS
+from lps_geo.vocab import TYPES
 
 T = get_thresholds("ipea2006")
 

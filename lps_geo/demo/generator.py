@@ -65,8 +65,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lps_geo.config import get_thresholds
 from lps_geo.errors import ConfigError, InputError, LpsGeoError, OutputExistsError
-from lps_geo.method.typology import classify, get_thresholds, passes_filters
+from lps_geo.method.typology import classify, passes_filters
 
 log = logging.getLogger(__name__)
 

@@ -44,8 +44,6 @@ from lps_geo.io.divisions import (
 from lps_geo.io.institutions import (
     DEFAULT_TYPE_MAP,
     INEP_TYPE_MAP,
-    INSTITUTION_LABELS,
-    INSTITUTION_TYPES,
     NAME_RULES,
     Outside,
     Placement,
@@ -79,6 +77,8 @@ from lps_geo.io.tables import (
     read_wide,
     validate_against_boundaries,
 )
+from lps_geo.symbology import INSTITUTION_NAMES as INSTITUTION_LABELS
+from lps_geo.vocab import INSTITUTION_TYPES
 
 __all__ = [
     "CHECK_DIGIT_EXCEPTIONS",

@@ -80,46 +80,10 @@ from lps_geo.io.boundaries import (
     projected_crs,
 )
 from lps_geo.io.tables import Unmatched
-from lps_geo.symbology import INSTITUTION_COLORS
+from lps_geo.vocab import INSTITUTION_TYPES
 
 logger = logging.getLogger(__name__)
 
-#: The institution taxonomy, in legend order (same order as the palette).
-INSTITUTION_TYPES: tuple[str, ...] = (
-    "university",
-    "federal_institute",
-    "technical_school",
-    "research_centre",
-    "technology_park",
-    "other",
-)
-
-if tuple(INSTITUTION_COLORS) != INSTITUTION_TYPES:  # pragma: no cover
-    raise RuntimeError(
-        "lps_geo.symbology.INSTITUTION_COLORS and "
-        "lps_geo.io.institutions.INSTITUTION_TYPES disagree: "
-        f"{tuple(INSTITUTION_COLORS)} != {INSTITUTION_TYPES}; keep them in step"
-    )
-
-#: Legend labels of the taxonomy, in English and Portuguese.
-INSTITUTION_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "university": "University or college",
-        "federal_institute": "Federal institute (IF/CEFET)",
-        "technical_school": "Technical or training school",
-        "research_centre": "Research centre or laboratory",
-        "technology_park": "Technology park or incubator",
-        "other": "Other institution",
-    },
-    "pt": {
-        "university": "Universidade ou faculdade",
-        "federal_institute": "Instituto federal (IF/CEFET)",
-        "technical_school": "Escola técnica ou de formação profissional",
-        "research_centre": "Centro de pesquisa ou laboratório",
-        "technology_park": "Parque tecnológico ou incubadora",
-        "other": "Outra instituição",
-    },
-}
 
 _CATEGORIES: dict[str, tuple[str, ...]] = {
     # Colleges count as "university": the taxonomy separates universities and

@@ -70,7 +70,8 @@ import pandas as pd
 import shapely
 
 from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
-from lps_geo.method.typology import TYPES
+from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
+from lps_geo.vocab import TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from lps_geo.result import Result
@@ -83,23 +84,6 @@ ChangeCategory = Literal["emerging", "growing", "stable", "declining", "vanished
 #: Categories in legend order.
 CATEGORIES: tuple[str, ...] = get_args(ChangeCategory)
 
-#: Human-readable category labels per language.
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "emerging": "Emerging",
-        "growing": "Growing",
-        "stable": "Stable",
-        "declining": "Declining",
-        "vanished": "Vanished",
-    },
-    "pt": {
-        "emerging": "Emergente",
-        "growing": "Em crescimento",
-        "stable": "Estável",
-        "declining": "Em declínio",
-        "vanished": "Desaparecido",
-    },
-}
 
 #: Default relative change beyond which a lineage grows or declines.
 DEFAULT_GROWTH = 0.10

@@ -24,7 +24,8 @@ import pandas as pd
 from libpysal.graph import Graph
 from scipy.sparse.csgraph import connected_components
 
-from lps_geo.method.typology import TypologyThresholds, classify
+from lps_geo.config import TypologyThresholds
+from lps_geo.method.typology import classify
 
 log = logging.getLogger(__name__)
 

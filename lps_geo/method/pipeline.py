@@ -23,16 +23,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lps_geo import __version__
+from lps_geo._version import __version__
 from lps_geo.config import Config
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
 from lps_geo.method.delineate import group_members, summarise_lps
-from lps_geo.method.typology import TYPE_LABELS, TYPES, passes_filters
+from lps_geo.method.typology import passes_filters
 from lps_geo.result import LAYER_COLUMNS, Result
 from lps_geo.stats.indicators import indicator_table, industry_table
 from lps_geo.stats.spatial import TIE_RULE, inference_text, spatial_statistics
 from lps_geo.stats.variables import VARIABLE_DESCRIPTIONS, analysed_variable
 from lps_geo.stats.weights import build_weights, default_cache_dir, restrict_to_groups
+from lps_geo.symbology import TYPE_LABELS
+from lps_geo.vocab import TYPES
 
 log = logging.getLogger(__name__)
 

@@ -41,16 +41,18 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from lps_geo.config import get_thresholds
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.io.divisions import STATE_ABBREVIATIONS
-from lps_geo.method.typology import (
-    CITATION,
-    GUIDELINES,
+from lps_geo.method.typology import CITATION, GUIDELINES
+from lps_geo.symbology import (
+    EDGE_COLOR,
+    INSTITUTION_COLORS,
+    TYPE_COLORS,
     TYPE_LABELS,
-    TYPES,
-    get_thresholds,
+    TYPE_SHORT_LABELS,
 )
-from lps_geo.symbology import EDGE_COLOR, INSTITUTION_COLORS, TYPE_COLORS
+from lps_geo.vocab import TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -95,22 +97,6 @@ _INK = "#222222"
 _MUTED = "#666666"
 _RULE = EDGE_COLOR
 
-#: Short type names for the cells and key of the typology chart (the full
-#: names are :data:`lps_geo.method.typology.TYPE_LABELS`).
-TYPE_SHORT_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "center": "Center",
-        "advanced_vector": "Advanced vector",
-        "local_vector": "Local vector",
-        "embryo": "Embryo",
-    },
-    "pt": {
-        "center": "Núcleo",
-        "advanced_vector": "Vetor avançado",
-        "local_vector": "Vetor local",
-        "embryo": "Embrião",
-    },
-}
 
 _TEXT: dict[str, dict[str, Any]] = {
     "en": {
@@ -364,7 +350,7 @@ def select_lps(
     industries
         Industry codes to keep (``None``: all).
     types
-        LPS types to keep, among :data:`lps_geo.method.typology.TYPES`.
+        LPS types to keep, among :data:`lps_geo.vocab.TYPES`.
     states
         Two-digit IBGE state codes; an LPS is kept when at least one member's
         code starts with one of them.
@@ -1722,12 +1708,8 @@ def _location_map(ax: Axes, ctx: _Atlas, row: pd.Series) -> list:
     from matplotlib.patches import Patch, Rectangle
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-    from lps_geo.render.maps import (
-        BASE_FILL,
-        INSTITUTION_LABELS,
-        LPS_EDGE,
-        _nice_length,
-    )
+    from lps_geo.render.maps import _nice_length
+    from lps_geo.symbology import BASE_FILL, INSTITUTION_LABELS, LPS_EDGE
 
     t = ctx.text
     lps_type = str(row["lps_type"])
@@ -1982,7 +1964,7 @@ def _typology_chart(ax: Axes, ctx: _Atlas, row: pd.Series) -> None:
         NullLocator,
     )
 
-    from lps_geo.render.maps import LPS_EDGE
+    from lps_geo.symbology import LPS_EDGE
 
     t = ctx.text
     lps = ctx.lps
@@ -2201,7 +2183,7 @@ def _capability_block(
     present = (
         set(inst["type"].astype(str)) if inst is not None else set(INSTITUTION_COLORS)
     )
-    from lps_geo.render.maps import INSTITUTION_LABELS
+    from lps_geo.symbology import INSTITUTION_LABELS
 
     headers = (t["inside"], t["within"].format(d=d), t["nearest"])
     # right edges of the number columns, spaced by the widest header line
@@ -2552,7 +2534,7 @@ def write_atlas(
     import matplotlib
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from lps_geo import __version__
+    from lps_geo._version import __version__
     from lps_geo.export.atomic import atomic_path, check_writable
 
     _check_options(lang, page_size)

@@ -30,19 +30,32 @@ import pandas as pd
 import shapely
 
 from lps_geo.errors import ConfigError, InputError, OutputExistsError
-from lps_geo.method.typology import TYPE_LABELS, TYPES
+from lps_geo.method.focus import focus_industry, industry_values
 from lps_geo.symbology import (
+    BASE_FILL,
     CHANGE_COLORS,
     CHANGE_HATCHED,
     EDGE_COLOR,
     GI_BIN_COLORS,
+    GI_LABELS,
     INSTITUTION_COLORS,
+    INSTITUTION_LABELS,
     LISA_COLORS,
+    LISA_LABELS,
+    LPS_EDGE,
     NO_DATA_COLOR,
+    OVERLAP_ALPHA,
+    QL_BREAKS,
     QL_RAMP,
     SIGNIFICANCE_COLORS,
+    SIGNIFICANCE_LABELS,
     TYPE_COLORS,
+    TYPE_LABELS,
+    ql_classes,
+    significance_classes,
 )
+from lps_geo.symbology import ql_labels as _ql_labels
+from lps_geo.vocab import TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -65,17 +78,6 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {
 #: Source note printed under every map unless ``source=`` is given.
 DEFAULT_SOURCE = "lps_geo"
 
-#: Fill of the municipal background under the LPS polygons.
-BASE_FILL = "#e8e8e8"
-#: Outline of LPS polygons.
-LPS_EDGE = "#333333"
-#: Opacity of LPS polygons on the all-industries typology map (they overlap).
-OVERLAP_ALPHA = 0.6
-
-#: Inner class breaks of the QL map: classes are 0 exactly, (0, b1), [b1, b2),
-#: [b2, b3) and >= b3. b1 = 1 is the usual "more concentrated than the
-#: reference area" line, b3 = 5 the ``ql_high`` cut-off of the IPEA 2006 preset.
-QL_BREAKS: tuple[float, float, float] = (1.0, 2.0, 5.0)
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -120,50 +122,6 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: Legend labels of the LISA categories (keys of :data:`palettes.LISA_COLORS`).
-LISA_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "High-High": "High-High",
-        "Low-Low": "Low-Low",
-        "Low-High": "Low-High",
-        "High-Low": "High-Low",
-        "not significant": "Not significant",
-        "undefined": "Undefined (no data)",
-        "isolated": "Isolated (no neighbours)",
-    },
-    "pt": {
-        "High-High": "Alto-Alto",
-        "Low-Low": "Baixo-Baixo",
-        "Low-High": "Baixo-Alto",
-        "High-Low": "Alto-Baixo",
-        "not significant": "Não significativo",
-        "undefined": "Indefinido (sem dados)",
-        "isolated": "Isolado (sem vizinhos)",
-    },
-}
-
-#: Legend labels of the Gi* bins (keys of :data:`palettes.GI_BIN_COLORS`).
-GI_LABELS: dict[str, dict[int, str]] = {
-    "en": {
-        3: "Hot spot 99%",
-        2: "Hot spot 95%",
-        1: "Hot spot 90%",
-        0: "Not significant",
-        -1: "Cold spot 90%",
-        -2: "Cold spot 95%",
-        -3: "Cold spot 99%",
-    },
-    "pt": {
-        3: "Ponto quente 99%",
-        2: "Ponto quente 95%",
-        1: "Ponto quente 90%",
-        0: "Não significativo",
-        -1: "Ponto frio 90%",
-        -2: "Ponto frio 95%",
-        -3: "Ponto frio 99%",
-    },
-}
-
 
 # ------------------------------------------------------------------- validation
 
@@ -185,68 +143,7 @@ def _new_axes(ax: Axes | None) -> Axes:
     return ax
 
 
-def _codes(frame: pd.DataFrame, column: str = "region") -> pd.Series:
-    """Region codes of a layer as str, from the column or else the index."""
-    if column in frame.columns:
-        return frame[column].astype(str)
-    return pd.Series(frame.index.astype(str), index=frame.index)
-
-
 # ------------------------------------------------------------------- classes
-
-
-def ql_classes(ql: pd.Series, breaks: Sequence[float] = QL_BREAKS) -> pd.Series:
-    """Class of each location quotient on fixed breaks that keep zeros apart.
-
-    Quantile classes collapse on QL distributions, which are mostly zeros with
-    a long right tail; fixed breaks keep the classes comparable across
-    industries and maps. With breaks ``(b1, b2, b3)`` the classes are
-    0: QL = 0, 1: 0 < QL < b1, 2: b1 <= QL < b2, 3: b2 <= QL < b3,
-    4: QL >= b3 (lower bounds included, as the typology's ``QL >= ql_high``).
-    Classification uses :class:`mapclassify.UserDefined`.
-
-    Parameters
-    ----------
-    ql
-        Location quotients (non-negative); missing values stay missing.
-    breaks
-        Three increasing positive inner breaks.
-
-    Returns
-    -------
-    pandas.Series
-        Nullable integer classes 0-4, indexed like ``ql``, named ``ql_class``.
-
-    Examples
-    --------
-    >>> ql_classes(pd.Series([0, 0.5, 1, 1.99, 2, 5, 12.0, None])).tolist()
-    [0, 1, 2, 2, 3, 4, 4, <NA>]
-    """
-    import mapclassify
-
-    breaks = tuple(float(b) for b in breaks)
-    if len(breaks) != len(QL_RAMP) - 2 or not 0 < breaks[0] < breaks[1] < breaks[2]:
-        raise ConfigError(
-            f"QL breaks must be {len(QL_RAMP) - 2} increasing positive numbers "
-            f"(one per colour of palettes.QL_RAMP after the zero class), got {breaks}"
-        )
-    values = pd.to_numeric(ql, errors="coerce").astype(float)
-    out = pd.Series(pd.NA, index=ql.index, dtype="Int64", name="ql_class")
-    known = values.notna()
-    if known.any():
-        # mapclassify bins are closed on the right; shift each break down one
-        # float step so that a value equal to a break falls in the upper class.
-        bins = [0.0, *(float(np.nextafter(b, -np.inf)) for b in breaks)]
-        classifier = mapclassify.UserDefined(values[known].to_numpy(), bins)
-        out[known] = classifier.yb
-    return out
-
-
-def _ql_labels(breaks: Sequence[float], lang: str) -> list[str]:
-    b1, b2, b3 = (f"{b:g}" for b in breaks)
-    if lang == "pt":
-        return ["= 0", f"> 0 e < {b1}", f"{b1} a < {b2}", f"{b2} a < {b3}", f"≥ {b3}"]
-    return ["= 0", f"> 0 and < {b1}", f"{b1} to < {b2}", f"{b2} to < {b3}", f"≥ {b3}"]
 
 
 # ------------------------------------------------------------------ decoration
@@ -502,42 +399,6 @@ def _patch(color: str, label: str, alpha: float = 1.0):
 # ------------------------------------------------------------ categorical maps
 
 
-def _values_for(
-    polygons: gpd.GeoDataFrame, indicators: pd.DataFrame, industry: str, column: str
-) -> pd.Series:
-    """``column`` of ``indicators`` for ``industry``, aligned to ``polygons``.
-
-    Joins on the polygons' ``region`` (column or index), or on their ``unit``
-    column when the indicators are at a coarser analysis unit.
-    """
-    for needed in ("region", "industry", column):
-        if needed not in indicators.columns:
-            raise InputError(
-                f"indicators table lacks column {needed!r}; pass the indicators "
-                "layer of a Result (see lps_geo.result)"
-            )
-    rows = indicators[indicators["industry"].astype(str) == str(industry)]
-    if rows.empty:
-        known = sorted(indicators["industry"].astype(str).unique())
-        raise InputError(
-            f"industry {industry!r} not found in indicators; known industries: "
-            f"{', '.join(known[:10])}{' ...' if len(known) > 10 else ''}"
-        )
-    values = pd.Series(rows[column].to_numpy(), index=rows["region"].astype(str))
-    values = values[~values.index.duplicated()]
-    codes = _codes(polygons)
-    if not codes.isin(values.index).any() and "unit" in polygons.columns:
-        codes = polygons["unit"].astype(str)
-    if len(codes) and not codes.isin(values.index).any():
-        raise InputError(
-            f"no polygon code (e.g. {codes.iloc[0]}) matches a region of the "
-            f"indicators for industry {industry!r} (e.g. {values.index[0]}); when "
-            "the analysis unit is coarser than the municipality, map the regions "
-            "layer or give the municipalities a 'unit' column"
-        )
-    return pd.Series(values.reindex(codes.to_numpy()).to_numpy(), index=polygons.index)
-
-
 def _category_map(
     polygons: gpd.GeoDataFrame,
     categories: pd.Series,
@@ -613,7 +474,7 @@ def typology_map(
     Municipalities are drawn light grey with thin edges; LPS polygons on top in
     the colours of :data:`lps_geo.symbology.TYPE_COLORS`. The legend lists the
     four types of Suzigan, Furtado & Garcia (2006) in the order of
-    :data:`lps_geo.method.typology.TYPES`, each with its number of LPS. With all
+    :data:`lps_geo.vocab.TYPES`, each with its number of LPS. With all
     industries, LPS of different industries overlap: they are drawn
     semi-transparent, largest first, so small ones stay visible.
 
@@ -751,7 +612,7 @@ def ql_map(
     """
     _check_lang(lang)
     classes = ql_classes(
-        _values_for(municipalities, indicators, industry, "ql"), breaks
+        industry_values(municipalities, indicators, industry, "ql"), breaks
     )
     ax = _new_axes(ax)
     labels = dict(enumerate(_ql_labels(tuple(breaks), lang)))
@@ -808,7 +669,7 @@ def lisa_map(
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     _check_lang(lang)
-    labels = _values_for(municipalities, indicators, industry, "lisa_label")
+    labels = industry_values(municipalities, indicators, industry, "lisa_label")
     labels = labels.where(labels.notna(), None)
     unknown = sorted(set(labels.dropna().astype(str)) - set(LISA_COLORS))
     if unknown:
@@ -863,7 +724,7 @@ def gi_map(
     """
     _check_lang(lang)
     raw = pd.to_numeric(
-        _values_for(municipalities, indicators, industry, "gi_bin"), errors="coerce"
+        industry_values(municipalities, indicators, industry, "gi_bin"), errors="coerce"
     )
     bins = raw.round().astype("Int64")
     unknown = sorted(set(bins.dropna().astype(int)) - set(GI_BIN_COLORS))
@@ -942,7 +803,7 @@ def change_map(
     """
     from matplotlib.patches import Patch
 
-    from lps_geo.method.compare import CATEGORY_LABELS
+    from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
 
     _check_lang(lang)
     if isinstance(result_or_layer, pd.DataFrame):
@@ -1039,27 +900,6 @@ def change_map(
 
 
 # ----------------------------------------------------------------- map files
-
-
-#: Legend labels of institution types (keys of palettes.INSTITUTION_COLORS).
-INSTITUTION_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "university": "University or college",
-        "federal_institute": "Federal institute",
-        "technical_school": "Technical or training school",
-        "research_centre": "Research centre or laboratory",
-        "technology_park": "Technology park or incubator",
-        "other": "Other",
-    },
-    "pt": {
-        "university": "Universidade ou faculdade",
-        "federal_institute": "Instituto federal",
-        "technical_school": "Escola técnica ou de formação",
-        "research_centre": "Centro de pesquisa ou laboratório",
-        "technology_park": "Parque tecnológico ou incubadora",
-        "other": "Outra",
-    },
-}
 
 
 def capability_map(
@@ -1189,33 +1029,6 @@ def capability_map(
     return ax
 
 
-SIGNIFICANCE_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        k: ("Not significant" if k == "not significant" else k)
-        for k in SIGNIFICANCE_COLORS
-    },
-    "pt": {
-        k: ("Não significativo" if k == "not significant" else k)
-        for k in SIGNIFICANCE_COLORS
-    },
-}
-
-
-def significance_classes(p_adj: pd.Series) -> pd.Series:
-    """Class of each adjusted p-value for the significance map (NaN stays NaN).
-
-    >>> significance_classes(pd.Series([0.0005, 0.004, 0.03, 0.2, np.nan])).tolist()
-    ['p <= 0.001', 'p <= 0.01', 'p <= 0.05', 'not significant', nan]
-    """
-    p = pd.to_numeric(p_adj, errors="coerce")
-    out = pd.Series(np.nan, index=p.index, dtype=object)
-    out[p > 0.05] = "not significant"
-    out[p <= 0.05] = "p <= 0.05"
-    out[p <= 0.01] = "p <= 0.01"
-    out[p <= 0.001] = "p <= 0.001"
-    return out
-
-
 def significance_map(
     municipalities: gpd.GeoDataFrame,
     indicators: pd.DataFrame,
@@ -1246,7 +1059,7 @@ def significance_map(
     """
     _check_lang(lang)
     classes = significance_classes(
-        _values_for(municipalities, indicators, industry, "lisa_p_adj")
+        industry_values(municipalities, indicators, industry, "lisa_p_adj")
     )
     return _categorical_panel(
         municipalities,
@@ -1372,75 +1185,6 @@ def _surface_of(result: Result, gpkg: Path | None):
                 b = src.bounds
             return arr, (b.left, b.right, b.bottom, b.top)
     return None
-
-
-def focus_industry(result: Result) -> str:
-    """The industry shown by default: the one with the most centres, then LPS.
-
-    The industry with the most LPS of the "center" type wins; then the one
-    with the most LPS; ties are broken by the total employment of the
-    industry's LPS (larger first), then by industry code. Without any LPS,
-    the industry with the largest employment in the ``industries`` table (then code).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> lps = pd.DataFrame({"industry": ["15.3", "15.3", "26.1", "26.1", "10.1"],
-    ...                     "employment": [10, 20, 5, 40, 99]})
-    >>> focus_industry(SimpleNamespace(lps=lps, industries=pd.DataFrame()))
-    '26.1'
-    """
-    lps = result.lps
-    if len(lps) and "industry" in lps.columns:
-        employment = (
-            pd.to_numeric(lps["employment"], errors="coerce").fillna(0.0)
-            if "employment" in lps.columns
-            else pd.Series(0.0, index=lps.index)
-        )
-        centre = (
-            (lps["lps_type"] == "center").to_numpy()
-            if "lps_type" in lps.columns
-            else np.zeros(len(lps), dtype=bool)
-        )
-        table = (
-            pd.DataFrame(
-                {
-                    "industry": lps["industry"].astype(str),
-                    "employment": employment.to_numpy(),
-                    "centre": centre.astype(int),
-                }
-            )
-            .groupby("industry")
-            .agg(
-                centres=("centre", "sum"),
-                size=("employment", "size"),
-                sum=("employment", "sum"),
-            )
-            .reset_index()
-            .sort_values(
-                ["centres", "size", "sum", "industry"],
-                ascending=[False, False, False, True],
-            )
-        )
-        return str(table["industry"].iloc[0])
-    industries = result.industries
-    if len(industries) and "industry" in industries.columns:
-        employment = (
-            pd.to_numeric(industries["employment"], errors="coerce").fillna(0.0)
-            if "employment" in industries.columns
-            else pd.Series(0.0, index=industries.index)
-        )
-        table = pd.DataFrame(
-            {
-                "industry": industries["industry"].astype(str),
-                "employment": employment.to_numpy(),
-            }
-        )
-        table = table.sort_values(["employment", "industry"], ascending=[False, True])
-        return str(table["industry"].iloc[0])
-    raise InputError(
-        "the result has no LPS and no industries; pass industry= explicitly"
-    )
 
 
 def _industry_title(result: Result, industry: str) -> str:

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import pandas as pd
 
+from lps_geo import symbology
 from lps_geo.errors import ConfigError, InputError
-from lps_geo.method.typology import TYPE_LABELS, TYPES
-from lps_geo.render import maps
+from lps_geo.method import focus
 from lps_geo.symbology import (
     CHANGE_COLORS,
     CHANGE_HATCHED,
@@ -53,7 +53,9 @@ from lps_geo.symbology import (
     NO_DATA_COLOR,
     QL_RAMP,
     TYPE_COLORS,
+    TYPE_LABELS,
 )
+from lps_geo.vocab import TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
     from lps_geo.result import Result
@@ -96,7 +98,7 @@ LAYER_STYLES_SQL = (
 
 #: Opacity of the LPS fill: LPS of different industries overlap, as on the
 #: all-industries typology map.
-LPS_FILL_OPACITY = maps.OVERLAP_ALPHA
+LPS_FILL_OPACITY = symbology.OVERLAP_ALPHA
 
 _MM_PER_PIXEL = 0.28  # OGC standard rendering pixel, used by SLD sizes
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -603,7 +605,7 @@ def lps_type_style(lang: Lang = "en", table: str = "lps") -> LayerStyle:
     """LPS polygons by ``lps_type``: the four types in typology order.
 
     Colours :data:`lps_geo.symbology.TYPE_COLORS`, labels
-    :data:`lps_geo.method.typology.TYPE_LABELS`; fills are semi-transparent
+    :data:`lps_geo.symbology.TYPE_LABELS`; fills are semi-transparent
     (:data:`LPS_FILL_OPACITY`) because LPS of different industries overlap.
 
     Examples
@@ -632,9 +634,9 @@ def ql_class_style(
     """Areas by ``focus_ql_class`` (0-4), the fixed QL classes of the QL map.
 
     Colours :data:`lps_geo.symbology.QL_RAMP`, labels as the legend of
-    :func:`lps_geo.render.maps.ql_map` (classes of :func:`lps_geo.render.maps.ql_classes` on
-    :data:`lps_geo.render.maps.QL_BREAKS`); areas without a value get the no-data
-    fill.
+    :func:`lps_geo.render.maps.ql_map` (classes of
+    :func:`lps_geo.symbology.ql_classes` on :data:`lps_geo.symbology.QL_BREAKS`);
+    areas without a value get the no-data fill.
 
     Examples
     --------
@@ -642,7 +644,7 @@ def ql_class_style(
     True
     """
     _check_lang(lang)
-    labels = maps._ql_labels(maps.QL_BREAKS, lang)
+    labels = symbology.ql_labels(symbology.QL_BREAKS, lang)
     return categorized_style(
         table,
         _NAMES[lang]["ql"],
@@ -665,7 +667,7 @@ def lisa_style(
     """Areas by ``focus_lisa`` (LISA cluster label), GeoDa colours.
 
     Colours :data:`lps_geo.symbology.LISA_COLORS`, labels
-    :data:`lps_geo.render.maps.LISA_LABELS`.
+    :data:`lps_geo.symbology.LISA_LABELS`.
 
     Examples
     --------
@@ -677,7 +679,7 @@ def lisa_style(
         table,
         _NAMES[lang]["lisa"],
         "focus_lisa",
-        [(k, c, maps.LISA_LABELS[lang][k]) for k, c in LISA_COLORS.items()],
+        [(k, c, symbology.LISA_LABELS[lang][k]) for k, c in LISA_COLORS.items()],
         "polygon",
         outline=EDGE_COLOR,
         other=(NO_DATA_COLOR, _NAMES[lang]["no_data"]),
@@ -695,7 +697,7 @@ def gi_style(
     """Areas by ``focus_gi_bin`` (-3..3), the Gi* confidence bins.
 
     Colours :data:`lps_geo.symbology.GI_BIN_COLORS`, labels
-    :data:`lps_geo.render.maps.GI_LABELS`.
+    :data:`lps_geo.symbology.GI_LABELS`.
 
     Examples
     --------
@@ -707,7 +709,7 @@ def gi_style(
         table,
         _NAMES[lang]["gi"],
         "focus_gi_bin",
-        [(k, c, maps.GI_LABELS[lang][k]) for k, c in GI_BIN_COLORS.items()],
+        [(k, c, symbology.GI_LABELS[lang][k]) for k, c in GI_BIN_COLORS.items()],
         "polygon",
         outline=EDGE_COLOR,
         other=(NO_DATA_COLOR, _NAMES[lang]["no_data"]),
@@ -720,7 +722,7 @@ def institution_style(lang: Lang = "en", table: str = "institutions") -> LayerSt
     """Institution points by ``type``: circle markers.
 
     Colours :data:`lps_geo.symbology.INSTITUTION_COLORS`, labels
-    :data:`lps_geo.render.maps.INSTITUTION_LABELS`.
+    :data:`lps_geo.symbology.INSTITUTION_LABELS`.
 
     Examples
     --------
@@ -733,7 +735,7 @@ def institution_style(lang: Lang = "en", table: str = "institutions") -> LayerSt
         _NAMES[lang]["institutions"],
         "type",
         [
-            (k, c, maps.INSTITUTION_LABELS[lang][k])
+            (k, c, symbology.INSTITUTION_LABELS[lang][k])
             for k, c in INSTITUTION_COLORS.items()
         ],
         "point",
@@ -746,7 +748,7 @@ def change_style(lang: Lang = "en", table: str = "lps_change") -> LayerStyle:
 
     Colours :data:`lps_geo.symbology.CHANGE_COLORS` (vanished hatched, see
     :data:`lps_geo.symbology.CHANGE_HATCHED`), labels
-    :data:`lps_geo.method.compare.CATEGORY_LABELS`, in legend order; fills
+    :data:`lps_geo.symbology.CHANGE_LABELS`, in legend order; fills
     semi-transparent as the LPS layer's.
 
     Examples
@@ -757,7 +759,7 @@ def change_style(lang: Lang = "en", table: str = "lps_change") -> LayerStyle:
     >>> "b_diagonal" in style.qml, "shape://slash" in style.sld
     (True, True)
     """
-    from lps_geo.method.compare import CATEGORY_LABELS
+    from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
 
     _check_lang(lang)
     return categorized_style(
@@ -799,14 +801,14 @@ _FOCUS_BUILDERS = (ql_class_style, lisa_style, gi_style)
 def add_focus_columns(
     result: Result,
     industry: str | None = None,
-    breaks: Sequence[float] = maps.QL_BREAKS,
+    breaks: Sequence[float] = symbology.QL_BREAKS,
 ) -> Result:
     """Copy of ``result`` whose area layers carry the focus-industry columns.
 
     Adds to ``municipalities`` (and ``regions`` when present) the columns of
     :data:`FOCUS_COLUMNS` for one industry, read from the ``indicators``
     layer: ``focus_industry`` (the code), ``focus_ql`` (QL),
-    ``focus_ql_class`` (class 0-4 of :func:`lps_geo.render.maps.ql_classes`),
+    ``focus_ql_class`` (class 0-4 of :func:`lps_geo.symbology.ql_classes`),
     ``focus_lisa`` (LISA cluster label) and ``focus_gi_bin`` (Gi* bin -3..3).
     In microregion mode, municipalities take the values of their analysis unit
     (``unit`` column). Areas without a value get nulls. Nothing is computed
@@ -817,9 +819,9 @@ def add_focus_columns(
     result
         The analysis result (not modified).
     industry
-        Industry code; default :func:`lps_geo.render.maps.focus_industry`.
+        Industry code; default :func:`lps_geo.method.focus.focus_industry`.
     breaks
-        Inner QL class breaks, default :data:`lps_geo.render.maps.QL_BREAKS`.
+        Inner QL class breaks, default :data:`lps_geo.symbology.QL_BREAKS`.
 
     Returns
     -------
@@ -847,7 +849,7 @@ def add_focus_columns(
     [[0, 'not significant', 0], [4, 'High-High', 3]]
     """
     if industry is None:
-        industry = maps.focus_industry(result)
+        industry = focus.focus_industry(result)
     industry = str(industry)
     changes: dict[str, Any] = {}
     for name in ("municipalities", "regions"):
@@ -860,14 +862,14 @@ def add_focus_columns(
 
 def _with_focus(layer, indicators: pd.DataFrame, industry: str, breaks) -> Any:
     ql = pd.to_numeric(
-        maps._values_for(layer, indicators, industry, "ql"), errors="coerce"
+        focus.industry_values(layer, indicators, industry, "ql"), errors="coerce"
     ).astype(float)
     out = layer.copy()
     out["focus_industry"] = industry
     out["focus_ql"] = ql
-    out["focus_ql_class"] = maps.ql_classes(ql, breaks)
+    out["focus_ql_class"] = symbology.ql_classes(ql, breaks)
     if "lisa_label" in indicators.columns:
-        lisa = maps._values_for(layer, indicators, industry, "lisa_label")
+        lisa = focus.industry_values(layer, indicators, industry, "lisa_label")
         out["focus_lisa"] = pd.Series(
             [None if pd.isna(v) else str(v) for v in lisa],
             index=layer.index,
@@ -875,7 +877,8 @@ def _with_focus(layer, indicators: pd.DataFrame, industry: str, breaks) -> Any:
         )
     if "gi_bin" in indicators.columns:
         gi = pd.to_numeric(
-            maps._values_for(layer, indicators, industry, "gi_bin"), errors="coerce"
+            focus.industry_values(layer, indicators, industry, "gi_bin"),
+            errors="coerce",
         )
         out["focus_gi_bin"] = gi.round().astype("Int64")
     return out

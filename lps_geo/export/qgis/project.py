@@ -64,8 +64,8 @@ from pathlib import Path
 from typing import Literal
 
 from lps_geo.errors import InputError
-from lps_geo.method.typology import TYPES
 from lps_geo.symbology import EDGE_COLOR, TYPE_COLORS
+from lps_geo.vocab import TYPES
 
 logger = logging.getLogger(__name__)
 

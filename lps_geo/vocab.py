@@ -1,0 +1,170 @@
+"""The vocabulary of lps_geo: every option ``Literal`` and category key, defined once.
+
+Configuration, readers, statistics, exporters, renderers, the CLI choices and
+the QGIS plugin's option lists all take their allowed values from here, so an
+option can be added or renamed in one place. Labels and colours of the
+categories live in :mod:`lps_geo.symbology`; this module holds only the keys.
+
+Examples
+--------
+>>> choices(Lang)
+('pt', 'en')
+>>> TYPES
+('center', 'advanced_vector', 'local_vector', 'embryo')
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# ------------------------------------------------------------------- languages
+#: Language of labels, maps, layers, atlas and briefs.
+Lang = Literal["pt", "en"]
+
+# ---------------------------------------------------------------------- inputs
+#: What a size table counts.
+SizeMeasure = Literal["employment", "establishments"]
+#: Shape of the size table.
+TableForm = Literal["long", "wide", "rais_microdata"]
+#: CNAE level of the analysed industries.
+IndustryLevel = Literal["class", "group", "division"]
+#: Levels of the CNAE 2.0 hierarchy.
+CnaeLevel = Literal["section", "division", "group", "class"]
+#: How wide-table columns name their industries.
+IndustryNames = Literal["code", "title", "auto"]
+#: What to do with wide columns, or table regions, that match nothing.
+Unmatched = Literal["raise", "drop"]
+#: Digits of the municipality codes of a table.
+CodeDigits = Literal["auto", 6, 7]
+#: RAIS microdata: count unusable rows, or stop at the first.
+BadRows = Literal["report", "raise"]
+#: RAIS microdata: active establishments only, or every row.
+EstablishmentCount = Literal["active", "all"]
+#: Boundary features that are not municipalities (IBGE water bodies).
+NonMunicipal = Literal["drop", "keep"]
+#: Several features with one code.
+Duplicates = Literal["dissolve", "raise"]
+#: IBGE territorial divisions above the municipality.
+DivisionLevel = Literal[
+    "state", "mesoregion", "microregion", "intermediate", "immediate"
+]
+#: Layouts of IBGE division tables.
+DivisionLayout = Literal["geodata-br", "dtb", "localidades", "table"]
+#: Institution inputs: a point layer/table, or INEP's register.
+InstitutionFormat = Literal["points", "inep"]
+#: Institution categories that the type map does not know.
+UnknownTypes = Literal["raise", "other"]
+#: Institutions outside the study area.
+Outside = Literal["drop", "keep"]
+#: How code-only institutions are placed.
+Placement = Literal["centroid"]
+#: What ``lps-geo fetch`` downloads.
+FetchWhat = Literal["mesh", "divisions"]
+
+# -------------------------------------------------------------------- analysis
+#: The analysis unit: municipalities, or groups of them (microregions ...).
+Unit = Literal["municipality", "group"]
+#: Reference area of the indicators (``both``: one result per area).
+ReferenceArea = Literal["study_area", "state", "both"]
+#: Delineation: contiguous candidates form one LPS, or each unit is one.
+DelineationMode = Literal["contiguous", "unit"]
+#: How an LPS member qualified.
+MemberVia = Literal["filters", "hotspot", "both"]
+#: Spatial weights builders.
+WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
+#: Regions without neighbours.
+IslandPolicy = Literal["attach", "drop", "keep"]
+#: The variable the spatial statistics analyse.
+VariableKind = Literal["ql", "share_region", "log_ql", "eb_ql"]
+#: Multiple-testing correction.
+Correction = Literal["fdr", "bonferroni", "none"]
+#: FDR per industry or across all industries.
+FdrScope = Literal["industry", "all"]
+#: Permutation engine of the local statistics.
+Engine = Literal["numba", "esda"]
+#: Scale of the locational Gini.
+GiniScale = Literal["gini", "krugman"]
+#: Kernel-density kernels and bandwidth rules.
+Kernel = Literal["quartic", "gaussian"]
+BandwidthRule = Literal["silverman", "scott"]
+
+# ------------------------------------------------------------------ categories
+#: LPS types of the typology, in legend order (values of ``lps_type``).
+LpsType = Literal["center", "advanced_vector", "local_vector", "embryo"]
+TYPES: tuple[LpsType, ...] = get_args(LpsType)
+
+#: Local Moran labels, in legend order (values of ``lisa_label``).
+LisaLabel = Literal[
+    "High-High",
+    "Low-Low",
+    "Low-High",
+    "High-Low",
+    "not significant",
+    "undefined",
+    "isolated",
+]
+LISA_LABEL_KEYS: tuple[LisaLabel, ...] = get_args(LisaLabel)
+#: The four significant LISA quadrant labels.
+LISA_SIGNIFICANT: tuple[LisaLabel, ...] = LISA_LABEL_KEYS[:4]
+
+#: Getis-Ord Gi* confidence bins (+3 hot spot at 99 % ... -3 cold spot at 99 %).
+GI_BINS: tuple[int, ...] = (3, 2, 1, 0, -1, -2, -3)
+
+#: Change of an LPS lineage between two periods, in legend order.
+ChangeCategory = Literal["emerging", "growing", "stable", "declining", "vanished"]
+CHANGE_CATEGORIES: tuple[ChangeCategory, ...] = get_args(ChangeCategory)
+
+#: The institution taxonomy of the capability layers, in legend order.
+InstitutionType = Literal[
+    "university",
+    "federal_institute",
+    "technical_school",
+    "research_centre",
+    "technology_park",
+    "other",
+]
+INSTITUTION_TYPES: tuple[InstitutionType, ...] = get_args(InstitutionType)
+
+#: Significance classes of the LISA significance map (adjusted p).
+SIGNIFICANCE_CLASSES: tuple[str, ...] = (
+    "p <= 0.001",
+    "p <= 0.01",
+    "p <= 0.05",
+    "not significant",
+)
+
+# --------------------------------------------------------------------- outputs
+#: Paper sizes of maps and atlas.
+PageSize = Literal["A4", "A3"]
+#: Static map file formats.
+MapFormat = Literal["png", "pdf", "svg"]
+#: Geometry kinds of styled layers.
+GeometryKind = Literal["polygon", "point"]
+#: Kinds of atlas pages.
+PageKind = Literal[
+    "cover", "contents", "methods", "overview_typology", "overview_capability", "lps"
+]
+
+#: The stages of one analysis, in run order (progress and timings use them).
+Stage = Literal[
+    "read inputs",
+    "indicators",
+    "weights",
+    "spatial statistics",
+    "delineation",
+    "capability",
+    "assemble",
+]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+
+
+def choices(literal: object) -> tuple:
+    """The allowed values of one of the ``Literal`` options above.
+
+    >>> choices(Correction)
+    ('fdr', 'bonferroni', 'none')
+    """
+    values = get_args(literal)
+    if not values:
+        raise TypeError(f"{literal!r} is not a Literal of lps_geo.vocab")
+    return values
