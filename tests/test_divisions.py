@@ -23,7 +23,7 @@ from lps_geo.io import (
     read_divisions,
     read_region_lookup,
 )
-from lps_geo.method.pipeline import read_inputs
+from lps_geo.io.inputs import read_inputs
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "shapefiles"
 

@@ -26,6 +26,7 @@ import shapely
 from lps_geo._version import __version__
 from lps_geo.config import Config
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
+from lps_geo.io.inputs import Inputs, cnae_titles, industries_of, read_inputs, read_size
 from lps_geo.method.delineate import group_members, summarise_lps
 from lps_geo.method.typology import passes_filters
 from lps_geo.result import LAYER_COLUMNS, Result
@@ -52,189 +53,6 @@ STAGES = (
 Progress = Callable[[str, int, int], None]
 
 MANUFACTURING_DIVISIONS = tuple(f"{d:02d}" for d in range(10, 34))
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Validated inputs in their canonical shapes."""
-
-    boundaries: gpd.GeoDataFrame  # municipalities, indexed by code
-    employment: pd.DataFrame | None
-    establishments: pd.DataFrame | None
-    titles: dict[str, str]
-    lookup: pd.DataFrame | None
-    population: pd.Series | None = None
-    institutions: gpd.GeoDataFrame | None = None
-    size_report: dict | None = None  # what the size reader did, row by row
-    cnae: object | None = None  # CnaeTable, to read a second period's table
-
-
-def read_inputs(cfg: Config) -> Inputs:
-    """Read and validate every input named in the configuration."""
-    from lps_geo import io
-
-    b = cfg.inputs.boundaries
-    boundaries = io.read_boundaries(
-        b.path,
-        code_column=b.code_column,
-        name_column=b.name_column,
-        layer=b.layer,
-        crs=b.crs,
-        non_municipal=b.non_municipal,
-        exclude_codes=b.exclude_codes,
-    )
-    cnae = io.read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
-    tables = _read_size(cfg.inputs.size, cfg.analysis.industry_level, cnae, boundaries)
-    lookup = None
-    if cfg.inputs.lookup is not None:
-        lk = cfg.inputs.lookup
-        if lk.level is not None:
-            lookup = io.division_lookup(io.read_divisions(lk.path), lk.level)
-        else:
-            lookup = io.read_region_lookup(
-                lk.path,
-                code_column=lk.code_column,
-                group_column=lk.group_column,
-                name_column=lk.name_column,
-            )
-        io.check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
-    titles = _titles(cnae, _industries_of(tables))
-    population = None
-    if b.population_column:
-        if b.population_column not in boundaries.columns:
-            raise InputError(
-                f"{b.path}: population column {b.population_column!r} not found; "
-                f"columns: {', '.join(map(str, boundaries.columns))}"
-            )
-        population = pd.to_numeric(
-            boundaries[b.population_column], errors="coerce"
-        ).rename("population")
-        bad = population.index[population.isna() | (population < 0)]
-        if len(bad):
-            raise InputError(
-                f"{b.path}: column {b.population_column!r} has missing or negative "
-                f"values at {', '.join(map(str, bad[:5]))}"
-                + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-            )
-    institutions = None
-    ins = cfg.inputs.institutions
-    if ins is not None:
-        if ins.format == "inep":
-            institutions = io.read_inep_ies(
-                ins.path, boundaries=boundaries, type_map=ins.type_map
-            )
-        else:
-            institutions = io.read_institutions(
-                ins.path,
-                type_column=ins.type_column,
-                name_column=ins.name_column,
-                x_column=ins.x_column,
-                y_column=ins.y_column,
-                crs=ins.crs,
-                code_column=ins.code_column,
-                boundaries=boundaries,
-                type_map=ins.type_map,
-                unknown_types=ins.unknown_types,
-                weight_column=ins.weight_column,
-                layer=ins.layer,
-            )
-    return Inputs(
-        boundaries,
-        tables.employment,
-        tables.establishments,
-        titles,
-        lookup,
-        population,
-        institutions,
-        size_report={
-            "form": cfg.inputs.size.form,
-            "path": str(cfg.inputs.size.path),
-            **(tables.report or {}),
-            "notes": list(tables.notes),
-        },
-        cnae=cnae,
-    )
-
-
-def _changed(s, name: str) -> str | None:
-    """A SizeInput column option when set away from its default, else None."""
-    from dataclasses import fields
-
-    default = next(f.default for f in fields(s) if f.name == name)
-    value = getattr(s, name)
-    return None if value == default else value
-
-
-def _read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
-    """Read one size table (``[inputs.size]`` or ``[comparison.size]``) and
-    validate its regions against the boundaries."""
-    from lps_geo import io
-
-    if s.form == "long":
-        tables = io.read_long(
-            s.path,
-            region_column=s.region_column,
-            industry_column=s.industry_column,
-            employment_column=s.employment_column,
-            establishments_column=s.establishments_column,
-            sep=s.sep,
-            encoding=s.encoding,
-            industry_level=level,
-            cnae=cnae,
-        )
-    elif s.form == "rais_microdata":
-        tables = io.read_rais_microdata(
-            str(s.path),
-            cnae=cnae,
-            industry_level=level,
-            municipality_column=_changed(s, "region_column"),
-            class_column=_changed(s, "industry_column"),
-            jobs_column=_changed(s, "employment_column"),
-            encoding=s.encoding or "latin-1",
-            sep=s.sep or ";",
-            establishments=s.establishments,
-            bad_rows=s.bad_rows,
-            memory_limit=s.memory_limit,
-        )
-    else:
-        tables = io.read_wide(
-            s.path,
-            region_column=s.region_column,
-            measure=s.measure,
-            industry_names=s.industry_names,
-            cnae=cnae,
-            sep=s.sep,
-            encoding=s.encoding,
-            industry_level=level,
-            unmatched=s.unmatched,
-        )
-    tables = io.validate_against_boundaries(
-        tables,
-        boundaries.index,
-        source=str(s.path),
-        unmatched=s.outside_boundaries,
-    )
-    return tables
-
-
-def _titles(cnae, codes) -> dict[str, str]:
-    """CNAE titles of industry codes (the code itself where the table has none)."""
-    titles: dict[str, str] = {}
-    if cnae is None:
-        return titles
-    for code in codes:
-        try:
-            titles[code] = cnae.title(code)
-        except Exception:  # noqa: BLE001 - a missing title is not fatal
-            titles[code] = code
-    return titles
-
-
-def _industries_of(tables) -> list[str]:
-    for m in (tables.employment, tables.establishments):
-        if m is not None:
-            return [str(c) for c in m.columns]
-    return []
 
 
 def _select(codes: pd.Index, spec: str | list[str], what: str) -> pd.Index:
@@ -955,11 +773,11 @@ def _with_comparison(cfg: Config, inp: Inputs, result: Result, memo: dict) -> Re
 
     cp = cfg.comparison
     if "comparison_tables" not in memo:  # read once for every reference area
-        memo["comparison_tables"] = _read_size(
+        memo["comparison_tables"] = read_size(
             cp.size, cfg.analysis.industry_level, inp.cnae, inp.boundaries
         )
     tables = memo["comparison_tables"]
-    titles = {**_titles(inp.cnae, _industries_of(tables)), **inp.titles}
+    titles = {**cnae_titles(inp.cnae, industries_of(tables)), **inp.titles}
     earlier = replace(
         inp,
         employment=tables.employment,

@@ -1,0 +1,199 @@
+"""Read every input a configuration names, validated, into its canonical shape.
+
+The adapter between :mod:`lps_geo.config` and the readers of this package: one
+call per input, the reader options taken from the configuration's keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import geopandas as gpd
+import pandas as pd
+
+from lps_geo.config import Config
+from lps_geo.errors import InputError
+from lps_geo.io.boundaries import read_boundaries
+from lps_geo.io.cnae import read_cnae_table
+from lps_geo.io.divisions import division_lookup, read_divisions
+from lps_geo.io.institutions import read_inep_ies, read_institutions
+from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
+from lps_geo.io.rais import read_rais_microdata
+from lps_geo.io.tables import read_long, read_wide, validate_against_boundaries
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Validated inputs in their canonical shapes."""
+
+    boundaries: gpd.GeoDataFrame  # municipalities, indexed by code
+    employment: pd.DataFrame | None
+    establishments: pd.DataFrame | None
+    titles: dict[str, str]
+    lookup: pd.DataFrame | None
+    population: pd.Series | None = None
+    institutions: gpd.GeoDataFrame | None = None
+    size_report: dict | None = None  # what the size reader did, row by row
+    cnae: object | None = None  # CnaeTable, to read a second period's table
+
+
+def read_inputs(cfg: Config) -> Inputs:
+    """Read and validate every input named in the configuration."""
+    b = cfg.inputs.boundaries
+    boundaries = read_boundaries(
+        b.path,
+        code_column=b.code_column,
+        name_column=b.name_column,
+        layer=b.layer,
+        crs=b.crs,
+        non_municipal=b.non_municipal,
+        exclude_codes=b.exclude_codes,
+    )
+    cnae = read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
+    tables = read_size(cfg.inputs.size, cfg.analysis.industry_level, cnae, boundaries)
+    lookup = None
+    if cfg.inputs.lookup is not None:
+        lk = cfg.inputs.lookup
+        if lk.level is not None:
+            lookup = division_lookup(read_divisions(lk.path), lk.level)
+        else:
+            lookup = read_region_lookup(
+                lk.path,
+                code_column=lk.code_column,
+                group_column=lk.group_column,
+                name_column=lk.name_column,
+            )
+        check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
+    titles = cnae_titles(cnae, industries_of(tables))
+    population = None
+    if b.population_column:
+        if b.population_column not in boundaries.columns:
+            raise InputError(
+                f"{b.path}: population column {b.population_column!r} not found; "
+                f"columns: {', '.join(map(str, boundaries.columns))}"
+            )
+        population = pd.to_numeric(
+            boundaries[b.population_column], errors="coerce"
+        ).rename("population")
+        bad = population.index[population.isna() | (population < 0)]
+        if len(bad):
+            raise InputError(
+                f"{b.path}: column {b.population_column!r} has missing or negative "
+                f"values at {', '.join(map(str, bad[:5]))}"
+                + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            )
+    institutions = None
+    ins = cfg.inputs.institutions
+    if ins is not None:
+        if ins.format == "inep":
+            institutions = read_inep_ies(
+                ins.path, boundaries=boundaries, type_map=ins.type_map
+            )
+        else:
+            institutions = read_institutions(
+                ins.path,
+                type_column=ins.type_column,
+                name_column=ins.name_column,
+                x_column=ins.x_column,
+                y_column=ins.y_column,
+                crs=ins.crs,
+                code_column=ins.code_column,
+                boundaries=boundaries,
+                type_map=ins.type_map,
+                unknown_types=ins.unknown_types,
+                weight_column=ins.weight_column,
+                layer=ins.layer,
+            )
+    return Inputs(
+        boundaries,
+        tables.employment,
+        tables.establishments,
+        titles,
+        lookup,
+        population,
+        institutions,
+        size_report={
+            "form": cfg.inputs.size.form,
+            "path": str(cfg.inputs.size.path),
+            **(tables.report or {}),
+            "notes": list(tables.notes),
+        },
+        cnae=cnae,
+    )
+
+
+def _changed(s, name: str) -> str | None:
+    """A SizeInput column option when set away from its default, else None."""
+    default = next(f.default for f in fields(s) if f.name == name)
+    value = getattr(s, name)
+    return None if value == default else value
+
+
+def read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
+    """Read one size table (``[inputs.size]`` or ``[comparison.size]``) and
+    validate its regions against the boundaries."""
+    if s.form == "long":
+        tables = read_long(
+            s.path,
+            region_column=s.region_column,
+            industry_column=s.industry_column,
+            employment_column=s.employment_column,
+            establishments_column=s.establishments_column,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            cnae=cnae,
+        )
+    elif s.form == "rais_microdata":
+        tables = read_rais_microdata(
+            str(s.path),
+            cnae=cnae,
+            industry_level=level,
+            municipality_column=_changed(s, "region_column"),
+            class_column=_changed(s, "industry_column"),
+            jobs_column=_changed(s, "employment_column"),
+            encoding=s.encoding or "latin-1",
+            sep=s.sep or ";",
+            establishments=s.establishments,
+            bad_rows=s.bad_rows,
+            memory_limit=s.memory_limit,
+        )
+    else:
+        tables = read_wide(
+            s.path,
+            region_column=s.region_column,
+            measure=s.measure,
+            industry_names=s.industry_names,
+            cnae=cnae,
+            sep=s.sep,
+            encoding=s.encoding,
+            industry_level=level,
+            unmatched=s.unmatched,
+        )
+    tables = validate_against_boundaries(
+        tables,
+        boundaries.index,
+        source=str(s.path),
+        unmatched=s.outside_boundaries,
+    )
+    return tables
+
+
+def cnae_titles(cnae, codes) -> dict[str, str]:
+    """CNAE titles of industry codes (the code itself where the table has none)."""
+    titles: dict[str, str] = {}
+    if cnae is None:
+        return titles
+    for code in codes:
+        try:
+            titles[code] = cnae.title(code)
+        except Exception:  # noqa: BLE001 - a missing title is not fatal
+            titles[code] = code
+    return titles
+
+
+def industries_of(tables) -> list[str]:
+    for m in (tables.employment, tables.establishments):
+        if m is not None:
+            return [str(c) for c in m.columns]
+    return []
