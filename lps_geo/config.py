@@ -19,13 +19,17 @@ Example
 
 from __future__ import annotations
 
+import functools
+import re
 import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from lps_geo.errors import ConfigError
 from lps_geo.vocab import (
+    INSTITUTION_TYPES,
+    TYPES,
     BadRows,
     Correction,
     DelineationMode,
@@ -35,6 +39,7 @@ from lps_geo.vocab import (
     FdrScope,
     IndustryLevel,
     IndustryNames,
+    IndustrySelection,
     InstitutionFormat,
     IslandPolicy,
     Lang,
@@ -447,32 +452,20 @@ _NESTED = {
     "institutions": InstitutionsInput,
 }
 
-_LITERALS = {
-    ("InstitutionsInput", "format"): InstitutionFormat,
-    ("LookupInput", "level"): DivisionLevel,
-    ("InstitutionsInput", "unknown_types"): UnknownTypes,
-    ("BoundariesInput", "non_municipal"): NonMunicipal,
-    ("SizeInput", "form"): TableForm,
-    ("SizeInput", "measure"): SizeMeasure,
-    ("SizeInput", "industry_names"): IndustryNames,
-    ("SizeInput", "unmatched"): Unmatched,
-    ("SizeInput", "outside_boundaries"): Unmatched,
-    ("SizeInput", "bad_rows"): BadRows,
-    ("SizeInput", "establishments"): EstablishmentCount,
-    ("Analysis", "size_measure"): SizeMeasure,
-    ("Analysis", "industry_level"): IndustryLevel,
-    ("Analysis", "unit"): Unit,
-    ("Analysis", "reference_area"): ReferenceArea,
-    ("Delineation", "mode"): DelineationMode,
-    ("Statistics", "weights"): WeightsKind,
-    ("Statistics", "correction"): Correction,
-    ("Statistics", "islands"): IslandPolicy,
-    ("Statistics", "variable"): VariableKind,
-    ("Statistics", "fdr_scope"): FdrScope,
-    ("Statistics", "engine"): Engine,
-    ("Output", "lang"): Lang,
-    ("Output", "page_size"): PageSize,
-}
+
+def _literal_of(cls: type, name: str) -> tuple | None:
+    """The allowed values of a field typed with a :mod:`lps_geo.vocab` Literal
+    (also inside ``X | None``), else None."""
+    hint = _hints(cls).get(name)
+    for candidate in (hint, *get_args(hint)):
+        if get_origin(candidate) is Literal:
+            return get_args(candidate)
+    return None
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
 
 
 def _coerce(cls, f, value, where: str, base: Path | None):
@@ -483,9 +476,8 @@ def _coerce(cls, f, value, where: str, base: Path | None):
             raise ConfigError(f"{where} must be a path string, got {value!r}")
         p = Path(value).expanduser()
         return (base / p) if base is not None and not p.is_absolute() else p
-    lit = _LITERALS.get((cls.__name__, f.name))
-    if lit is not None:
-        allowed = get_args(lit)
+    allowed = _literal_of(cls, f.name)
+    if allowed is not None:
         if value not in allowed:
             raise ConfigError(
                 f"{where} = {value!r} is not valid; choose one of "
@@ -623,6 +615,83 @@ def _check(cfg: Config) -> None:
             "(municipality -> microregion or other grouping)"
         )
     cfg.typology.thresholds()  # validates preset and cut-offs
+    _check_selection(cfg.analysis)
+    _check_index_weights(c.index_weights)
+    _check_atlas(cfg.output, cfg.analysis.industry_level)
+
+
+#: Canonical CNAE 2.0 codes by level: division ``15``, group ``15.3``, class
+#: ``15.31-9``.
+_CNAE_CODE = {
+    "division": re.compile(r"^\d{2}$"),
+    "group": re.compile(r"^\d{2}\.\d$"),
+    "class": re.compile(r"^\d{2}\.\d{2}-\d$"),
+}
+_SELECTIONS = get_args(IndustrySelection)
+
+
+def _check_selection(a: Analysis) -> None:
+    for key in ("denominator", "industries"):
+        spec = getattr(a, key)
+        if isinstance(spec, str) and spec in _SELECTIONS:
+            continue
+        if (
+            isinstance(spec, list)
+            and spec
+            and all(isinstance(v, str | int) and not isinstance(v, bool) for v in spec)
+        ):
+            continue
+        raise ConfigError(
+            f"analysis.{key} must be 'all', 'manufacturing' or a list of CNAE "
+            f"codes, got {spec!r}"
+        )
+
+
+def _check_index_weights(weights: dict | None) -> None:
+    if weights is None:
+        return
+    if not isinstance(weights, dict):
+        raise ConfigError(f"capability.index_weights must be a table, got {weights!r}")
+    valid = (*INSTITUTION_TYPES, "density")
+    unknown = [k for k in weights if k not in valid]
+    if unknown:
+        raise ConfigError(
+            "capability.index_weights: unknown key(s) "
+            f"{', '.join(map(repr, unknown))}; valid keys are {', '.join(valid)}"
+        )
+    for key, value in weights.items():
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not value >= 0
+        ):
+            raise ConfigError(
+                f"capability.index_weights.{key} = {value!r} is not a number >= 0"
+            )
+
+
+def _check_atlas(o: Output, level: str) -> None:
+    """The atlas filters, so that a typo does not end a finished run."""
+    bad = [t for t in o.atlas_types if t not in TYPES]
+    if bad:
+        raise ConfigError(
+            f"output.atlas_types: unknown LPS type(s) {', '.join(map(repr, bad))}; "
+            f"valid: {', '.join(TYPES)}"
+        )
+    bad = [s for s in o.atlas_states if not (len(s) == 2 and s.isdigit())]
+    if bad:
+        raise ConfigError(
+            "output.atlas_states: state codes must be two digits (IBGE, e.g. '35' "
+            f"for SP), got {', '.join(map(repr, bad))}"
+        )
+    bad = [c for c in o.atlas_industries if not _CNAE_CODE[level].match(c)]
+    if bad:
+        example = {"division": "15", "group": "15.3", "class": "15.31-9"}[level]
+        raise ConfigError(
+            f"output.atlas_industries: {', '.join(map(repr, bad))} is not a CNAE "
+            f"{level} code as the analysis writes them (analysis.industry_level = "
+            f"{level!r}, e.g. {example!r})"
+        )
 
 
 def load_config(path: str | Path) -> Config:

@@ -1,4 +1,4 @@
-"""The result of an analysis run: one value holding every output layer.
+"""The result of an analysis run: every output layer, the run report and metadata.
 
 Exporters (GeoPackage, maps, atlas) take a :class:`Result` or the GeoPackage
 written from it, so outputs can be rebuilt without recomputing.
@@ -72,11 +72,17 @@ Layer contract (column names are public, see the README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover - a type only
+    from lps_geo.stats.kde import Grid
 
 #: Public column contract of every layer, in the order they are written.
 #: Exporters write these first, then any extra column.
@@ -234,30 +240,261 @@ OPTIONAL_LAYERS: tuple[str, ...] = (
 )
 
 
+def _known(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of ``data`` that are fields of ``cls`` (older files may lack
+    some, newer ones may carry more)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One kernel-density surface of a run, written as a GeoTIFF next to the
+    GeoPackage (not inside it).
+
+    ``kind`` is ``"all"`` (every institution), an institution type of
+    :data:`lps_geo.vocab.INSTITUTION_TYPES`, or ``"employment"`` (the size of
+    the industry in focus); ``array`` holds densities per km2 on ``grid``.
+    """
+
+    name: str
+    array: np.ndarray
+    grid: Grid
+    kind: str
+
+    @property
+    def description(self) -> str:
+        """What the surface measures, for the raster's metadata."""
+        what = (
+            "employment" if self.kind == "employment" else f"{self.kind} institutions"
+        )
+        return f"kernel density of {what}, per km2"
+
+
+@dataclass(frozen=True)
+class StatisticsReport:
+    """How the spatial statistics were computed, and what they found."""
+
+    engine: str
+    permutations: int
+    seed: int
+    alpha: float
+    correction: str
+    alternative: str
+    variable: str
+    variable_description: str
+    fdr_scope: str
+    tie_rule: str
+    inference: str
+    timings_s: Mapping[str, float]
+    n_significant_lisa: int
+    n_significant_gi: int
+    n_significant_lisa_raw: int
+    n_significant_gi_raw: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {
+            "timings_s": dict(self.timings_s)
+        }
+
+
+@dataclass(frozen=True)
+class OutputsReport:
+    """The files of a run folder, relative to it (see :mod:`lps_geo.outputs`)."""
+
+    geopackage: str
+    maps: tuple[str, ...] = ()
+    rasters: tuple[str, ...] = ()
+    atlas: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "geopackage": self.geopackage,
+            "maps": list(self.maps),
+            "rasters": list(self.rasters),
+            "atlas": self.atlas,
+        }
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one run did, as ``report.json`` says it (built once, never mutated).
+
+    The nested blocks that other typed values produce (``inputs``: the
+    readers' reports; ``weights``: the weights report; ``typology``: the
+    cut-offs; ``capability`` and ``comparison``) are kept as the JSON records
+    they are written as. :meth:`to_dict` gives the JSON document,
+    :meth:`from_dict` reads it back.
+    """
+
+    lps_geo_version: str
+    n_municipalities: int
+    n_units: int
+    unit: str
+    n_industries: int
+    size_measure: str
+    n_lps: int
+    lps_by_type: Mapping[str, int]
+    n_candidates_rejected: int
+    n_candidate_pairs: int
+    inputs: Mapping[str, Any]
+    weights: Mapping[str, Any]
+    statistics: StatisticsReport | None
+    typology: Mapping[str, Any]
+    delineation: Mapping[str, Any]
+    top_lps: tuple[Mapping[str, Any], ...] = ()
+    capability: Mapping[str, Any] | None = None
+    comparison: Mapping[str, Any] | None = None
+    timings_s: Mapping[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    outputs: OutputsReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``report.json`` (optional blocks only when set)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.name in ("capability", "comparison", "outputs"):
+                continue
+            if hasattr(value, "to_dict"):
+                value = value.to_dict()
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunReport:
+        """A report read back from JSON (missing blocks are empty).
+
+        >>> RunReport.from_dict({"n_lps": 2, "warnings": ["w"]}).n_lps
+        2
+        """
+        d = dict(_known(cls, data))
+        stats = d.get("statistics")
+        d["statistics"] = (
+            StatisticsReport(**_known(StatisticsReport, stats))
+            if isinstance(stats, Mapping)
+            and {f.name for f in fields(StatisticsReport)} <= set(stats)
+            else None
+        )
+        outs = d.get("outputs")
+        d["outputs"] = (
+            OutputsReport(
+                geopackage=outs.get("geopackage", ""),
+                maps=tuple(outs.get("maps") or ()),
+                rasters=tuple(outs.get("rasters") or ()),
+                atlas=outs.get("atlas"),
+            )
+            if isinstance(outs, Mapping)
+            else None
+        )
+        d["top_lps"] = tuple(d.get("top_lps") or ())
+        warnings = d.get("warnings") or ()
+        d["warnings"] = (
+            tuple(str(w) for w in warnings)
+            if isinstance(warnings, list | tuple)
+            else (str(warnings),)
+        )
+        defaults: dict[str, Any] = {
+            "lps_geo_version": "",
+            "n_municipalities": 0,
+            "n_units": 0,
+            "unit": "municipality",
+            "n_industries": 0,
+            "size_measure": "",
+            "n_lps": 0,
+            "lps_by_type": {},
+            "n_candidates_rejected": 0,
+            "n_candidate_pairs": 0,
+            "inputs": {},
+            "weights": {},
+            "typology": {},
+            "delineation": {},
+        }
+        return cls(**{**defaults, **d})
+
+
+@dataclass(frozen=True)
+class RunMetadata:
+    """Provenance of a run: when, with which software, settings and inputs.
+
+    Stored in the GeoPackage's ``run_metadata`` table (one JSON value per
+    field, plus the run report under ``report``) and in its ``gpkg_metadata``
+    provenance document.
+    """
+
+    created: str = ""
+    lps_geo_version: str = ""
+    #: the whole configuration (:meth:`lps_geo.config.Config.to_dict`)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    #: input files by role (boundaries, size, lookup, cnae, comparison_size)
+    inputs: Mapping[str, str | None] = field(default_factory=dict)
+    #: the resolved parameters: typology cut-offs, statistics, reference area
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    #: the source note printed under maps and in the atlas
+    source: str | None = None
+    crs: str | None = None
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunMetadata:
+        """Metadata read back from a GeoPackage (unknown keys ignored).
+
+        >>> RunMetadata.from_dict({"seed": 7, "source": "RAIS"}).source
+        'RAIS'
+        """
+        return cls(**_known(cls, data))
+
+    @property
+    def variable(self) -> str | None:
+        """The analysed variable of the spatial statistics, when recorded."""
+        stats = self.parameters.get("statistics") if self.parameters else None
+        return stats.get("variable") if isinstance(stats, Mapping) else None
+
+
 @dataclass(frozen=True)
 class Result:
-    """Every output of one run. See the module docstring for the columns."""
+    """Every output of one run. See the module docstring for the columns.
+
+    A frozen value built once by :func:`lps_geo.run`; derive a changed copy
+    with :func:`dataclasses.replace`, never mutate it.
+    """
 
     municipalities: gpd.GeoDataFrame
     indicators: pd.DataFrame
     industries: pd.DataFrame
     lps: gpd.GeoDataFrame
     lps_members: pd.DataFrame
-    metadata: dict[str, Any]
-    report: dict[str, Any]
+    metadata: RunMetadata
+    report: RunReport
     regions: gpd.GeoDataFrame | None = None
-    warnings: list[str] = field(default_factory=list)
     institutions: gpd.GeoDataFrame | None = None
     lps_capability: pd.DataFrame | None = None
-    #: kernel-density surfaces by name: (array, grid, kind); written as
-    #: GeoTIFFs next to the GeoPackage, not inside it
-    surfaces: dict[str, Any] = field(default_factory=dict)
+    #: kernel-density surfaces, written as GeoTIFFs next to the GeoPackage
+    surfaces: tuple[Surface, ...] = ()
     #: change between two periods (:func:`lps_geo.method.compare.compare_periods`)
     lps_change: gpd.GeoDataFrame | None = None
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings of the run (``Class: message``), as in the report."""
+        return self.report.warnings
+
+    def members_of(self, lps_id: str) -> list[str]:
+        """The member regions of one LPS, from ``lps_members`` (in code order)."""
+        m = self.lps_members
+        return sorted(m.loc[m["lps_id"] == lps_id, "region"].astype(str))
+
     def layers(self) -> dict[str, pd.DataFrame]:
         """The layers to export, by name, in :data:`LAYERS` order."""
-        out: dict[str, pd.DataFrame] = {
+        out: dict[str, pd.DataFrame | None] = {
             "municipalities": self.municipalities,
             "regions": self.regions,
             "lps": self.lps,
@@ -267,7 +504,7 @@ class Result:
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
             "lps_change": self.lps_change,
-            "run_metadata": metadata_frame(self.metadata),
+            "run_metadata": metadata_frame(self.metadata, self.report),
         }
         return {k: v for k, v in out.items() if v is not None}
 
@@ -279,12 +516,21 @@ class Result:
         )
 
 
-def metadata_frame(metadata: dict[str, Any]) -> pd.DataFrame:
-    """Flatten run metadata into a ``key``/``value`` table (values as JSON)."""
-    import json
+def metadata_record(metadata: RunMetadata, report: RunReport | None) -> dict[str, Any]:
+    """The metadata as stored with the layers: its fields and the run report
+    (without the list of output files, which the GeoPackage is one of)."""
+    record = metadata.to_dict()
+    if report is not None:
+        record["report"] = replace(report, outputs=None).to_dict()
+    return record
 
+
+def metadata_frame(metadata: RunMetadata, report: RunReport | None) -> pd.DataFrame:
+    """The ``run_metadata`` layer: :func:`metadata_record` as a ``key``/``value``
+    table, values as JSON."""
+    record = metadata_record(metadata, report)
     rows = [
         (k, json.dumps(v, ensure_ascii=False, default=str, sort_keys=True))
-        for k, v in metadata.items()
+        for k, v in record.items()
     ]
     return pd.DataFrame(rows, columns=["key", "value"])

@@ -62,6 +62,9 @@ Placement = Literal["centroid"]
 FetchWhat = Literal["mesh", "divisions"]
 
 # -------------------------------------------------------------------- analysis
+#: Named industry selections of ``analysis.denominator`` and ``industries``
+#: (``manufacturing``: CNAE divisions 10-33); a list of CNAE codes also works.
+IndustrySelection = Literal["all", "manufacturing"]
 #: The analysis unit: municipalities, or groups of them (microregions ...).
 Unit = Literal["municipality", "group"]
 #: Reference area of the indicators (``both``: one result per area).

@@ -1,4 +1,4 @@
-"""Atomic file writing shared by every exporter (GeoPackage, report, maps).
+"""Atomic writing of files and output folders, shared by every exporter.
 
 A writer never leaves a half-written output behind: it writes to a hidden
 temporary file in the destination folder and moves it into place with
@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,3 +145,60 @@ def atomic_path(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pa
         logger.debug("wrote %s", path)
     finally:
         _remove(tmp)
+
+
+def check_folder(out: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Raise :class:`~lps_geo.errors.OutputExistsError` if the output folder
+    ``out`` may not be (re)written: it is a file, or a non-empty folder and
+    ``overwrite`` is false."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"output folder {out} exists and is not empty; pass --overwrite to "
+            "replace it"
+        )
+    return out
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished temporary folder into place (replacing ``out``)."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staging_folder(out: str | os.PathLike) -> Iterator[Path]:
+    """A temporary folder next to ``out``, moved into place when the block
+    succeeds and removed when it fails; ``out`` is untouched until then.
+
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> with staging_folder(base / "run") as tmp:
+    ...     _ = (tmp / "report.json").write_text("{}")
+    >>> sorted(p.name for p in (base / "run").iterdir())
+    ['report.json']
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs follow the umask
+    try:
+        yield tmp
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

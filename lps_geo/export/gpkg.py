@@ -29,7 +29,15 @@ import pandas as pd
 
 from lps_geo.errors import CRSError, InputError
 from lps_geo.export.atomic import atomic_path
-from lps_geo.result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
+from lps_geo.result import (
+    LAYER_COLUMNS,
+    LAYERS,
+    OPTIONAL_LAYERS,
+    Result,
+    RunMetadata,
+    RunReport,
+    metadata_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +306,7 @@ def write_geopackage(
     >>> from pathlib import Path
     >>> import geopandas as gpd, pandas as pd, pyogrio
     >>> from shapely.geometry import box
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> mun = gpd.GeoDataFrame(
     ...     {"name": ["A", "B"]}, geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)],
     ...     index=pd.Index(["1900001", "1900002"], name="region"), crs="EPSG:5880")
@@ -308,7 +316,7 @@ def write_geopackage(
     ...     "industry": ["15.3", "15.3"], "ql": [1.5, 0.5]})
     >>> result = Result(mun, ind, pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": ["15.3-1"], "region": ["1900001"]}),
-    ...     metadata={"seed": 1}, report={})
+    ...     metadata=RunMetadata(seed=1), report=RunReport.from_dict({}))
     >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "run.gpkg",
     ...                        styled=False)
     >>> [str(name) for name, _ in pyogrio.list_layers(out)]
@@ -331,7 +339,7 @@ def write_geopackage(
             "Furtado & Garcia (2006)"
         ),
         "layers": {name: int(len(frame)) for name, frame in prepared.items()},
-        "metadata": result.metadata,
+        "metadata": metadata_record(result.metadata, result.report),
     }
     with atomic_path(path, overwrite) as tmp:
         for name, frame in prepared.items():
@@ -441,9 +449,9 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     Maps and atlases can then be rebuilt without recomputing anything. Feature
     layers come back as GeoDataFrames with their CRS and the ``region`` (or
     ``lps_id``) column; attribute tables as DataFrames. The run metadata come
-    from ``run_metadata`` (JSON decoded); the report from
-    ``metadata["report"]`` when present, else ``{}``; the warnings from
-    ``metadata["warnings"]`` when present.
+    from ``run_metadata`` (JSON decoded) as a
+    :class:`~lps_geo.result.RunMetadata`, the report (with the run's
+    warnings) from its ``report`` entry as a :class:`~lps_geo.result.RunReport`.
 
     Parameters
     ----------
@@ -461,7 +469,7 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     >>> from pathlib import Path
     >>> import geopandas as gpd, pandas as pd
     >>> from shapely.geometry import box
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> mun = gpd.GeoDataFrame({"region": ["1900001"], "name": ["A"]},
     ...     geometry=[box(0, 0, 1e4, 1e4)], crs="EPSG:5880")
     >>> lps = gpd.GeoDataFrame({"lps_id": pd.Series([], dtype=str)},
@@ -469,12 +477,15 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     >>> result = Result(mun, pd.DataFrame({"region": ["1900001"], "ql": [2.0]}),
     ...     pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": pd.Series([], dtype=str)}),
-    ...     metadata={"seed": 1, "report": {"n_lps": 0}}, report={"n_lps": 0})
+    ...     metadata=RunMetadata(seed=1),
+    ...     report=RunReport.from_dict({"n_lps": 0, "warnings": ["IslandWarning: x"]}))
     >>> out = write_geopackage(result, Path(tempfile.mkdtemp()) / "r.gpkg",
     ...                        styled=False)
     >>> back = read_geopackage(out)
-    >>> back.municipalities.crs.to_epsg(), back.metadata["seed"], back.report
-    (5880, 1, {'n_lps': 0})
+    >>> back.municipalities.crs.to_epsg(), back.metadata.seed, back.report.n_lps
+    (5880, 1, 0)
+    >>> back.warnings
+    ('IslandWarning: x',)
     """
     import pyogrio
 
@@ -499,17 +510,15 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         )
     metadata = read_metadata(path)
     report = metadata.get("report", {})
-    warnings = metadata.get("warnings", [])
     return Result(
         municipalities=frames["municipalities"],
         indicators=frames["indicators"],
         industries=frames["industries"],
         lps=frames["lps"],
         lps_members=frames["lps_members"],
-        metadata=metadata,
-        report=report if isinstance(report, dict) else {"report": report},
+        metadata=RunMetadata.from_dict(metadata),
+        report=RunReport.from_dict(report if isinstance(report, dict) else {}),
         regions=frames.get("regions"),
-        warnings=list(warnings) if isinstance(warnings, list) else [str(warnings)],
         institutions=frames.get("institutions"),
         lps_capability=frames.get("lps_capability"),
         lps_change=frames.get("lps_change"),

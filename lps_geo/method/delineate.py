@@ -59,7 +59,8 @@ def group_members(
     -------
     DataFrame
         ``lps_id``, ``region``, ``industry``, ``via`` (``"filters"``,
-        ``"hotspot"`` or ``"both"``), one row per member.
+        ``"hotspot"`` or ``"both"``) and ``anchor`` (the member that names the
+        LPS: largest size, ties to the smallest code), one row per member.
 
     Examples
     --------
@@ -98,7 +99,8 @@ def group_members(
             members = pos[labels == lab]
             # anchor: largest size, ties -> smallest code
             order = sorted(members, key=lambda m: (-s[m, j], codes[m]))
-            lps_id = f"{industry}@{codes[order[0]]}"
+            anchor = codes[order[0]]
+            lps_id = f"{industry}@{anchor}"
             for m in sorted(members, key=lambda m: codes[m]):
                 via = (
                     "both"
@@ -107,8 +109,8 @@ def group_members(
                     if f[m, j]
                     else "hotspot"
                 )
-                rows.append((lps_id, codes[m], industry, via))
-    return pd.DataFrame(rows, columns=["lps_id", "region", "industry", "via"])
+                rows.append((lps_id, codes[m], industry, via, anchor))
+    return pd.DataFrame(rows, columns=["lps_id", "region", "industry", "via", "anchor"])
 
 
 def summarise_lps(

@@ -51,7 +51,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QUrl, QUrlQuery, QVariant
 from qgis.PyQt.QtGui import QIcon
 
-from . import runner
+from . import options, runner
 
 ICON = Path(__file__).resolve().parent / "icon.png"
 
@@ -61,7 +61,7 @@ RESULT_LAYERS = (
     ("lps", "LPS"),
     ("institutions", "Institutions"),
 )
-LPS_TYPES = ("center", "advanced_vector", "local_vector", "embryo")
+LPS_TYPES = options.LPS_TYPES
 
 
 def executable() -> str:
@@ -226,15 +226,15 @@ class RunAnalysis(_Base):
     OVERWRITE = "OVERWRITE"
     OUTPUT = "OUTPUT"
 
-    FORMS = ("long", "wide")
-    MEASURES = ("employment", "establishments")
-    LEVELS = ("class", "group", "division")
-    AREAS = ("study_area", "state", "both")
-    DENOMINATORS = ("all", "manufacturing")
-    WEIGHT_KINDS = ("queen", "rook", "knn", "distance_band")
-    VARIABLES = ("ql", "share_region", "log_ql", "eb_ql")
-    CORRECTIONS = ("fdr", "bonferroni", "none")
-    LANGS = ("en", "pt")
+    FORMS = options.TABLE_FORMS
+    MEASURES = options.SIZE_MEASURES
+    LEVELS = options.INDUSTRY_LEVELS
+    AREAS = options.REFERENCE_AREAS
+    DENOMINATORS = options.SELECTIONS
+    WEIGHT_KINDS = options.WEIGHTS_KINDS
+    VARIABLES = options.VARIABLES
+    CORRECTIONS = options.CORRECTIONS
+    LANGS = options.LANGS
 
     def name(self):
         return "run_analysis"
@@ -707,17 +707,17 @@ def export_source(source, field_names, path: Path, layer_name, context, feedback
     polygons = QgsWkbTypes.geometryType(wkb) == QgsWkbTypes.PolygonGeometry
     if polygons:
         wkb = QgsWkbTypes.multiType(wkb)
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    options.layerName = layer_name
-    options.fileEncoding = "UTF-8"
+    save_options = QgsVectorFileWriter.SaveVectorOptions()
+    save_options.driverName = "GPKG"
+    save_options.layerName = layer_name
+    save_options.fileEncoding = "UTF-8"
     writer = QgsVectorFileWriter.create(
         str(path),
         fields,
         wkb,
         source.sourceCrs(),
         context.transformContext(),
-        options,
+        save_options,
     )
     if writer.hasError() != QgsVectorFileWriter.NoError:
         raise QgsProcessingException(f"cannot write {path}: {writer.errorMessage()}")
@@ -821,8 +821,8 @@ class RebuildMapsAtlas(_Base):
     OUTPUT = "OUTPUT"
 
     FORMAT_NAMES = ("png", "pdf", "svg")
-    PAGE_SIZES = ("A4", "A3")
-    LANGS = ("the run's language", "pt", "en")
+    PAGE_SIZES = options.PAGE_SIZES
+    LANGS = ("the run's language", *options.LANGS_PT_FIRST)
 
     def name(self):
         return "rebuild_maps_atlas"
@@ -971,7 +971,7 @@ class RunDemo(_Base):
     MAPS = "MAPS"
     OVERWRITE = "OVERWRITE"
     OUTPUT = "OUTPUT"
-    LANGS = ("pt", "en")
+    LANGS = options.LANGS_PT_FIRST
 
     def name(self):
         return "run_demo"

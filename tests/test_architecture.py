@@ -1,0 +1,126 @@
+"""The house: layered one-way imports, no import cycles, one job per file, one vocabulary."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import sys
+from pathlib import Path
+
+import grimp
+import networkx as nx
+import pytest
+
+from lps_geo import vocab
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "lps_geo"
+PLUGIN = ROOT / "qgis_plugin" / "lps_geo_qgis"
+MAX_LINES = 800
+
+
+def test_import_linter_contract_holds():
+    from importlinter.cli import lint_imports
+
+    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"))
+    assert code == 0, "lint-imports reports a broken layers contract (run it)"
+
+
+def test_no_import_cycle_among_modules():
+    # grimp counts every import, function-level and TYPE_CHECKING ones included
+    graph = grimp.build_graph("lps_geo", cache_dir=None)
+    g = nx.DiGraph()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            # a package's __init__ re-exporting its own modules is no cycle
+            if not module.startswith(imported + ".") and not imported.startswith(
+                module + "."
+            ):
+                g.add_edge(module, imported)
+    cycles = list(itertools.islice(nx.simple_cycles(g), 5))
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def _library_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _library_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_each_file_holds_one_job(path: Path):
+    text = path.read_text(encoding="utf-8")
+    n = text.count("\n")
+    assert n <= MAX_LINES, f"{path.name} has {n} lines (at most {MAX_LINES})"
+    doc = ast.get_docstring(ast.parse(text))
+    if path.name == "__init__.py" and not text.strip():
+        return
+    assert doc, f"{path.name} has no module docstring"
+    first = doc.strip().splitlines()[0]
+    assert first.endswith("."), f"{path.name}: first docstring line is not a sentence"
+
+
+def _plugin_options():
+    sys.path.insert(0, str(PLUGIN.parent))
+    try:
+        from lps_geo_qgis import options
+    finally:
+        sys.path.remove(str(PLUGIN.parent))
+    return options
+
+
+@pytest.mark.parametrize(
+    ("name", "literal", "whole"),
+    [
+        ("TABLE_FORMS", vocab.TableForm, False),
+        ("SIZE_MEASURES", vocab.SizeMeasure, True),
+        ("INDUSTRY_LEVELS", vocab.IndustryLevel, True),
+        ("REFERENCE_AREAS", vocab.ReferenceArea, True),
+        ("SELECTIONS", vocab.IndustrySelection, True),
+        ("WEIGHTS_KINDS", vocab.WeightsKind, True),
+        ("VARIABLES", vocab.VariableKind, True),
+        ("CORRECTIONS", vocab.Correction, True),
+        ("LANGS", vocab.Lang, True),
+        ("LANGS_PT_FIRST", vocab.Lang, True),
+        ("PAGE_SIZES", vocab.PageSize, True),
+        ("LPS_TYPES", vocab.LpsType, True),
+    ],
+)
+def test_plugin_option_lists_follow_the_vocabulary(name, literal, whole):
+    values = getattr(_plugin_options(), name)
+    allowed = vocab.choices(literal)
+    assert len(set(values)) == len(values)
+    assert set(values) <= set(allowed), f"{name} offers values lps-geo refuses"
+    if whole:
+        assert set(values) == set(allowed), f"{name} misses {set(allowed) - set(values)}"
+
+
+def test_plugin_options_are_all_checked():
+    names = {n for n in dir(_plugin_options()) if n.isupper()}
+    assert names == {
+        "TABLE_FORMS",
+        "SIZE_MEASURES",
+        "INDUSTRY_LEVELS",
+        "REFERENCE_AREAS",
+        "SELECTIONS",
+        "WEIGHTS_KINDS",
+        "VARIABLES",
+        "CORRECTIONS",
+        "LANGS",
+        "LANGS_PT_FIRST",
+        "PAGE_SIZES",
+        "LPS_TYPES",
+    }
+
+
+def test_no_literal_defined_outside_vocab():
+    offenders = []
+    for path in _library_files():
+        if path.name == "vocab.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Assign | ast.AnnAssign)
+                and isinstance(getattr(node, "value", None), ast.Subscript)
+                and getattr(node.value.value, "id", None) == "Literal"
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
