@@ -26,6 +26,7 @@ from lps_geo.errors import (
     OutputExistsError,
 )
 from lps_geo.export import read_geopackage, write_geopackage, write_report
+from lps_geo.export.raster import write_cog
 from lps_geo.io import read_inep_ies, read_institutions
 from lps_geo.method.capability import (
     capability_permutation_test,
@@ -34,7 +35,6 @@ from lps_geo.method.capability import (
 )
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.pipeline import run, run_all
-from lps_geo.method.surfaces import kernel_density, make_grid, write_cog
 from lps_geo.method.typology import classify, passes_filters
 from lps_geo.render.atlas import write_atlas
 from lps_geo.result import Result
@@ -54,6 +54,7 @@ from lps_geo.stats.indicators import (
     share_of_industry,
     share_of_region,
 )
+from lps_geo.stats.kde import kernel_density, make_grid
 from lps_geo.stats.spatial import (
     SpatialResult,
     bivariate_local_moran,

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 import lps_geo
-from lps_geo.export.qgis.layer_styles import lps_type_style
+from lps_geo.export.qgis.styles import lps_type_style
 from lps_geo.render.maps import typology_map
 from lps_geo.symbology import TYPE_COLORS, TYPE_LABELS
 from lps_geo.vocab import TYPES
@@ -91,7 +91,7 @@ def test_change_colours_agree_everywhere():
     import geopandas as gpd
     from shapely.geometry import box
 
-    from lps_geo.export.qgis.layer_styles import change_style
+    from lps_geo.export.qgis.styles import change_style
     from lps_geo.method.compare import CATEGORIES
     from lps_geo.render.maps import change_map
     from lps_geo.symbology import CHANGE_COLORS, CHANGE_HATCHED

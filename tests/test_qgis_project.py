@@ -26,8 +26,8 @@ import pytest
 
 import lps_geo
 from lps_geo.errors import InputError
+from lps_geo.export.qgis.layout import LAYOUT_NAME
 from lps_geo.export.qgis.project import (
-    LAYOUT_NAME,
     qgis_project_xml,
     read_qgis_project,
     write_qgis_project,

@@ -1,4 +1,4 @@
-"""QGIS layer styles in the GeoPackage (lps_geo.export.qgis.layer_styles).
+"""QGIS layer styles in the GeoPackage (lps_geo.export.qgis.styles, .layer_styles).
 
 Unit tests parse the QML and SLD documents and check that every category has
 its palette colour; the demo tests write the styles into a real result
@@ -29,21 +29,23 @@ import lps_geo
 from lps_geo import symbology
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.export.qgis.layer_styles import (
+    LAYER_STYLES_SQL,
+    write_default_styles,
+    write_layer_styles,
+)
+from lps_geo.export.qgis.qml import darker
+from lps_geo.export.qgis.styles import (
     DESCRIPTION_MARKER,
     FOCUS_COLUMNS,
-    LAYER_STYLES_SQL,
     LPS_FILL_OPACITY,
     add_focus_columns,
     categorized_style,
-    darker,
     default_styles,
     gi_style,
     institution_style,
     lisa_style,
     lps_type_style,
     ql_class_style,
-    write_default_styles,
-    write_layer_styles,
 )
 from lps_geo.result import Result
 from lps_geo.symbology import (

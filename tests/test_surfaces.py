@@ -27,16 +27,10 @@ from lps_geo.errors import (
     OutputExistsError,
     SmallBaseWarning,
 )
-from lps_geo.method.surfaces import (
-    Grid,
-    bandwidth,
-    institution_surfaces,
-    kernel_density,
-    make_grid,
-    region_value_surface,
-    surface_style,
-    write_cog,
-)
+from lps_geo.export.qgis.raster_style import surface_style
+from lps_geo.export.raster import write_cog
+from lps_geo.method.surfaces import institution_surfaces, region_value_surface
+from lps_geo.stats.kde import Grid, bandwidth, kernel_density, make_grid
 from lps_geo.symbology import INSTITUTION_COLORS, QL_RAMP
 
 ROOT = Path(__file__).resolve().parents[1]

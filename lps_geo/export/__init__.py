@@ -16,19 +16,14 @@ from lps_geo.export.gpkg import (
     write_lps_change,
     write_report,
 )
-from lps_geo.export.qgis.layer_styles import (
-    LayerStyle,
-    add_focus_columns,
-    default_styles,
-    write_default_styles,
-    write_layer_styles,
-)
+from lps_geo.export.qgis.layer_styles import write_default_styles, write_layer_styles
+from lps_geo.export.qgis.layout import LAYOUT_NAME
 from lps_geo.export.qgis.project import (
-    LAYOUT_NAME,
     qgis_project_xml,
     read_qgis_project,
     write_qgis_project,
 )
+from lps_geo.export.qgis.styles import LayerStyle, add_focus_columns, default_styles
 
 __all__ = [
     "LAYOUT_NAME",

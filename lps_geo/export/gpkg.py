@@ -29,6 +29,9 @@ import pandas as pd
 
 from lps_geo.errors import CRSError, InputError
 from lps_geo.export.atomic import atomic_path
+from lps_geo.export.qgis.layer_styles import write_default_styles, write_layer_styles
+from lps_geo.export.qgis.project import write_qgis_project
+from lps_geo.export.qgis.styles import add_focus_columns, change_style
 from lps_geo.result import (
     LAYER_COLUMNS,
     LAYERS,
@@ -156,8 +159,6 @@ def _write_project(tmp: Path, final: Path, lang: str) -> None:
 
     Layer paths in the project name the final file, not the temporary one.
     """
-    from lps_geo.export.qgis.project import write_qgis_project
-
     write_qgis_project(tmp, lang=lang, file_name=final.name)
 
 
@@ -325,8 +326,6 @@ def write_geopackage(
     ['region', 'name', 'geometry']
     """
     if styled:
-        from lps_geo.export.qgis.layer_styles import add_focus_columns
-
         result = add_focus_columns(result, focus_industry)
     layers = result.layers()
     prepared = {name: _prepare_layer(name, frame) for name, frame in layers.items()}
@@ -347,8 +346,6 @@ def write_geopackage(
             _write_layer(tmp, name, frame)
         _add_provenance(tmp, document)
         if styled:
-            from lps_geo.export.qgis.layer_styles import write_default_styles
-
             write_default_styles(tmp, lang=lang)
             if project:
                 _write_project(tmp, Path(path), lang)
@@ -374,8 +371,6 @@ def write_lps_change(
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     """
-    from lps_geo.export.qgis.layer_styles import change_style, write_layer_styles
-
     frame = _prepare_layer("lps_change", layer)
     with atomic_path(path, overwrite) as tmp:
         _write_layer(tmp, "lps_change", frame)

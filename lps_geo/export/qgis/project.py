@@ -8,7 +8,8 @@ and the print layout ``"LPS atlas"`` prints one A4 landscape page per local
 production system (LPS) identified with the method of Suzigan, Furtado &
 Garcia (2006): the LPS on a map zoomed to it with its member municipalities
 named, a legend, scale bar, north arrow and locator map, and a block with the
-LPS's type, size, location quotient and share of its industry.
+LPS's type, size, location quotient and share of its industry (the layout is
+built by :mod:`lps_geo.export.qgis.layout`).
 
 The project is written without QGIS: this module generates the project XML
 with :mod:`xml.etree.ElementTree` and stores it the way QGIS's GeoPackage
@@ -55,26 +56,40 @@ import json
 import logging
 import os
 import sqlite3
-import uuid
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
 
 from lps_geo.errors import InputError
-from lps_geo.symbology import EDGE_COLOR, TYPE_COLORS
-from lps_geo.vocab import TYPES
+from lps_geo.export.qgis.layout import (
+    ATLAS_THEME,
+    LAYOUT_NAME,
+    LOCATOR_THEME,
+    fit_extent,
+    print_layout,
+)
+from lps_geo.export.qgis.package import (
+    Layer,
+    Package,
+    inspect_package,
+    layer_tree_layer,
+    srs_xml,
+    table_exists,
+)
+from lps_geo.export.qgis.qml import (
+    QML_DOCTYPE,
+    element,
+    geometry_kind,
+    labeling,
+    qgis_rgba,
+    single_renderer,
+)
+from lps_geo.symbology import EDGE_COLOR, LPS_EDGE, TYPE_COLORS
+from lps_geo.vocab import TYPES, Lang
 
 logger = logging.getLogger(__name__)
-
-#: Name of the print layout holding the atlas.
-LAYOUT_NAME = "LPS atlas"
-
-#: Map theme used by the atlas map (and the locator map, ``"LPS locator"``).
-ATLAS_THEME = "LPS atlas"
-LOCATOR_THEME = "LPS locator"
 
 #: ``gpkg_extensions`` row declaring the ``qgis_projects`` table.
 EXTENSION_NAME = "qgis_projects"
@@ -101,8 +116,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "run_metadata",
 )
 
-Lang = Literal["en", "pt"]
-
+#: Texts of the project and its print layout, per language.
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "Local production systems",
@@ -146,348 +160,6 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-# A4 landscape, millimetres.
-_PAGE_W, _PAGE_H = 297.0, 210.0
-_MARGIN = 10.0
-_FONT = "Sans Serif"
-
-#: Atlas file names (one file per page when exported as images): lps_<lps_id>.
-_FILENAME_PATTERN = "'lps_' || regexp_replace(\"lps_id\", '[^A-Za-z0-9_.-]', '_')"
-
-_QML_DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-
-
-# --------------------------------------------------------------- GeoPackage facts
-
-
-@dataclass(frozen=True)
-class _Layer:
-    """What the project needs to know about one table of the GeoPackage."""
-
-    table: str
-    columns: tuple[str, ...]
-    geometry_column: str | None = None
-    geometry_type: str | None = None  # GeoPackage name, e.g. MULTIPOLYGON
-    srs_id: int | None = None
-    extent: tuple[float, float, float, float] | None = None
-    #: QML of the default style in ``layer_styles`` and its name
-    style_qml: str | None = None
-    style_name: str = "default"
-    #: the layer's other styles in ``layer_styles``: (name, QML)
-    other_styles: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_spatial(self) -> bool:
-        return self.geometry_column is not None
-
-    @property
-    def layer_id(self) -> str:
-        # Deterministic ids: the same GeoPackage gives the same project XML.
-        token = uuid.uuid5(uuid.NAMESPACE_URL, f"lps_geo:qgis_project:{self.table}")
-        return f"{self.table}_{str(token).replace('-', '_')}"
-
-
-@dataclass(frozen=True)
-class _Srs:
-    srs_id: int
-    organization: str
-    organization_id: int
-    name: str
-    definition: str
-
-    @property
-    def authid(self) -> str:
-        return f"{self.organization.upper()}:{self.organization_id}"
-
-
-@dataclass(frozen=True)
-class _Package:
-    path: Path
-    layers: dict[str, _Layer]
-    srs: dict[int, _Srs]
-    metadata: dict[str, object] = field(default_factory=dict)
-    #: file name the data sources refer to (``./<file_name>|layername=...``)
-    file_name: str = ""
-
-    def source(self, table: str) -> str:
-        return f"./{self.file_name or self.path.name}|layername={table}"
-
-
-def _table_exists(con: sqlite3.Connection, name: str) -> bool:
-    row = con.execute(
-        "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
-        (name,),
-    ).fetchone()
-    return row is not None
-
-
-@dataclass
-class _StoredStyles:
-    """The ``layer_styles`` rows of one layer."""
-
-    default: tuple[str, str] | None = None  # (name, QML) QGIS applies on adding
-    others: dict[str, str] = field(default_factory=dict)  # name -> QML
-
-
-def _stored_styles(con: sqlite3.Connection) -> dict[tuple[str, str], _StoredStyles]:
-    """Styles of ``layer_styles`` per (table, geometry column).
-
-    The default is the most recent row with ``useAsDefault``, as in QGIS.
-    """
-    if not _table_exists(con, "layer_styles"):
-        return {}
-    rows = con.execute(
-        "SELECT f_table_name, f_geometry_column, styleName, styleQML, useAsDefault "
-        "FROM layer_styles WHERE styleQML IS NOT NULL AND styleQML != '' "
-        "ORDER BY update_time, id"
-    ).fetchall()
-    out: dict[tuple[str, str], _StoredStyles] = {}
-    for table, column, name, qml, default in rows:
-        entry = out.setdefault((str(table), str(column or "")), _StoredStyles())
-        name = str(name or "default")
-        entry.others[name] = str(qml)
-        if default:
-            entry.default = (name, str(qml))
-    for entry in out.values():
-        if entry.default is not None:
-            entry.others.pop(entry.default[0], None)
-    return out
-
-
-def _run_metadata(con: sqlite3.Connection) -> dict[str, object]:
-    if not _table_exists(con, "run_metadata"):
-        return {}
-    out: dict[str, object] = {}
-    for key, value in con.execute('SELECT "key", "value" FROM run_metadata'):
-        try:
-            out[str(key)] = json.loads(value)
-        except (TypeError, ValueError):
-            out[str(key)] = value
-    return out
-
-
-def _inspect(path: Path) -> _Package:
-    """Read the tables, CRSs, extents, default styles and run metadata."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        if not _table_exists(con, "gpkg_contents"):
-            raise InputError(
-                f"{path} is not a GeoPackage (no gpkg_contents table); write it "
-                "with lps_geo.write_geopackage first"
-            )
-        styles = _stored_styles(con)
-        geometry = {
-            str(t): (str(c), str(g).upper(), int(s))
-            for t, c, g, s in con.execute(
-                "SELECT table_name, column_name, geometry_type_name, srs_id "
-                "FROM gpkg_geometry_columns"
-            )
-        }
-        layers: dict[str, _Layer] = {}
-        for table, data_type, xmin, ymin, xmax, ymax in con.execute(
-            "SELECT table_name, data_type, min_x, min_y, max_x, max_y "
-            "FROM gpkg_contents"
-        ).fetchall():
-            table = str(table)
-            if data_type not in ("features", "attributes"):
-                continue
-            columns = tuple(
-                str(r[1])
-                for r in con.execute(
-                    f'PRAGMA table_info("{table.replace(chr(34), "")}")'
-                )
-            )
-            if data_type == "features" and table in geometry:
-                gcol, gtype, srs_id = geometry[table]
-                extent = (xmin, ymin, xmax, ymax)
-                if any(v is None for v in extent):
-                    extent = _rtree_extent(con, table, gcol)
-                layers[table] = _Layer(
-                    table=table,
-                    columns=columns,
-                    geometry_column=gcol,
-                    geometry_type=gtype,
-                    srs_id=srs_id,
-                    extent=(
-                        None if extent is None else tuple(float(v) for v in extent)
-                    ),
-                    **_style_fields(styles.get((table, gcol))),
-                )
-            else:
-                layers[table] = _Layer(
-                    table=table,
-                    columns=columns,
-                    **_style_fields(styles.get((table, ""))),
-                )
-        srs = {
-            int(i): _Srs(int(i), str(o), int(oi), str(n), str(d))
-            for i, o, oi, n, d in con.execute(
-                "SELECT srs_id, organization, organization_coordsys_id, srs_name, "
-                "definition FROM gpkg_spatial_ref_sys"
-            )
-        }
-        metadata = _run_metadata(con)
-    finally:
-        con.close()
-    if "lps" not in layers or not layers["lps"].is_spatial:
-        raise InputError(
-            f"{path} has no feature layer 'lps'; the QGIS atlas iterates over it. "
-            "Write the result with lps_geo.write_geopackage first"
-        )
-    return _Package(path=path, layers=layers, srs=srs, metadata=metadata)
-
-
-def _style_fields(entry: _StoredStyles | None) -> dict[str, object]:
-    """``_Layer`` fields for the stored styles of one layer."""
-    if entry is None:
-        return {}
-    fields: dict[str, object] = {"other_styles": tuple(sorted(entry.others.items()))}
-    if entry.default is not None:
-        fields["style_name"], fields["style_qml"] = entry.default
-    return fields
-
-
-def _rtree_extent(
-    con: sqlite3.Connection, table: str, column: str
-) -> tuple[float, float, float, float] | None:
-    name = f"rtree_{table}_{column}"
-    if not _table_exists(con, name):
-        return None
-    row = con.execute(
-        f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "{name}"'
-    ).fetchone()
-    return None if row is None or row[0] is None else tuple(row)
-
-
-# ------------------------------------------------------------------ XML helpers
-
-
-def _el(
-    parent: ET.Element | None,
-    tag: str,
-    attrib: dict[str, object] | None = None,
-    text: str | None = None,
-) -> ET.Element:
-    attrs = {k: _attr(v) for k, v in (attrib or {}).items()}
-    elem = (
-        ET.Element(tag, attrs) if parent is None else ET.SubElement(parent, tag, attrs)
-    )
-    if text is not None:
-        elem.text = text
-    return elem
-
-
-def _attr(value: object) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return (
-            f"{value:.6f}".rstrip("0").rstrip(".")
-            if value != int(value)
-            else str(int(value))
-        )
-    return str(value)
-
-
-def _rgba(hex_color: str, alpha: int = 255) -> str:
-    """``#rrggbb`` -> QGIS ``r,g,b,a``."""
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"{r},{g},{b},{alpha}"
-
-
-def _options(parent: ET.Element, props: dict[str, str]) -> None:
-    """Symbol-layer properties, in both forms QGIS 3.x reads."""
-    opt = _el(parent, "Option", {"type": "Map"})
-    for key, value in props.items():
-        _el(opt, "Option", {"type": "QString", "name": key, "value": value})
-    for key, value in props.items():
-        _el(parent, "prop", {"k": key, "v": value})
-
-
-def _srs_xml(parent: ET.Element, srs: _Srs | None) -> None:
-    """A ``<spatialrefsys>`` QGIS resolves from the WKT (no QGIS-internal ids)."""
-    ref = _el(parent, "spatialrefsys")
-    if srs is None:
-        return
-    _el(ref, "wkt", text=srs.definition)
-    _el(ref, "proj4", text="")
-    _el(ref, "srid", text=str(srs.organization_id))
-    _el(ref, "authid", text=srs.authid)
-    _el(ref, "description", text=srs.name)
-
-
-_SYMBOL_LAYER_CLASS = {
-    "fill": "SimpleFill",
-    "marker": "SimpleMarker",
-    "line": "SimpleLine",
-}
-
-
-def _symbol(parent: ET.Element, kind: str, name: str, props: dict[str, str]) -> None:
-    """A one-layer symbol (``kind`` fill, marker or line) with its properties."""
-    sym = _el(
-        parent,
-        "symbol",
-        {"type": kind, "name": name, "alpha": "1", "clip_to_extent": "1"},
-    )
-    layer_attrib = {"class": _SYMBOL_LAYER_CLASS[kind], "enabled": "1", "pass": "0"}
-    _options(_el(sym, "layer", layer_attrib), props)
-
-
-def _fill_symbol(
-    parent: ET.Element, name: str, fill: str, outline: str, width: float
-) -> None:
-    props = {
-        "color": fill,
-        "style": "solid",
-        "outline_color": outline,
-        "outline_style": "solid",
-        "outline_width": _attr(width),
-        "outline_width_unit": "MM",
-        "joinstyle": "bevel",
-    }
-    _symbol(parent, "fill", name, props)
-
-
-def _single_renderer(
-    parent: ET.Element,
-    geometry_type: str | None,
-    fill: str = "255,255,255,0",
-    outline: str = _rgba(EDGE_COLOR),
-    width: float = 0.2,
-) -> None:
-    """A single-symbol renderer (circle markers, lines or filled polygons)."""
-    rend = _el(
-        parent,
-        "renderer-v2",
-        {"type": "singleSymbol", "symbollevels": "0", "enableorderby": "0"},
-    )
-    symbols = _el(rend, "symbols")
-    kind = _geometry_kind(geometry_type)
-    if kind == "Point":
-        marker = {"name": "circle", "color": fill, "outline_color": "255,255,255,255",
-                  "outline_width": "0.2", "size": "2.2"}  # fmt: skip
-        _symbol(symbols, "marker", "0", marker)
-    elif kind == "Line":
-        line = {"line_color": outline, "line_width": _attr(width)}
-        _symbol(symbols, "line", "0", line)
-    else:
-        _fill_symbol(symbols, "0", fill, outline, width)
-
-
-def _geometry_kind(geometry_type: str | None) -> str:
-    """QGIS's ``geometry`` attribute: Point, Line, Polygon or No geometry."""
-    if geometry_type is None:
-        return "No geometry"
-    g = geometry_type.upper()
-    if "POINT" in g:
-        return "Point"
-    if "LINE" in g or ("CURVE" in g and "POLYGON" not in g):
-        return "Line"
-    return "Polygon"
-
-
 _WKB_TYPES = {
     "POINT": "Point",
     "LINESTRING": "LineString",
@@ -500,70 +172,6 @@ _WKB_TYPES = {
 }
 
 
-def _labeling(parent: ET.Element, expression: str) -> None:
-    """Simple labelling with an expression; NULL results draw no label."""
-    labeling = _el(parent, "labeling", {"type": "simple"})
-    settings = _el(labeling, "settings", {"calloutType": "simple"})
-    text = _el(
-        settings,
-        "text-style",
-        {
-            "fieldName": expression,
-            "isExpression": "1",
-            "fontFamily": _FONT,
-            "fontSize": "7",
-            "fontSizeUnit": "Point",
-            "fontWeight": "50",
-            "fontItalic": "0",
-            "textColor": "40,40,40,255",
-            "textOpacity": "1",
-            "multilineHeight": "1",
-            "allowHtml": "0",
-        },
-    )
-    _el(
-        text,
-        "text-buffer",
-        {
-            "bufferDraw": "1",
-            "bufferSize": "0.7",
-            "bufferSizeUnits": "MM",
-            "bufferColor": "255,255,255,255",
-            "bufferOpacity": "0.9",
-            "bufferNoFill": "1",
-            "bufferJoinStyle": "128",
-        },
-    )
-    _el(
-        settings,
-        "text-format",
-        {"wrapChar": "", "autoWrapLength": "18", "multilineAlign": "3"},
-    )
-    # placement 1 = OverPoint (at the polygon's centroid), inside the polygon
-    _el(
-        settings,
-        "placement",
-        {
-            "placement": "1",
-            "centroidInside": "1",
-            "centroidWhole": "0",
-            "fitInPolygonOnly": "0",
-        },
-    )
-    _el(
-        settings,
-        "rendering",
-        {
-            "obstacle": "1",
-            "obstacleFactor": "1",
-            "displayAll": "0",
-            "upsidedownLabels": "0",
-            "scaleVisibility": "0",
-            "drawLabels": "1",
-        },
-    )
-
-
 # ------------------------------------------------------------------- map layers
 
 
@@ -574,17 +182,17 @@ def _style_children(qml: str) -> tuple[dict[str, str], list[ET.Element]]:
     return attrib, list(root)
 
 
-def _fallback_style(layer: _Layer) -> tuple[dict[str, str], list[ET.Element]]:
+def _fallback_style(layer: Layer) -> tuple[dict[str, str], list[ET.Element]]:
     """A plain style for a layer without a default style in ``layer_styles``."""
-    holder = _el(None, "qgis")
+    holder = element(None, "qgis")
     if layer.is_spatial:
         if layer.table == "lps":
-            fill = _rgba(TYPE_COLORS[TYPES[0]], 150)
-            _single_renderer(holder, layer.geometry_type, fill, _rgba("#333333"), 0.4)
-        elif _geometry_kind(layer.geometry_type) == "Point":
-            _single_renderer(holder, layer.geometry_type, fill=_rgba("#636363"))
+            fill = qgis_rgba(TYPE_COLORS[TYPES[0]], 150)
+            single_renderer(holder, layer.geometry_type, fill, qgis_rgba(LPS_EDGE), 0.4)
+        elif geometry_kind(layer.geometry_type) == "Point":
+            single_renderer(holder, layer.geometry_type, fill=qgis_rgba("#636363"))
         else:
-            _single_renderer(holder, layer.geometry_type)
+            single_renderer(holder, layer.geometry_type)
     return {"labelsEnabled": "0"}, list(holder)
 
 
@@ -592,12 +200,12 @@ def _named_style(
     parent: ET.Element, name: str, attrib: dict[str, str], children: list[ET.Element]
 ) -> None:
     """A ``<map-layer-style name=...>`` holding a full style document."""
-    holder = _el(parent, "map-layer-style", {"name": name})
-    doc = _el(holder, "qgis", {"version": "3.22.0", **attrib})
+    holder = element(parent, "map-layer-style", {"name": name})
+    doc = element(holder, "qgis", {"version": "3.22.0", **attrib})
     doc.extend(children)
 
 
-def _municipality_styles(layer: _Layer) -> dict[str, tuple[dict[str, str], list]]:
+def _municipality_styles(layer: Layer) -> dict[str, tuple[dict[str, str], list]]:
     """Extra named styles of the municipalities for the atlas and locator maps."""
     key = "unit" if "unit" in layer.columns else "region"
     # members of the current atlas LPS: its ``members`` text (comma separated,
@@ -607,15 +215,15 @@ def _municipality_styles(layer: _Layer) -> dict[str, tuple[dict[str, str], list]
         "'[\\\\[\\\\]\" ]', ''), ',')"
     )
     expression = f'if(array_contains({members}, to_string("{key}")), "name", NULL)'
-    atlas = _el(None, "qgis")
-    _single_renderer(
-        atlas, layer.geometry_type, _rgba("#f4f4f4"), _rgba(EDGE_COLOR), 0.15
+    atlas = element(None, "qgis")
+    single_renderer(
+        atlas, layer.geometry_type, qgis_rgba("#f4f4f4"), qgis_rgba(EDGE_COLOR), 0.15
     )
     if "name" in layer.columns:
-        _labeling(atlas, expression)
-    locator = _el(None, "qgis")
-    _single_renderer(
-        locator, layer.geometry_type, _rgba("#f4f4f4"), _rgba("#d9d9d9"), 0.05
+        labeling(atlas, expression)
+    locator = element(None, "qgis")
+    single_renderer(
+        locator, layer.geometry_type, qgis_rgba("#f4f4f4"), qgis_rgba("#d9d9d9"), 0.05
     )
     return {
         ATLAS_THEME: (
@@ -627,12 +235,12 @@ def _municipality_styles(layer: _Layer) -> dict[str, tuple[dict[str, str], list]
 
 
 def _maplayer(
-    parent: ET.Element, pkg: _Package, layer: _Layer, display_name: str
+    parent: ET.Element, pkg: Package, layer: Layer, display_name: str
 ) -> None:
     source = pkg.source(layer.table)
     attrs: dict[str, object] = {"type": "vector"}
     if layer.is_spatial:
-        attrs["geometry"] = _geometry_kind(layer.geometry_type)
+        attrs["geometry"] = geometry_kind(layer.geometry_type)
         attrs["wkbType"] = _WKB_TYPES.get(str(layer.geometry_type), "Unknown")
     else:
         attrs["geometry"] = "No geometry"
@@ -651,17 +259,17 @@ def _maplayer(
             style_attrib, style_children = _fallback_style(layer)
     else:
         style_attrib, style_children = _fallback_style(layer)
-    ml = _el(parent, "maplayer", {**style_attrib, **attrs})
-    _el(ml, "id", text=layer.layer_id)
-    _el(ml, "datasource", text=source)
-    _el(ml, "layername", text=display_name)
+    ml = element(parent, "maplayer", {**style_attrib, **attrs})
+    element(ml, "id", text=layer.layer_id)
+    element(ml, "datasource", text=source)
+    element(ml, "layername", text=display_name)
     if layer.is_spatial:
-        _srs_xml(_el(ml, "srs"), pkg.srs.get(int(layer.srs_id or 0)))
-    _el(ml, "provider", {"encoding": "UTF-8"}, text="ogr")
+        srs_xml(element(ml, "srs"), pkg.srs.get(int(layer.srs_id or 0)))
+    element(ml, "provider", {"encoding": "UTF-8"}, text="ogr")
     # the current style is the layer's own content; the others are alternatives
     # the user picks in QGIS (Layer Properties > Style), and the atlas themes
-    manager = _el(ml, "map-layer-style-manager", {"current": layer.style_name})
-    _el(manager, "map-layer-style", {"name": layer.style_name})
+    manager = element(ml, "map-layer-style-manager", {"current": layer.style_name})
+    element(manager, "map-layer-style", {"name": layer.style_name})
     extra = _municipality_styles(layer) if layer.table == "municipalities" else {}
     for name, qml in layer.other_styles:
         if name in extra:
@@ -682,447 +290,14 @@ def _maplayer(
     ml.extend(style_children)
 
 
-# --------------------------------------------------------------------- layouts
-
-
-def _uuid(name: str) -> str:
-    return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"lps_geo:layout:{name}")) + "}"
-
-
-def _item(
-    parent: ET.Element,
-    item_type: int,
-    name: str,
-    x: float,
-    y: float,
-    w: float,
-    h: float,
-    z: int,
-    **attrib: object,
-) -> ET.Element:
-    """A layout item with its position and size in millimetres."""
-    uid = _uuid(name)
-    base: dict[str, object] = {
-        "type": item_type,
-        "uuid": uid,
-        "templateUuid": uid,
-        "id": name,
-        "position": f"{_attr(x)},{_attr(y)},mm",
-        "positionOnPage": f"{_attr(x)},{_attr(y)},mm",
-        "size": f"{_attr(w)},{_attr(h)},mm",
-        "zValue": z,
-        "visibility": "1",
-        "positionLock": "false",
-        "referencePoint": "0",
-        "frame": "false",
-        "background": "false",
-        "opacity": "1",
-        "itemRotation": "0",
-        "excludeFromExports": "0",
-        "blendMode": "0",
-        "outlineWidthM": "0.3,mm",
-        "frameJoinStyle": "miter",
-        "groupUuid": "",
-    }
-    base.update(attrib)
-    elem = _el(parent, "LayoutItem", base)
-    _el(elem, "FrameColor", {"red": 0, "green": 0, "blue": 0, "alpha": 255})
-    _el(elem, "BackgroundColor", {"red": 255, "green": 255, "blue": 255, "alpha": 255})
-    return elem
-
-
-def _font(size: float, bold: bool = False) -> str:
-    """Qt font description: family, point size, pixel size, hint, weight, ..."""
-    return f"{_FONT},{_attr(size)},-1,5,{75 if bold else 50},0,0,0,0,0"
-
-
-def _label(
-    parent: ET.Element,
-    name: str,
-    text: str,
-    box: tuple[float, float, float, float],
-    z: int,
-    size: float,
-    bold: bool = False,
-    color: str = "0,0,0",
-) -> None:
-    elem = _item(
-        parent,
-        65641,
-        name,
-        *box,
-        z,
-        labelText=text,
-        htmlState="0",
-        marginX="0",
-        marginY="0",
-        halign="1",
-        valign="32",
-    )
-    _el(elem, "LabelFont", {"description": _font(size, bold), "style": ""})
-    r, g, b = color.split(",")
-    _el(elem, "FontColor", {"red": r, "green": g, "blue": b, "alpha": 255})
-
-
-def _fit_extent(
-    extent: tuple[float, float, float, float] | None, w: float, h: float, pad: float
-) -> tuple[float, float, float, float]:
-    """Grow ``extent`` by ``pad`` (fraction) and to the item's aspect ratio."""
-    if extent is None:
-        return (0.0, 0.0, w, h)
-    xmin, ymin, xmax, ymax = extent
-    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    dx = max(xmax - xmin, 1.0) * (1 + 2 * pad)
-    dy = max(ymax - ymin, 1.0) * (1 + 2 * pad)
-    if dx / dy < w / h:
-        dx = dy * w / h
-    else:
-        dy = dx * h / w
-    return (cx - dx / 2, cy - dy / 2, cx + dx / 2, cy + dy / 2)
-
-
-def _map_item(
-    parent: ET.Element,
-    name: str,
-    box: tuple[float, float, float, float],
-    z: int,
-    extent: tuple[float, float, float, float],
-    srs: _Srs | None,
-    theme: str,
-    atlas_driven: bool,
-) -> ET.Element:
-    elem = _item(
-        parent,
-        65639,
-        name,
-        *box,
-        z,
-        background="true",
-        frame="true",
-        mapRotation="0",
-        drawCanvasItems="true",
-        keepLayerSet="false",
-        followPreset="true",
-        followPresetName=theme,
-        mapFlags="0",
-        isTemporal="0",
-        labelMargin="0,mm",
-    )
-    xmin, ymin, xmax, ymax = extent
-    _el(
-        elem,
-        "Extent",
-        {
-            "xmin": repr(xmin),
-            "ymin": repr(ymin),
-            "xmax": repr(xmax),
-            "ymax": repr(ymax),
-        },
-    )
-    _srs_xml(_el(elem, "crs"), srs)
-    _el(elem, "LayerSet")
-    # scalingMode 2 = Auto: fit the atlas feature with a margin of 10 %
-    _el(
-        elem,
-        "AtlasMap",
-        {"atlasDriven": atlas_driven, "scalingMode": "2", "margin": "0.1"},
-    )
-    _el(elem, "labelBlockingItems")
-    return elem
-
-
-def _layout(
-    parent: ET.Element,
-    pkg: _Package,
-    spatial: list[_Layer],
-    names: dict[str, str],
-    lang: Lang,
-) -> None:
-    text = _TEXT[lang]
-    lps = pkg.layers["lps"]
-    srs = pkg.srs.get(int(lps.srs_id or 0))
-    layout = _el(
-        parent,
-        "Layout",
-        {
-            "name": LAYOUT_NAME,
-            "units": "mm",
-            "printResolution": "300",
-            "worldFileMap": "",
-        },
-    )
-    pages = _el(layout, "PageCollection")
-    _item(
-        pages,
-        65638,
-        "page",
-        0,
-        0,
-        _PAGE_W,
-        _PAGE_H,
-        0,
-        background="true",
-        positionOnPage="0,0,mm",
-    )
-    _el(pages, "GuideCollection", {"visible": "1"})
-
-    right_x = 207.0
-    right_w = _PAGE_W - _MARGIN - right_x
-    map_box = (_MARGIN, 24.0, right_x - 5 - _MARGIN, 166.0)
-    map_uuid = _uuid("map")
-    ref = pkg.layers.get("municipalities", lps)
-
-    _label(
-        layout,
-        "title",
-        '[% "name" %] — [% "title" %]',
-        (_MARGIN, 7.0, _PAGE_W - 2 * _MARGIN, 9.0),
-        10,
-        16,
-        bold=True,
-    )
-    _label(
-        layout,
-        "subtitle",
-        f'{text["industry"]} [% "industry" %] · [% "lps_id" %]',
-        (_MARGIN, 16.0, _PAGE_W - 2 * _MARGIN, 6.0),
-        11,
-        9,
-        color="90,90,90",
-    )
-
-    _map_item(
-        layout,
-        "map",
-        map_box,
-        1,
-        _fit_extent(lps.extent or ref.extent, map_box[2], map_box[3], 0.05),
-        srs,
-        ATLAS_THEME,
-        atlas_driven=True,
-    )
-
-    # scale bar in kilometres, segments sized to fit 25-45 mm; with a named
-    # unit QGIS converts from map units itself (a factor here would apply twice)
-    scalebar = _item(
-        layout,
-        65646,
-        "scalebar",
-        _MARGIN + 3,
-        map_box[1] + map_box[3] - 14,
-        60,
-        11,
-        5,
-        mapUuid=map_uuid,
-        style="Single Box",
-        unitType="km",
-        unitLabel="km",
-        numMapUnitsPerScaleBarUnit="1",
-        segmentSizeMode="1",
-        minBarWidth="25",
-        maxBarWidth="45",
-        numSegments="2",
-        numSegmentsLeft="0",
-        numSubdivisions="1",
-        subdivisionsHeight="1.5",
-        numUnitsPerSegment="0",
-        height="2",
-        labelBarSpace="1.5",
-        boxContentSpace="1",
-        alignment="0",
-        labelVerticalPlacement="0",
-        labelHorizontalPlacement="0",
-        background="true",
-    )
-    _el(
-        scalebar,
-        "text-style",
-        {
-            "fontFamily": _FONT,
-            "fontSize": "7",
-            "fontSizeUnit": "Point",
-            "textColor": "0,0,0,255",
-            "fontWeight": "50",
-            "textOpacity": "1",
-        },
-    )
-
-    _item(
-        layout,
-        65640,
-        "north_arrow",
-        map_box[0] + map_box[2] - 13,
-        map_box[1] + 2,
-        10,
-        14,
-        6,
-        file=":/images/north_arrows/layout_default_north_arrow.svg",
-        mode="0",
-        resizeMode="0",
-        anchorPoint="0",
-        mapUuid=map_uuid,
-        northMode="0",
-        northOffset="0",
-        pictureRotation="0",
-        svgFillColor="255,255,255,255",
-        svgBorderColor="0,0,0,255",
-        svgBorderWidth="0.2",
-    )
-
-    block = "\n".join(
-        [
-            f'{text["type"]}: [% "lps_type_label" %]',
-            f'{text["members"]}: [% "n_members" %]',
-            f'{text["employment"]}: [% format_number("employment", 0) %]',
-            f'{text["ql"]}: [% format_number("ql", 2) %]',
-            f'{text["share"]}: [% format_number(100 * "share_industry", 1) %] %',
-        ]
-    )
-    _label(layout, "attributes", block, (right_x, 24.0, right_w, 34.0), 7, 9)
-
-    legend = _item(
-        layout,
-        65642,
-        "legend",
-        right_x,
-        60.0,
-        right_w,
-        80.0,
-        8,
-        title=text["legend"],
-        titleAlignment="1",
-        map_uuid=map_uuid,
-        legendFilterByMap="1",
-        legendFilterByAtlas="0",
-        resizeToContents="0",
-        columnCount="1",
-        splitLayer="0",
-        equalColumnWidth="0",
-        symbolWidth="6",
-        symbolHeight="3.5",
-        wrapChar="",
-        boxSpace="1",
-        columnSpace="2",
-        lineSpacing="1",
-        fontColor="#000000",
-        symbolAlignment="1",
-        rasterBorder="0",
-        background="true",
-    )
-    styles = _el(legend, "styles")
-    for style_name, size, bold, margin in (
-        ("title", 10, True, {"marginBottom": "2"}),
-        ("group", 9, True, {"marginTop": "2"}),
-        ("subgroup", 8, True, {"marginTop": "1.5"}),
-        ("symbol", 7.5, False, {"marginTop": "1"}),
-        ("symbolLabel", 7.5, False, {"marginTop": "1", "marginLeft": "1.5"}),
-    ):
-        style = _el(
-            styles,
-            "style",
-            {"name": style_name, "alignment": "1", "indent": "0", **margin},
-        )
-        _el(style, "styleFont", {"description": _font(size, bold), "style": ""})
-    tree = _el(legend, "layer-tree-group")
-    for layer in spatial:
-        _layer_tree_layer(tree, pkg, layer, names[layer.table])
-
-    # locator: the whole study area with the main map's extent framed
-    loc_box = (right_x, 144.0, right_w, 46.0)
-    locator = _map_item(
-        layout,
-        "locator",
-        loc_box,
-        2,
-        _fit_extent(ref.extent, loc_box[2], loc_box[3], 0.02),
-        srs,
-        LOCATOR_THEME,
-        atlas_driven=False,
-    )
-    overview = _el(
-        locator,
-        "ComposerMapOverview",
-        {
-            "name": "extent",
-            "uuid": _uuid("overview"),
-            "show": "1",
-            "frameMap": map_uuid,
-            "inverted": "0",
-            "centered": "0",
-            "position": "3",
-            "blendMode": "0",
-        },
-    )
-    _fill_symbol(overview, "", _rgba("#e31a1c", 40), _rgba("#e31a1c"), 0.4)
-
-    source = pkg.metadata.get("source")
-    version = pkg.metadata.get("lps_geo_version", "")
-    created = str(pkg.metadata.get("created", ""))[:10]
-    parts = []
-    if source:
-        parts.append(f"{text['source']}: {source}")
-    parts.append(text["method"])
-    parts.append(" ".join(p for p in (text["made"], str(version or ""), created) if p))
-    footer = ". ".join(parts) + ".  " + text["page"]
-    _label(
-        layout,
-        "footer",
-        footer,
-        (_MARGIN, _PAGE_H - _MARGIN - 6.0, _PAGE_W - 2 * _MARGIN, 6.0),
-        12,
-        7,
-        color="90,90,90",
-    )
-
-    _el(layout, "Atlas", _atlas_settings(pkg, names["lps"]))
-
-
-def _atlas_settings(pkg: _Package, layer_name: str) -> dict[str, object]:
-    """Atlas over ``lps``: by type (center first, unknown types last), then size."""
-    rank = f'array_find(array({", ".join(repr(t) for t in TYPES)}), "lps_type")'
-    sort_key = f'if({rank} < 0, {len(TYPES)}, {rank}) * 1e12 - coalesce("size", 0)'
-    return {
-        "enabled": "1",
-        "hideCoverage": "0",
-        "coverageLayer": pkg.layers["lps"].layer_id,
-        "coverageLayerName": layer_name,
-        "coverageLayerSource": pkg.source("lps"),
-        "coverageLayerProvider": "ogr",
-        "pageNameExpression": '"lps_id"',
-        "filenamePattern": _FILENAME_PATTERN,
-        "sortFeatures": "1",
-        "sortKey": sort_key,
-        "sortAscending": "1",
-        "filterFeatures": "0",
-    }
-
-
 # ------------------------------------------------------------------- project
-
-
-def _layer_tree_layer(
-    parent: ET.Element, pkg: _Package, layer: _Layer, name: str, checked: bool = True
-) -> ET.Element:
-    return _el(
-        parent,
-        "layer-tree-layer",
-        {
-            "id": layer.layer_id,
-            "name": name,
-            "source": pkg.source(layer.table),
-            "providerKey": "ogr",
-            "checked": "Qt::Checked" if checked else "Qt::Unchecked",
-            "expanded": "1" if layer.is_spatial else "0",
-            "legend_exp": "",
-        },
-    )
 
 
 def _theme(parent: ET.Element, name: str, visible: dict[str, str]) -> None:
     """A map theme: ``visible`` maps layer ids to the named style to use."""
-    preset = _el(parent, "visibility-preset", {"name": name})
+    preset = element(parent, "visibility-preset", {"name": name})
     for layer_id, style in visible.items():
-        _el(preset, "layer", {"id": layer_id, "visible": "1", "style": style})
+        element(preset, "layer", {"id": layer_id, "visible": "1", "style": style})
 
 
 def qgis_project_xml(
@@ -1192,7 +367,7 @@ def qgis_project_xml(
         raise InputError(
             f"GeoPackage {path} not found; write it with lps_geo.write_geopackage"
         )
-    pkg = _inspect(path)
+    pkg = inspect_package(path)
     if file_name is not None:
         if not file_name or Path(file_name).name != file_name:
             raise InputError(
@@ -1221,51 +396,53 @@ def qgis_project_xml(
     lps = pkg.layers["lps"]
     srs = pkg.srs.get(int(lps.srs_id or 0))
 
-    root = _el(None, "qgis", {"version": "3.22.0", "projectname": title})
-    _el(root, "homePath", {"path": ""})
-    _el(root, "title", text=title)
-    _srs_xml(_el(root, "projectCrs"), srs)
+    root = element(None, "qgis", {"version": "3.22.0", "projectname": title})
+    element(root, "homePath", {"path": ""})
+    element(root, "title", text=title)
+    srs_xml(element(root, "projectCrs"), srs)
 
-    tree = _el(root, "layer-tree-group")
+    tree = element(root, "layer-tree-group")
     for layer in spatial:
-        _layer_tree_layer(tree, pkg, layer, names[layer.table])
+        layer_tree_layer(tree, pkg, layer, names[layer.table])
     if tables:
-        group = _el(
+        group = element(
             tree,
             "layer-tree-group",
             {"name": text["tables"], "checked": "Qt::Checked", "expanded": "0"},
         )
         for layer in tables:
-            _layer_tree_layer(group, pkg, layer, names[layer.table])
+            layer_tree_layer(group, pkg, layer, names[layer.table])
 
     # the canvas opens on the whole study area
     ref = pkg.layers.get("municipalities", lps)
-    canvas = _el(root, "mapcanvas", {"name": "theMapCanvas", "annotationsVisible": "1"})
-    _el(canvas, "units", text="meters")
-    extent = _el(canvas, "extent")
+    canvas = element(
+        root, "mapcanvas", {"name": "theMapCanvas", "annotationsVisible": "1"}
+    )
+    element(canvas, "units", text="meters")
+    extent = element(canvas, "extent")
     for key, value in zip(
         ("xmin", "ymin", "xmax", "ymax"),
-        _fit_extent(ref.extent, 4, 3, 0.02),
+        fit_extent(ref.extent, 4, 3, 0.02),
         strict=True,
     ):
-        _el(extent, key, text=repr(value))
-    _el(canvas, "rotation", text="0")
-    _srs_xml(_el(canvas, "destinationsrs"), srs)
+        element(extent, key, text=repr(value))
+    element(canvas, "rotation", text="0")
+    srs_xml(element(canvas, "destinationsrs"), srs)
 
-    layers_el = _el(root, "projectlayers")
+    layers_el = element(root, "projectlayers")
     for layer in spatial + tables:
         _maplayer(layers_el, pkg, layer, names[layer.table])
-    order = _el(root, "layerorder")
+    order = element(root, "layerorder")
     for layer in spatial + tables:
-        _el(order, "layer", {"id": layer.layer_id})
+        element(order, "layer", {"id": layer.layer_id})
 
-    props = _el(root, "properties")
-    paths = _el(props, "Paths")
-    _el(paths, "Absolute", {"type": "bool"}, text="false")
-    ref_sys = _el(props, "SpatialRefSys")
-    _el(ref_sys, "ProjectionsEnabled", {"type": "int"}, text="1")
+    props = element(root, "properties")
+    paths = element(props, "Paths")
+    element(paths, "Absolute", {"type": "bool"}, text="false")
+    ref_sys = element(props, "SpatialRefSys")
+    element(ref_sys, "ProjectionsEnabled", {"type": "int"}, text="1")
 
-    presets = _el(root, "visibility-presets")
+    presets = element(root, "visibility-presets")
     atlas_styles = {layer.layer_id: layer.style_name for layer in spatial}
     locator_styles = {lps.layer_id: lps.style_name}
     if "municipalities" in pkg.layers:
@@ -1275,10 +452,10 @@ def qgis_project_xml(
     _theme(presets, ATLAS_THEME, atlas_styles)
     _theme(presets, LOCATOR_THEME, locator_styles)
 
-    metadata = _el(root, "projectMetadata")
-    _el(metadata, "title", text=title)
-    _el(metadata, "language", text=lang)
-    _el(
+    metadata = element(root, "projectMetadata")
+    element(metadata, "title", text=title)
+    element(metadata, "language", text=lang)
+    element(
         metadata,
         "abstract",
         text=(
@@ -1287,11 +464,11 @@ def qgis_project_xml(
         ),
     )
 
-    layouts = _el(root, "Layouts")
-    _layout(layouts, pkg, spatial, names, lang)
+    layouts = element(root, "Layouts")
+    print_layout(layouts, pkg, spatial, names, text)
 
     ET.indent(root, space=" ")
-    return _QML_DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+    return QML_DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def _encode(xml: str, project_name: str) -> str:
@@ -1477,7 +654,7 @@ def read_qgis_project(
             con.execute(
                 "SELECT content FROM qgis_projects WHERE name = ?", (project_name,)
             ).fetchone()
-            if _table_exists(con, "qgis_projects")
+            if table_exists(con, "qgis_projects")
             else None
         )
     finally:
