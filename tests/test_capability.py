@@ -16,16 +16,18 @@ from shapely.geometry import Point, box
 from lps_geo.errors import ConfigError, CRSError, InputError
 from lps_geo.method.capability import (
     CAPABILITY_COLUMNS,
-    DEFAULT_INDEX_WEIGHTS,
-    INSTITUTION_TYPES,
-    PERMUTATION_COLUMNS,
-    _sample,
     assign_institutions,
-    capability_permutation_test,
     lps_capability,
     region_capability,
 )
+from lps_geo.method.capability_inputs import DEFAULT_INDEX_WEIGHTS
+from lps_geo.method.capability_test import (
+    PERMUTATION_COLUMNS,
+    _sample,
+    capability_permutation_test,
+)
 from lps_geo.symbology import INSTITUTION_COLORS
+from lps_geo.vocab import INSTITUTION_TYPES
 
 CRS = "EPSG:5880"
 

@@ -21,7 +21,8 @@ from shapely.geometry import box
 import lps_geo
 from lps_geo.cli import main
 from lps_geo.errors import CRSError, InputError
-from lps_geo.method.compare import CATEGORIES, compare_periods
+from lps_geo.method.compare import Change, ChangeSummary, compare_periods
+from lps_geo.vocab import CHANGE_CATEGORIES
 
 NCOL, NROW = 6, 4
 CODES = [f"191{n:04d}" for n in range(NCOL * NROW)]  # row-major, 1910000 ...
@@ -133,7 +134,7 @@ def test_every_category_by_construction(change):
         "16.1": "growing",
     }
     assert change["category"].to_dict() == expected
-    assert set(change["category"]) == set(CATEGORIES)
+    assert set(change["category"]) == set(CHANGE_CATEGORIES)
     assert change.loc["13.1", "category_label"] == "Vanished"
     assert (change["period_before"] == "y2010").all()
     assert (change["period_after"] == "y2015").all()
@@ -199,7 +200,7 @@ def test_lineage_ids_splits_and_merges(change, case):
     )
     # ids are deterministic: industry ~ lowest member code of the union
     assert change.loc["16.1", "change_id"] == f"16.1~{c[13]}"
-    report = case[2].report["comparison"]
+    report = case[2].report.comparison
     assert report["by_category"] == {
         "emerging": 1,
         "growing": 2,
@@ -211,6 +212,22 @@ def test_lineage_ids_splits_and_merges(change, case):
     # before: 10.1, 11.1, 12.1, 13.1, 15.3, 16.1 x 2; after: 13.1 gone, 14.1 and
     # a second 15.3 new, one 16.1 fewer
     assert report["n_lps_before"] == 7 and report["n_lps_after"] == 7
+    # the summary's keys, then what the pipeline adds, in report.json's order
+    assert list(report) == [
+        "labels",
+        "growth",
+        "decline",
+        "n_lineages",
+        "by_category",
+        "n_splits",
+        "n_merges",
+        "industries_only_before",
+        "industries_only_after",
+        "rule",
+        "size_before",
+        "n_lps_before",
+        "n_lps_after",
+    ]
 
 
 def test_geometry_is_the_later_polygons_or_the_earlier_for_vanished(change, case):
@@ -283,7 +300,8 @@ def test_geopackage_round_trip_keeps_the_layer(case, tmp_path):
     assert "Change of the LPS between periods" in read_qgis_project(out)
     # comparing a result read from file with itself: nothing changed
     again = compare_periods(back, back, labels=("a", "b"))
-    assert set(again["category"]) == {"stable"}
+    assert set(again.layer["category"]) == {"stable"}
+    assert again.summary.by_category["stable"] == again.summary.n_lineages
 
 
 def test_refuses_other_boundaries(case):
@@ -317,10 +335,12 @@ def test_industry_in_one_period_only_counts_as_zero(case):
     )
     with pytest.warns(lps_geo.LpsGeoWarning, match="14.1 analysed in 2015 but not"):
         out = compare_periods(before, res)
-    row = out.set_index("industry").loc[drop]
+    row = out.layer.set_index("industry").loc[drop]
     assert row["category"] == "emerging"
     assert row["size_before"] == 0.0 and np.isnan(row["ql_before"])
-    assert out.attrs["comparison"]["industries_only_after"] == [drop]
+    assert out.summary.industries_only_after == (drop,)
+    assert out.summary.to_dict()["industries_only_after"] == [drop]
+    assert out.layer.attrs == {}
 
 
 # ------------------------------------------------------------------ maps, CLI
@@ -338,7 +358,7 @@ def test_change_maps_are_written(case, tmp_path):
 def test_change_map_legend_counts_and_labels(case):
     import matplotlib.pyplot as plt
 
-    from lps_geo.render.maps import change_map
+    from lps_geo.render.change_map import change_map
 
     ax = change_map(case[2], lang="pt")
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -508,19 +528,21 @@ def test_rais_2010_2015_footwear_in_sao_paulo():
     print(
         f"\nFranca footwear lineage: {len(union)} municipalities, "
         f"{size_before:.0f} -> {size_after:.0f} establishments ({pct:+.1f} %), "
-        f"{row['category']}; {res.report['comparison']['by_category']}"
+        f"{row['category']}; {res.report.comparison['by_category']}"
     )
 
 
 def test_api_on_separate_runs_matches_the_pipeline(gpkgs, case):
     before, after = (lps_geo.read_geopackage(p) for p in gpkgs)
-    layer = lps_geo.compare_periods(before, after, labels=("y2010", "y2015"))
+    change = lps_geo.compare_periods(before, after, labels=("y2010", "y2015"))
+    assert isinstance(change, Change) and isinstance(change.summary, ChangeSummary)
+    layer = change.layer
     want = case[2].lps_change
     cols = ["change_id", "category", "lps_ids_before", "lps_ids_after", "members"]
     assert _plain(layer[cols]).equals(_plain(want[cols]))
     assert_allclose(layer["size_change_pct"], want["size_change_pct"])
     # a separate decline band: -40 % is inside +-50 %
-    wide = lps_geo.compare_periods(before, after, decline=0.5)
+    wide = lps_geo.compare_periods(before, after, decline=0.5).layer
     cats = wide.set_index("industry")["category"]
     assert cats["12.1"] == "stable" and cats["10.1"] == "growing"
 

@@ -22,8 +22,8 @@ from numpy.testing import assert_allclose
 from lps_geo.config import get_thresholds
 from lps_geo.demo import (
     DEFAULT_SEED,
+    DEMO_INSTITUTION_TYPES,
     FILES,
-    INSTITUTION_TYPES,
     build_demo,
     cnae_groups,
     generate_demo,
@@ -386,7 +386,7 @@ def test_institutions(mun, truth):
     assert list(inst.columns) == ["name", "type", "cod_ibge", "geometry"]
     assert inst.crs.to_epsg() == 5880
     assert 120 <= len(inst) <= 200
-    assert set(inst["type"]) == set(INSTITUTION_TYPES)
+    assert set(inst["type"]) == set(DEMO_INSTITUTION_TYPES)
     assert inst["name"].is_unique
     joined = gpd.sjoin(inst, mun[["CD_MUN", "geometry"]], predicate="within")
     assert len(joined) == len(inst)  # all inside the outline

@@ -1,4 +1,4 @@
-"""Tests of lps_geo.stats.indicators: hand-computed values and published oracles."""
+"""Tests of the indicators and concentration indices: by hand and published oracles."""
 
 from __future__ import annotations
 
@@ -10,20 +10,22 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from lps_geo.errors import ApproximationWarning, ConfigError, InputError
-from lps_geo.stats.indicators import (
+from lps_geo.stats.concentration import (
     ellison_glaeser,
     gini_of_quotients,
-    hhm,
     hoover,
+    industry_table,
+    krugman_specialisation,
+    locational_gini,
+    plant_herfindahl,
+)
+from lps_geo.stats.indicators import (
+    hhm,
     icn,
     icn_weights,
     indicator_table,
-    industry_table,
-    krugman_specialisation,
     location_quotient,
-    locational_gini,
     participation_ratio,
-    plant_herfindahl,
     share_of_industry,
     share_of_region,
 )

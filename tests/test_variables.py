@@ -17,12 +17,12 @@ from lps_geo.stats.indicators import location_quotient, share_of_region
 from lps_geo.stats.variables import (
     VARIABLE_DESCRIPTIONS,
     VARIABLES,
-    VariableKind,
     analysed_variable,
     eb_location_quotient,
     eb_share_of_region,
     log_location_quotient,
 )
+from lps_geo.vocab import VariableKind
 
 
 def _matrix(values, regions, industries) -> pd.DataFrame:

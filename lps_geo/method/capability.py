@@ -1,17 +1,18 @@
-"""Capability measures: institutions around every municipality and every LPS.
+"""Capability measures: institutions inside, near and nearest to municipalities and LPS.
 
 Suzigan, Furtado & Garcia (2006, section 3, steps ii and iii) read the local
 capabilities of a local production system (LPS) from the regional
 distribution of universities, technical and training schools, research
 centres and other technology-support institutions. This module turns a layer
-of institution points into per-municipality and per-LPS measures and tests
-whether an LPS has more capability nearby than comparable municipalities.
+of institution points into per-municipality and per-LPS measures; whether an
+LPS has more capability nearby than comparable municipalities is tested in
+:mod:`lps_geo.method.capability_test`, and the inputs are checked in
+:mod:`lps_geo.method.capability_inputs`.
 
 Conventions used by every function
 ----------------------------------
 Types
-    :data:`INSTITUTION_TYPES`, the keys of
-    :data:`lps_geo.symbology.INSTITUTION_COLORS` in that order. Columns are
+    :data:`lps_geo.vocab.INSTITUTION_TYPES`, in that order. Columns are
     built per type ``t``: ``n_<t>``, ``n_<t>_within``, ``dist_<t>_km``.
 Distances
     Euclidean, in metres of the layers' projected CRS (SIRGAS 2000 / Brazil
@@ -38,7 +39,6 @@ Weights
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -47,25 +47,24 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from lps_geo.errors import ConfigError, CRSError, InputError
-from lps_geo.io._util import format_items, format_quoted
-from lps_geo.symbology import INSTITUTION_COLORS
+from lps_geo.errors import InputError
+from lps_geo.io._util import format_quoted
+from lps_geo.method.capability_inputs import (
+    check_distance,
+    check_layers,
+    institution_arrays,
+    lps_frame,
+    member_table,
+    merged_index_weights,
+    population_array,
+    region_seats,
+)
+from lps_geo.vocab import INSTITUTION_TYPES
 
 log = logging.getLogger(__name__)
 
-#: Institution taxonomy, in legend order (the palette is the source of truth).
-INSTITUTION_TYPES: tuple[str, ...] = tuple(INSTITUTION_COLORS)
-
 #: Default radius of "within" measures, in metres.
 DEFAULT_DISTANCE = 50_000.0
-
-#: Default weights of the components of the capability index: every type 1,
-#: "other" 0.5, and the density component (used only with a population) 1.
-DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
-    **{t: 1.0 for t in INSTITUTION_TYPES},
-    "other": 0.5,
-    "density": 1.0,
-}
 
 #: Columns of :func:`region_capability` and :func:`lps_capability`, in order.
 CAPABILITY_COLUMNS: tuple[str, ...] = (
@@ -80,201 +79,13 @@ CAPABILITY_COLUMNS: tuple[str, ...] = (
     "capability_index",
 )
 
-#: Columns of :func:`capability_permutation_test`, in order.
-PERMUTATION_COLUMNS: tuple[str, ...] = (
-    "observed",
-    "expected",
-    "p_value",
-    "n_members",
-    "strata_used",
-)
-
-#: Number of population classes of the default strata (quintiles).
-N_POPULATION_CLASSES = 5
-
-_TIE_TOLERANCE = 1e-9
-
 
 # --------------------------------------------------------------------------
-# validation helpers
+# geometry kernels (positional arrays)
 # --------------------------------------------------------------------------
 
 
-def _check_layers(**layers: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
-    """Every layer has a projected CRS and all layers share it."""
-    first_name, first_crs = None, None
-    for name, layer in layers.items():
-        crs = getattr(layer, "crs", None)
-        if crs is None:
-            raise CRSError(
-                f"{name} has no CRS; set the one its coordinates are in with "
-                f"{name}.set_crs(...) and project it, e.g. .to_crs('EPSG:5880')"
-            )
-        if not crs.is_projected:
-            raise CRSError(
-                f"{name} is in a geographic CRS ({crs.name}); capability "
-                "distances need metres: project it with .to_crs('EPSG:5880') "
-                "(SIRGAS 2000 / Brazil Polyconic) or another projected CRS"
-            )
-        if first_crs is None:
-            first_name, first_crs = name, crs
-        elif crs != first_crs:
-            raise CRSError(
-                f"{name} is in {crs.to_string()} but {first_name} is in "
-                f"{first_crs.to_string()}; reproject one of them with "
-                f".to_crs({first_crs.to_string()!r})"
-            )
-
-
-def _check_distance(distance: float) -> float:
-    try:
-        value = float(distance)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value) or value <= 0:
-        raise ConfigError(
-            f"distance={distance!r} is not a positive number of metres; "
-            "pass e.g. distance=50_000.0"
-        )
-    return value
-
-
-def _check_regions(regions: gpd.GeoDataFrame) -> np.ndarray:
-    """Seats (representative points) of the regions as an (n, 2) array."""
-    if not regions.index.is_unique:
-        dup = regions.index[regions.index.duplicated()].unique()
-        raise InputError(
-            f"regions: the index repeats region codes {format_quoted(dup)}; "
-            "dissolve duplicates first (read_boundaries does it)"
-        )
-    geoms = np.asarray(regions.geometry.values)
-    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if bad.any():
-        raise InputError(
-            f"regions: regions {format_quoted(regions.index[bad])} have no "
-            "geometry; drop them or repair the boundaries"
-        )
-    return shapely.get_coordinates(shapely.point_on_surface(geoms))
-
-
-def _institution_arrays(
-    institutions: gpd.GeoDataFrame, weights: str | pd.Series | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coordinates (n, 2), type positions (n,) and weights (n,)."""
-    if "type" not in institutions.columns:
-        raise InputError(
-            "institutions: no 'type' column; read the register with "
-            "lps_geo.io.read_institutions, which maps source categories to "
-            f"the taxonomy ({', '.join(INSTITUTION_TYPES)})"
-        )
-    geoms = np.asarray(institutions.geometry.values)
-    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bad |= ~bad & (shapely.get_type_id(geoms) != shapely.GeometryType.POINT)
-    if bad.any():
-        raise InputError(
-            f"institutions {format_quoted(institutions.index[bad])} have no "
-            "point geometry; give them coordinates or place them at their "
-            "municipality's seat (read_institutions does it from a code)"
-        )
-    types = institutions["type"].astype(object)
-    unknown = ~types.isin(INSTITUTION_TYPES).to_numpy()
-    if unknown.any():
-        found = pd.unique(types[unknown].astype(str))
-        raise InputError(
-            f"institutions: column 'type' has values {format_quoted(found)} "
-            f"outside the taxonomy ({', '.join(INSTITUTION_TYPES)}); map them "
-            "with a category table or map unknown categories to 'other'"
-        )
-    if weights is None:
-        weights = "weight" if "weight" in institutions.columns else None
-    if weights is None:
-        w = np.ones(len(institutions))
-    elif isinstance(weights, str):
-        if weights not in institutions.columns:
-            raise InputError(
-                f"institutions: no weight column {weights!r}; columns are "
-                f"{format_quoted(institutions.columns)}"
-            )
-        w = pd.to_numeric(institutions[weights], errors="coerce").to_numpy(float)
-    else:
-        if not institutions.index.is_unique:
-            raise InputError(
-                "institutions: the index (inst_id) repeats identifiers, so "
-                "weights cannot be aligned; give each institution its own id"
-            )
-        w = (
-            pd.to_numeric(pd.Series(weights), errors="coerce")
-            .reindex(institutions.index)
-            .to_numpy(float)
-        )
-    bad_w = ~np.isfinite(w) | (w < 0)
-    if bad_w.any():
-        raise InputError(
-            f"institutions {format_quoted(institutions.index[bad_w])} have a "
-            "missing, non-numeric or negative weight; weights must be numbers "
-            ">= 0 (use 1.0 to count an institution once)"
-        )
-    codes = pd.Index(INSTITUTION_TYPES).get_indexer(types)
-    return shapely.get_coordinates(geoms), codes.astype(np.int64), w
-
-
-def _population(population: pd.Series | None, index: pd.Index) -> np.ndarray:
-    """Population aligned on ``index`` (NaN where missing)."""
-    if population is None:
-        return np.full(len(index), np.nan)
-    pop = pd.to_numeric(pd.Series(population), errors="coerce")
-    if not pop.index.is_unique:
-        dup = pop.index[pop.index.duplicated()].unique()
-        raise InputError(
-            f"population: repeated region codes {format_quoted(dup)}; "
-            "give one population per region"
-        )
-    pop = pop.reindex(index).to_numpy(float)
-    if (pop < 0).any():
-        raise InputError(
-            f"population: negative values for regions "
-            f"{format_quoted(index[pop < 0])}; population must be >= 0"
-        )
-    missing = int(np.isnan(pop).sum())
-    if missing:
-        log.info("population missing for %d of %d regions", missing, len(pop))
-    return pop
-
-
-def _index_weights(index_weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Defaults updated by the user's weights (validated)."""
-    merged = dict(DEFAULT_INDEX_WEIGHTS)
-    if index_weights is None:
-        return merged
-    valid = list(DEFAULT_INDEX_WEIGHTS)
-    unknown = [k for k in index_weights if k not in valid]
-    if unknown:
-        raise ConfigError(
-            f"index_weights: unknown keys {format_quoted(unknown)}; valid keys "
-            f"are {', '.join(valid)}"
-        )
-    for key, value in index_weights.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            v = float("nan")
-        if not np.isfinite(v) or v < 0:
-            raise ConfigError(f"index_weights[{key!r}]={value!r} is not a number >= 0")
-        merged[key] = v
-    if sum(merged[t] for t in INSTITUTION_TYPES) <= 0:
-        raise ConfigError(
-            "index_weights: every institution type has weight 0; give at least "
-            "one type a positive weight"
-        )
-    return merged
-
-
-# --------------------------------------------------------------------------
-# geometry kernels (positional arrays, private)
-# --------------------------------------------------------------------------
-
-
-def _within_pairs(
+def within_pairs(
     seats: np.ndarray, points: np.ndarray, distance: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """(seat position, point position) of every pair at most ``distance`` apart."""
@@ -394,7 +205,7 @@ def assign_institutions(
     >>> assign_institutions(inst, regions).tolist()
     ['a', 'b', None]
     """
-    _check_layers(institutions=institutions, regions=regions)
+    check_layers(institutions=institutions, regions=regions)
     pos = _assign_positions(institutions, regions)
     values = np.asarray(regions.index, dtype=object)[np.maximum(pos, 0)]
     values = np.where(pos >= 0, values, None)
@@ -460,7 +271,8 @@ def region_capability(
         institution's weight; default its ``weight`` column, or 1.0.
     index_weights
         Weights of the index components, keys ``INSTITUTION_TYPES`` and
-        ``"density"``; the ones given replace :data:`DEFAULT_INDEX_WEIGHTS`
+        ``"density"``; the ones given replace
+        :data:`~lps_geo.method.capability_inputs.DEFAULT_INDEX_WEIGHTS`
         (1 per type, 0.5 for ``"other"``, 1 for density). 0 drops a component.
 
     Returns
@@ -540,11 +352,11 @@ def region_capability(
     >>> cap["capability_index"].round(4).tolist()
     [0.0, 0.0]
     """
-    _check_layers(institutions=institutions, regions=regions)
-    distance = _check_distance(distance)
-    iw = _index_weights(index_weights)
-    seats = _check_regions(regions)
-    xy, codes, w = _institution_arrays(institutions, weights)
+    check_layers(institutions=institutions, regions=regions)
+    distance = check_distance(distance)
+    iw = merged_index_weights(index_weights)
+    seats = region_seats(regions)
+    xy, codes, w = institution_arrays(institutions, weights)
     n = len(regions)
 
     pos = _assign_positions(institutions, regions)
@@ -552,11 +364,11 @@ def region_capability(
     n_in = _by_type(pos[inside], codes[inside], n)
     w_in = _by_type(pos[inside], codes[inside], n, w[inside])
 
-    si, pj = _within_pairs(seats, xy, distance)
+    si, pj = within_pairs(seats, xy, distance)
     n_within = _by_type(si, codes[pj], n)
     w_within = _by_type(si, codes[pj], n, w[pj])
 
-    pop = _population(population, regions.index)
+    pop = population_array(population, regions.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_100k = np.where(pop > 0, w_in.sum(axis=1) / pop * 1e5, np.nan)
     index = _capability_index(w_within, per_100k, iw, population is not None)
@@ -590,38 +402,6 @@ def region_capability(
 # --------------------------------------------------------------------------
 # per LPS
 # --------------------------------------------------------------------------
-
-
-def _lps_frame(lps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """LPS polygons indexed by ``lps_id``."""
-    if lps.index.name != "lps_id" and "lps_id" in lps.columns:
-        lps = lps.set_index("lps_id")
-    if not lps.index.is_unique:
-        dup = lps.index[lps.index.duplicated()].unique()
-        raise InputError(f"lps: repeated lps_id {format_quoted(dup)}")
-    return lps
-
-
-def _member_table(
-    members: pd.DataFrame, regions: gpd.GeoDataFrame, argument: str
-) -> pd.DataFrame:
-    """``lps_id``, ``region``, ``pos`` (position in regions), no duplicates."""
-    missing = [c for c in ("lps_id", "region") if c not in members.columns]
-    if missing:
-        raise InputError(
-            f"{argument}: missing columns {format_quoted(missing)}; expected one "
-            "row per (lps_id, region) as in Result.lps_members"
-        )
-    m = members[["lps_id", "region"]].drop_duplicates().copy()
-    m["pos"] = regions.index.get_indexer(m["region"])
-    unknown = m.loc[m["pos"] < 0, "region"].unique()
-    if len(unknown):
-        raise InputError(
-            f"{argument}: regions {format_quoted(unknown)} are not in the "
-            "boundaries (regions.index); pass the boundaries the LPS were "
-            "delineated on"
-        )
-    return m
 
 
 def lps_capability(
@@ -707,10 +487,10 @@ def lps_capability(
     >>> cap["dist_research_centre_km"].tolist()
     [nan]
     """
-    _check_layers(institutions=institutions, lps=lps, regions=regions)
-    distance = _check_distance(distance)
-    lps = _lps_frame(lps)
-    m = _member_table(members, regions, "members")
+    check_layers(institutions=institutions, lps=lps, regions=regions)
+    distance = check_distance(distance)
+    lps = lps_frame(lps)
+    m = member_table(members, regions, "members")
     absent = m.loc[~m["lps_id"].isin(lps.index), "lps_id"].unique()
     if len(absent):
         raise InputError(
@@ -725,7 +505,7 @@ def lps_capability(
         weights=weights,
         index_weights=index_weights,
     )
-    xy, codes, w = _institution_arrays(institutions, weights)
+    xy, codes, w = institution_arrays(institutions, weights)
     n_lps, n_types = len(lps), len(INSTITUTION_TYPES)
     lps_pos = lps.index.get_indexer(m["lps_id"])
 
@@ -778,7 +558,7 @@ def lps_capability(
     nearest[n_in > 0] = 0.0
 
     # population and index from the members
-    pop = _population(population, regions.index)
+    pop = population_array(population, regions.index)
     mpop = pop[m["pos"].to_numpy()]
     grouped = pd.DataFrame(
         {
@@ -821,239 +601,4 @@ def lps_capability(
     data["capability_index"] = index
     out = pd.DataFrame(data, index=lps.index.copy())
     out.index.name = "lps_id"
-    return out
-
-
-# --------------------------------------------------------------------------
-# permutation test
-# --------------------------------------------------------------------------
-
-
-def _sample(rng: np.random.Generator, pool: int, k: int, reps: int) -> np.ndarray:
-    """``reps`` uniform k-subsets of ``range(pool)`` as a (reps, k) array.
-
-    Robert Floyd's algorithm, vectorised over the repetitions (cost
-    ``reps * k**2``); random sort keys when ``k`` is a large part of the pool.
-    """
-    if k == 0:
-        return np.empty((reps, 0), dtype=np.int64)
-    if k * k > 8 * pool:
-        keys = rng.random((reps, pool))
-        return np.argpartition(keys, k - 1, axis=1)[:, :k].astype(np.int64)
-    out = np.empty((reps, k), dtype=np.int64)
-    for i, j in enumerate(range(pool - k, pool)):
-        t = rng.integers(0, j + 1, size=reps)
-        if i:
-            t[(out[:, :i] == t[:, None]).any(axis=1)] = j
-        out[:, i] = t
-    return out
-
-
-class _Incidence:
-    """Region x institution "within distance" matrix as packed bit rows."""
-
-    def __init__(self, rows: np.ndarray, cols: np.ndarray, n_rows: int, w: np.ndarray):
-        used, col = np.unique(cols, return_inverse=True)
-        n_words = max(1, -(-len(used) // 64))
-        bits = np.zeros((n_rows, n_words * 8), dtype=np.uint8)
-        np.bitwise_or.at(bits, (rows, col // 8), (1 << (7 - col % 8)).astype(np.uint8))
-        self.words = bits.view(np.uint64)
-        weights = np.zeros(n_words * 64)
-        weights[: len(used)] = w[used]
-        self.unit = bool(np.all(weights[: len(used)] == 1.0))
-        # weight of every byte value at every byte position (bit 7 first)
-        bit_of = (np.arange(256)[:, None] >> (7 - np.arange(8))) & 1
-        self.table = weights.reshape(-1, 8) @ bit_of.T.astype(float)
-
-    def union_weight(self, draws: np.ndarray) -> np.ndarray:
-        """Weight of the distinct institutions reached by each row of ``draws``."""
-        out = np.empty(len(draws))
-        per_row = max(1, draws.shape[1] * self.words.shape[1])
-        step = max(1, 4_000_000 // per_row)
-        positions = np.arange(self.table.shape[0])
-        for s in range(0, len(draws), step):
-            block = np.bitwise_or.reduce(self.words[draws[s : s + step]], axis=1)
-            if self.unit:
-                out[s : s + step] = np.bitwise_count(block).sum(axis=1)
-            else:
-                out[s : s + step] = self.table[positions, block.view(np.uint8)].sum(
-                    axis=1
-                )
-        return out
-
-
-def _strata_labels(
-    strata: pd.Series | None, population: pd.Series | None, index: pd.Index
-) -> tuple[np.ndarray, str]:
-    """Stratum label of every region (str) and the name of the rule."""
-    if strata is not None:
-        labels = pd.Series(strata).reindex(index)
-        kind = "user strata"
-    elif population is not None:
-        pop = pd.Series(_population(population, index), index=index)
-        labels = pd.qcut(pop, N_POPULATION_CLASSES, labels=False, duplicates="drop")
-        labels = labels.map(lambda v: f"q{int(v) + 1}", na_action="ignore")
-        kind = "population quintiles"
-    else:
-        labels = pd.Series("all", index=index)
-        kind = "all municipalities"
-    labels = labels.astype(object).where(labels.notna(), "(missing)").astype(str)
-    return labels.to_numpy(), kind
-
-
-def capability_permutation_test(
-    institutions: gpd.GeoDataFrame,
-    lps_members: pd.DataFrame,
-    regions: gpd.GeoDataFrame,
-    distance: float = DEFAULT_DISTANCE,
-    permutations: int = 999,
-    seed: int = 12345,
-    strata: pd.Series | None = None,
-    population: pd.Series | None = None,
-    weights: str | pd.Series | None = None,
-) -> pd.DataFrame:
-    r"""Does an LPS reach more institutions than comparable municipalities?
-
-    A one-sided permutation test of the capability around each LPS (Suzigan,
-    Furtado & Garcia 2006, steps ii-iii, read as a test of association rather
-    than a picture).
-
-    Statistic
-        :math:`S(L) = \sum_{j \in J(L)} w_j`, where :math:`J(L)` is the set of
-        *distinct* institutions at most ``distance`` from the seat
-        (representative point) of at least one member of :math:`L`, and
-        :math:`w_j` the institution's weight (1 by default, so :math:`S` is a
-        count). An institution near two members counts once.
-    Null
-        For every permutation, each member is replaced by a municipality drawn
-        from the member's stratum, without replacement and never one of the
-        LPS's own members: an LPS with two members in the second population
-        quintile and one in the fifth is compared with two other
-        second-quintile municipalities and one other fifth-quintile one.
-        Strata: ``strata`` when given (a label by region code; regions
-        without a label form a ``"(missing)"`` stratum); else the population
-        quintiles over all ``regions`` (``pd.qcut``; missing population forms
-        its own stratum); else all municipalities. When a stratum has fewer
-        non-member municipalities than the LPS has members in it, that LPS is
-        compared with draws from all non-member municipalities instead, and
-        ``strata_used`` says so.
-    p-value
-        :math:`p = (\#\{r : S_r \ge S_{obs}\} + 1) / (R + 1)` (ties within a
-        relative :math:`10^{-9}` count as at least as large), so the smallest
-        attainable value is :math:`1/(R+1)`.
-
-    Parameters
-    ----------
-    institutions
-        Canonical institutions layer (see :func:`region_capability`).
-    lps_members
-        ``lps_id`` and ``region`` of every member municipality.
-    regions
-        Municipality polygons indexed by region code (the pool of draws).
-    distance
-        Radius in metres (inclusive).
-    permutations
-        Number of random draws :math:`R`.
-    seed
-        Seed of the draws. Every LPS has its own generator,
-        ``numpy.random.default_rng([seed, crc32(lps_id)])``, so its result
-        does not depend on the other LPS in the table.
-    strata
-        Stratum label by region code (overrides the population quintiles).
-    population
-        Inhabitants by region code (default strata: its quintiles).
-    weights
-        As in :func:`region_capability`.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``lps_id`` (sorted), columns :data:`PERMUTATION_COLUMNS`:
-        ``observed`` :math:`S_{obs}`, ``expected`` (mean of the null),
-        ``p_value``, ``n_members``, ``strata_used`` (``"population
-        quintiles"``, ``"user strata"``, ``"all municipalities"`` or the
-        fallback). ``p_value`` is NaN when there are not enough non-member
-        municipalities to draw from.
-
-    Notes
-    -----
-    The region x institution incidence within ``distance`` is computed once
-    and stored as bit rows, so one permutation costs one OR over the drawn
-    rows and a population count (or a table lookup of the weights).
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point, box
-    >>> regions = gpd.GeoDataFrame(
-    ...     geometry=[box(x, 0, x + 10_000, 10_000) for x in range(0, 100_000, 10_000)],
-    ...     index=pd.Index([f"r{i}" for i in range(10)], name="region"),
-    ...     crs="EPSG:5880")
-    >>> inst = gpd.GeoDataFrame({"type": ["university"] * 4},
-    ...     geometry=[Point(4_000 + 500 * i, 5_000) for i in range(4)],
-    ...     index=pd.Index([f"u{i}" for i in range(4)], name="inst_id"),
-    ...     crs="EPSG:5880")
-    >>> members = pd.DataFrame({"lps_id": ["x@r0", "x@r0", "y@r8"],
-    ...                         "region": ["r0", "r1", "r8"]})
-    >>> test = capability_permutation_test(inst, members, regions,
-    ...                                    distance=6_000, permutations=99)
-    >>> test[["observed", "n_members", "strata_used"]]
-            observed  n_members         strata_used
-    lps_id
-    x@r0         4.0          2  all municipalities
-    y@r8         0.0          1  all municipalities
-    >>> test["p_value"].tolist()
-    [0.01, 1.0]
-    """
-    _check_layers(institutions=institutions, regions=regions)
-    distance = _check_distance(distance)
-    integer = isinstance(permutations, (int, np.integer))
-    if isinstance(permutations, bool) or not integer or permutations < 1:
-        raise ConfigError(f"permutations={permutations!r} is not an integer >= 1")
-    seats = _check_regions(regions)
-    xy, _, w = _institution_arrays(institutions, weights)
-    m = _member_table(lps_members, regions, "lps_members")
-    labels, kind = _strata_labels(strata, population, regions.index)
-
-    si, pj = _within_pairs(seats, xy, distance)
-    incidence = _Incidence(si, pj, len(regions), w)
-
-    rows = []
-    for lps_id, grp in m.groupby("lps_id", sort=True):
-        own = np.unique(grp["pos"].to_numpy())
-        observed = float(incidence.union_weight(own[None, :])[0])
-        rng = np.random.default_rng([int(seed), zlib.crc32(str(lps_id).encode())])
-        free = np.ones(len(regions), dtype=bool)
-        free[own] = False
-        need = pd.Series(labels[own]).value_counts().sort_index()
-        pools = {lab: np.flatnonzero(free & (labels == lab)) for lab in need.index}
-        short = [lab for lab, c in need.items() if len(pools[lab]) < c]
-        used = kind
-        if short:
-            pools = {"all": np.flatnonzero(free)}
-            need = pd.Series({"all": len(own)})
-            used = (
-                f"all municipalities (too few non-members in stratum "
-                f"{format_items(short)})"
-            )
-            log.info("LPS %s: %s", lps_id, used)
-        if len(pools[need.index[0]]) < need.iloc[0]:
-            rows.append((lps_id, observed, np.nan, np.nan, len(own), "none"))
-            continue
-        draws = np.concatenate(
-            [
-                pools[lab][_sample(rng, len(pools[lab]), int(c), permutations)]
-                for lab, c in need.items()
-            ],
-            axis=1,
-        )
-        null = incidence.union_weight(draws)
-        ge = int((null >= observed - _TIE_TOLERANCE * max(1.0, abs(observed))).sum())
-        p = (ge + 1) / (permutations + 1)
-        rows.append((lps_id, observed, float(null.mean()), p, len(own), used))
-    out = pd.DataFrame(rows, columns=["lps_id", *PERMUTATION_COLUMNS])
-    out = out.set_index("lps_id")
-    out["n_members"] = out["n_members"].astype(np.int64)
-    out["observed"] = out["observed"].astype(float)
-    out["expected"] = out["expected"].astype(float)
-    out["p_value"] = out["p_value"].astype(float)
     return out

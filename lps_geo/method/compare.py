@@ -1,5 +1,4 @@
-"""Compare two periods: which local production systems emerged, grew, held,
-declined or vanished.
+"""Compare two periods: which LPS emerged, grew, held, declined or vanished.
 
 Two results computed on the same boundaries, at the same industry level and
 with the same reference area (for example RAIS 2010 and RAIS 2015) are
@@ -41,9 +40,11 @@ linked LPS by LPS:
    ``share_industry - hhm``. So when ``U`` is exactly one LPS's members the
    value equals that LPS's ``ql``.
 
-An industry analysed in one period only counts as zero in the other and is
-reported (:class:`~lps_geo.errors.MissingCodesWarning` and the report in
-``layer.attrs["comparison"]``).
+:func:`compare_periods` returns a :class:`Change`: the ``lps_change`` layer
+and a :class:`ChangeSummary` (counts per category, thresholds, splits and
+merges). An industry analysed in one period only counts as zero in the other
+and is reported (:class:`~lps_geo.errors.MissingCodesWarning` and
+``ChangeSummary.industries_only_before`` / ``industries_only_after``).
 
 Examples
 --------
@@ -62,7 +63,8 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -70,23 +72,102 @@ import pandas as pd
 import shapely
 
 from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
-from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
-from lps_geo.vocab import TYPES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lps_geo.result import Result
+from lps_geo.result import LAYER_COLUMNS, Result
+from lps_geo.symbology import CHANGE_LABELS
+from lps_geo.vocab import CHANGE_CATEGORIES, TYPES, ChangeCategory, Lang
 
 log = logging.getLogger(__name__)
 
-Lang = Literal["pt", "en"]
-ChangeCategory = Literal["emerging", "growing", "stable", "declining", "vanished"]
-
-#: Categories in legend order.
-CATEGORIES: tuple[str, ...] = get_args(ChangeCategory)
-
-
 #: Default relative change beyond which a lineage grows or declines.
 DEFAULT_GROWTH = 0.10
+
+#: How a lineage's category is decided (kept in the summary and the report).
+CHANGE_RULE = (
+    "relative change of the industry's size summed over the union of the "
+    "lineage's members in both periods; > growth: growing, < -decline: "
+    "declining, else stable; LPS only in the later period: emerging, only "
+    "in the earlier: vanished"
+)
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What a comparison found, beside its layer (the ``comparison`` report).
+
+    Attributes
+    ----------
+    labels
+        Names of the two periods (earlier, later).
+    growth, decline
+        The thresholds used (relative change, 0.10 = 10 %).
+    n_lineages
+        Rows of the layer.
+    by_category
+        Lineages per category, every category of
+        :data:`lps_geo.vocab.CHANGE_CATEGORIES` in legend order.
+    n_splits, n_merges
+        Lineages with several LPS in the later period (splits) or in the
+        earlier one (merges).
+    industries_only_before, industries_only_after
+        Industries analysed in one period only (counted as zero in the other).
+    rule
+        The rule of the categories, in words.
+    """
+
+    labels: tuple[str, str]
+    growth: float
+    decline: float
+    n_lineages: int
+    by_category: dict[ChangeCategory, int]
+    n_splits: int
+    n_merges: int
+    industries_only_before: tuple[str, ...]
+    industries_only_after: tuple[str, ...]
+    rule: str = CHANGE_RULE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready values, keys in the order of the fields.
+
+        Examples
+        --------
+        >>> s = ChangeSummary(("2010", "2015"), 0.1, 0.1, 1,
+        ...                   {c: int(c == "stable") for c in CHANGE_CATEGORIES},
+        ...                   0, 0, (), ("15.3",))
+        >>> d = s.to_dict()
+        >>> list(d)[:5], d["labels"], d["industries_only_after"]
+        (['labels', 'growth', 'decline', 'n_lineages', 'by_category'],
+         ['2010', '2015'], ['15.3'])
+        """
+        return {
+            "labels": list(self.labels),
+            "growth": self.growth,
+            "decline": self.decline,
+            "n_lineages": self.n_lineages,
+            "by_category": dict(self.by_category),
+            "n_splits": self.n_splits,
+            "n_merges": self.n_merges,
+            "industries_only_before": list(self.industries_only_before),
+            "industries_only_after": list(self.industries_only_after),
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """The result of :func:`compare_periods`.
+
+    Attributes
+    ----------
+    layer
+        The ``lps_change`` layer (columns in :mod:`lps_geo.result`), one row
+        per lineage.
+    summary
+        Counts, thresholds, splits and merges, and the industries of one period
+        only.
+    """
+
+    layer: gpd.GeoDataFrame
+    summary: ChangeSummary
 
 
 def change_category(
@@ -97,7 +178,7 @@ def change_category(
     has_after: bool,
     growth: float = DEFAULT_GROWTH,
     decline: float | None = None,
-) -> str:
+) -> ChangeCategory:
     """Category of one lineage (see the module docstring for the rule).
 
     Parameters
@@ -133,7 +214,7 @@ def compare_periods(
     decline: float | None = None,
     labels: Sequence[str] = ("2010", "2015"),
     lang: Lang = "en",
-) -> gpd.GeoDataFrame:
+) -> Change:
     """Link the LPS of two periods into lineages and classify their change.
 
     Parameters
@@ -156,11 +237,12 @@ def compare_periods(
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        The ``lps_change`` layer (columns in :mod:`lps_geo.result`), one row
-        per lineage, sorted by industry, reference area and ``change_id``.
-        ``attrs["comparison"]`` holds a summary (counts per category,
-        thresholds, industries present in one period only, splits and merges).
+    Change
+        ``layer``: the ``lps_change`` layer (columns in :mod:`lps_geo.result`),
+        one row per lineage, sorted by industry, reference area and
+        ``change_id``; ``summary``: a :class:`ChangeSummary` (counts per
+        category, thresholds, industries present in one period only, splits
+        and merges).
 
     Raises
     ------
@@ -172,9 +254,9 @@ def compare_periods(
     ConfigError
         A threshold is negative, ``labels`` is not two names or ``lang`` unknown.
     """
-    if lang not in CATEGORY_LABELS:
+    if lang not in CHANGE_LABELS:
         raise ConfigError(
-            f"lang must be one of {', '.join(CATEGORY_LABELS)}, got {lang!r}"
+            f"lang must be one of {', '.join(CHANGE_LABELS)}, got {lang!r}"
         )
     decline = growth if decline is None else decline
     for name, value in (("growth", growth), ("decline", decline)):
@@ -232,7 +314,7 @@ def compare_periods(
                 "title": titles.get(industry, industry),
                 "reference_area": ref,
                 "category": cat,
-                "category_label": CATEGORY_LABELS[lang][cat],
+                "category_label": CHANGE_LABELS[lang][cat],
                 "lps_ids_before": ";".join(ids_b) or None,
                 "lps_ids_after": ";".join(ids_a) or None,
                 "type_before": _top_type([types[0].get(i) for i in ids_b]),
@@ -252,8 +334,6 @@ def compare_periods(
                 "geometry": shapely.union_all(shapes),
             }
         )
-    from lps_geo.result import LAYER_COLUMNS
-
     columns = list(LAYER_COLUMNS["lps_change"])
     if rows:
         layer = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
@@ -270,44 +350,30 @@ def compare_periods(
         values = layer[col].astype(object)
         layer[col] = values.where(values.notna(), None)
     counts = layer["category"].value_counts()
-    layer.attrs["comparison"] = {
-        "labels": labels,
-        "growth": float(growth),
-        "decline": float(decline),
-        "n_lineages": int(len(layer)),
-        "by_category": {c: int(counts.get(c, 0)) for c in CATEGORIES},
-        "n_splits": int(
+    n_lps = lin["n_lps"]
+    summary = ChangeSummary(
+        labels=(labels[0], labels[1]),
+        growth=float(growth),
+        decline=float(decline),
+        n_lineages=int(len(layer)),
+        by_category={c: int(counts.get(c, 0)) for c in CHANGE_CATEGORIES},
+        n_splits=int(
             sum(
                 nb >= 1 and na > 1
-                for nb, na in zip(
-                    lin["n_lps"]["before"], lin["n_lps"]["after"], strict=True
-                )
+                for nb, na in zip(n_lps["before"], n_lps["after"], strict=True)
             )
         ),
-        "n_merges": int(
+        n_merges=int(
             sum(
                 nb > 1 and na >= 1
-                for nb, na in zip(
-                    lin["n_lps"]["before"], lin["n_lps"]["after"], strict=True
-                )
+                for nb, na in zip(n_lps["before"], n_lps["after"], strict=True)
             )
         ),
-        "industries_only_before": only_before,
-        "industries_only_after": only_after,
-        "rule": (
-            "relative change of the industry's size summed over the union of the "
-            "lineage's members in both periods; > growth: growing, < -decline: "
-            "declining, else stable; LPS only in the later period: emerging, only "
-            "in the earlier: vanished"
-        ),
-    }
-    log.info(
-        "compared %s -> %s: %s",
-        labels[0],
-        labels[1],
-        layer.attrs["comparison"]["by_category"],
+        industries_only_before=tuple(only_before),
+        industries_only_after=tuple(only_after),
     )
-    return layer
+    log.info("compared %s -> %s: %s", labels[0], labels[1], summary.by_category)
+    return Change(layer=layer, summary=summary)
 
 
 # ------------------------------------------------------------------ checks
@@ -579,19 +645,3 @@ def _top_type(types: list[Any]) -> str | None:
     rank = {t: i for i, t in enumerate(TYPES)}
     known = [str(t) for t in types if isinstance(t, str)]
     return min(known, key=lambda t: rank.get(t, len(TYPES))) if known else None
-
-
-def change_report(layer: pd.DataFrame) -> dict[str, Any]:
-    """Counts per category of an ``lps_change`` layer, with its summary attrs.
-
-    Examples
-    --------
-    >>> change_report(pd.DataFrame({"category": ["stable", "growing", "stable"]}))
-    {'n_lineages': 3, 'by_category': {'emerging': 0, 'growing': 1, 'stable': 2, \
-'declining': 0, 'vanished': 0}}
-    """
-    counts = layer["category"].value_counts() if len(layer) else pd.Series()
-    out = {**layer.attrs.get("comparison", {})}
-    out["n_lineages"] = int(len(layer))
-    out["by_category"] = {c: int(counts.get(c, 0)) for c in CATEGORIES}
-    return out

@@ -37,18 +37,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from lps_geo.errors import ConfigError
-from lps_geo.stats.indicators import _frame, _parts, location_quotient, share_of_region
+from lps_geo.stats.indicators import location_quotient, share_of_region
+from lps_geo.stats.matrix import frame_like, matrix_parts
+from lps_geo.vocab import VariableKind
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "VariableKind",
     "VARIABLES",
     "VARIABLE_DESCRIPTIONS",
     "analysed_variable",
@@ -56,9 +57,6 @@ __all__ = [
     "eb_share_of_region",
     "eb_location_quotient",
 ]
-
-#: Names of the analysed variables (the keys of :data:`VARIABLES`).
-VariableKind = Literal["ql", "share_region", "log_ql", "eb_ql"]
 
 #: Signature of a variable builder: ``f(E, region_total) -> DataFrame``.
 VariableBuilder = Callable[[pd.DataFrame, pd.Series | None], pd.DataFrame]
@@ -112,7 +110,7 @@ def log_location_quotient(
 
 def _eb_parts(E, region_total):
     """Validated E, prior means b_i and smoothed rates (numpy, regions x ind.)."""
-    E, x, e_j, e_i, _ = _parts(E, region_total)
+    E, x, e_j, e_i, _ = matrix_parts(E, region_total)
     n, m = x.shape
     at_risk = e_j > 0
     b_j = e_j[at_risk]  # population at risk of the regions that have one
@@ -236,7 +234,7 @@ def eb_share_of_region(
     r4      0.1883
     """
     E, _, smoothed = _eb_parts(E, region_total)
-    return _frame(smoothed, E)
+    return frame_like(smoothed, E)
 
 
 def eb_location_quotient(
@@ -281,11 +279,11 @@ def eb_location_quotient(
     [0.621, 1.487, 0.41, 1.883]
     """
     E, prior, smoothed = _eb_parts(E, region_total)
-    return _frame(smoothed / prior[None, :], E)
+    return frame_like(smoothed / prior[None, :], E)
 
 
 #: Registry of analysed variables: name -> builder ``f(E, region_total)``.
-VARIABLES: dict[str, VariableBuilder] = {
+VARIABLES: dict[VariableKind, VariableBuilder] = {
     "ql": location_quotient,
     "share_region": share_of_region,
     "log_ql": log_location_quotient,
@@ -293,7 +291,7 @@ VARIABLES: dict[str, VariableBuilder] = {
 }
 
 #: One plain-language sentence per analysed variable (manual, run metadata).
-VARIABLE_DESCRIPTIONS: dict[str, str] = {
+VARIABLE_DESCRIPTIONS: dict[VariableKind, str] = {
     "ql": (
         "Location quotient: the industry's share of the municipality's jobs "
         "divided by its share of the jobs of the whole study area (above 1 "
