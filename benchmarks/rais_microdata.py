@@ -119,7 +119,7 @@ def read(path: Path, memory_limit: str, temp_directory: str) -> dict:
             path, memory_limit=memory_limit, temp_directory=temp_directory
         )
     wall = time.perf_counter() - start
-    report = tables.report
+    report = tables.report.to_dict()
     return {
         "wall_s": wall,
         "reference_s": reference,

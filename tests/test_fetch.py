@@ -156,7 +156,7 @@ def test_cli_fetch_writes_mesh_divisions_and_manifest(server, tmp_path, capsys):
     assert mesh["NM_MUN"].tolist() == ["Batatais", "Franca", "São Paulo"]
     assert mesh["SIGLA_UF"].tolist() == ["SP", "SP", "SP"]
     # ready for [inputs.boundaries]: read with the library's own reader
-    boundaries = read_boundaries(out / "municipios_SP.gpkg", crs="EPSG:4674")
+    boundaries = read_boundaries(out / "municipios_SP.gpkg", crs="EPSG:4674").regions
     assert boundaries.loc["3516200", "name"] == "Franca"
 
     d = read_divisions(out / "divisoes_SP.csv")

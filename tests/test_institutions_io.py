@@ -1,4 +1,4 @@
-"""Institution registers and per-municipality counts (lps_geo.io.institutions).
+"""Institution registers and per-municipality counts (points, inep, counts, taxonomy).
 
 Tiny hand-built fixtures in EPSG:5880 with known answers; the real INEP
 register and São Paulo boundaries are read from ``LPS_GEO_DATA`` (skipped when
@@ -28,6 +28,9 @@ from lps_geo.errors import (
 )
 from lps_geo.io import (
     DEFAULT_TYPE_MAP,
+    InepReport,
+    InstitutionReport,
+    Institutions,
     load_type_map,
     read_boundaries,
     read_inep_ies,
@@ -121,7 +124,7 @@ def test_points_file(tmp_path: Path, municipalities):
             },
         ],
     )
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         type_column="tipo",
         name_column="nome",
@@ -129,6 +132,7 @@ def test_points_file(tmp_path: Path, municipalities):
         weight_column="cursos",
         boundaries=municipalities,
     )
+    gdf = gdf_read.points
     assert gdf.index.name == "inst_id"
     assert gdf.index.tolist() == ["u1", "t1", "p1"]
     assert list(gdf.columns) == [
@@ -151,8 +155,26 @@ def test_points_file(tmp_path: Path, municipalities):
     assert gdf["located"].tolist() == ["point"] * 3
     assert_allclose(gdf["weight"].to_numpy(), [12.0, 3.0, 0.0])
     assert_allclose(gdf.geometry.x.to_numpy(), [5_000, 15_000, 29_000])
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert (report["n_read"], report["n_kept"], report["n_outside"]) == (3, 3, 0)
+    assert isinstance(gdf_read, Institutions) and gdf.attrs == {}
+    assert type(gdf_read.report) is InstitutionReport
+    assert gdf_read.report.n_kept == 3 and gdf_read.report.outside_ids == ()
+    assert list(report) == [
+        "source",
+        "n_read",
+        "n_kept",
+        "n_unknown_type",
+        "unknown_types",
+        "n_missing_coordinates",
+        "n_placed_at_centroid",
+        "n_outside",
+        "outside_ids",
+        "n_unmatched_codes",
+        "unmatched_codes",
+        "dropped_ids",
+        "n_dropped",
+    ]
 
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
@@ -164,7 +186,8 @@ def test_points_file_crs_policy(tmp_path: Path):
     )
     with pytest.raises(CRSError, match=r"nocrs\.gpkg has no CRS; pass crs="):
         read_institutions(path)
-    gdf = read_institutions(path, crs="EPSG:4674")
+    gdf_read = read_institutions(path, crs="EPSG:4674")
+    gdf = gdf_read.points
     transform = Transformer.from_crs(4674, 5880, always_xy=True)
     assert_allclose(
         [gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y],
@@ -207,7 +230,7 @@ def test_lonlat_csv(tmp_path: Path, municipalities):
         ),
         encoding="utf-8",
     )
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         type_column="category",
         x_column="lon",
@@ -215,6 +238,7 @@ def test_lonlat_csv(tmp_path: Path, municipalities):
         crs="EPSG:4326",
         boundaries=shifted,
     )
+    gdf = gdf_read.points
     assert gdf["type"].tolist() == ["research_centre", "federal_institute"]
     assert gdf["region"].tolist() == ["3500001", "3500003"]
     assert_allclose(gdf.geometry.x.to_numpy(), [x for x, _ in xy], atol=1e-3)
@@ -248,13 +272,14 @@ def test_code_only_csv_placed_at_representative_point(tmp_path: Path, municipali
         "cod_mun,escola,tipo\n3500003,ETEC Gama,Escola Técnica\n"
         "3500001,Faculdade Alfa,Faculdade\n3500003,Fatec Gama,FATEC\n"
     )
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         code_column="cod_mun",
         name_column="escola",
         type_column="tipo",
         boundaries=municipalities,
     )
+    gdf = gdf_read.points
     assert gdf["located"].tolist() == ["centroid"] * 3
     assert gdf["region"].tolist() == ["3500003", "3500001", "3500003"]
     assert gdf["type"].tolist() == [
@@ -267,7 +292,7 @@ def test_code_only_csv_placed_at_representative_point(tmp_path: Path, municipali
     for code, point in zip(gdf["region"], gdf.geometry, strict=True):
         assert municipalities.geometry.loc[code].contains(point)
     assert gdf.geometry.iloc[0].equals(gdf.geometry.iloc[2])
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert report["n_placed_at_centroid"] == 3
     assert report["n_missing_coordinates"] == 0
 
@@ -278,7 +303,7 @@ def test_missing_coordinates_fall_back_to_code(tmp_path: Path, municipalities):
         "name,type,x,y,mun\nA,university,5000,5000,3500001\n"
         "B,university,,,3500002\nC,university,21000,1000,\n"
     )
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         x_column="x",
         y_column="y",
@@ -286,10 +311,11 @@ def test_missing_coordinates_fall_back_to_code(tmp_path: Path, municipalities):
         code_column="mun",
         boundaries=municipalities,
     )
+    gdf = gdf_read.points
     assert gdf["located"].tolist() == ["point", "centroid", "point"]
     assert gdf["region"].tolist() == ["3500001", "3500002", "3500003"]
     assert municipalities.geometry.loc["3500002"].contains(gdf.geometry.loc["2"])
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert (report["n_missing_coordinates"], report["n_placed_at_centroid"]) == (1, 1)
 
 
@@ -323,9 +349,10 @@ def test_codes_not_in_boundaries(tmp_path: Path, municipalities):
     ):
         read_institutions(path, **kwargs)
     with pytest.warns(MissingCodesWarning, match="9999998, 9999999.*dropped"):
-        gdf = read_institutions(path, unmatched="drop", **kwargs)
+        gdf_read = read_institutions(path, unmatched="drop", **kwargs)
+        gdf = gdf_read.points
     assert gdf.index.tolist() == ["a"]
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert report["n_unmatched_codes"] == 3
     assert report["dropped_ids"] == ["b", "c", "d"]
     with pytest.raises(ConfigError, match="pass boundaries="):
@@ -336,7 +363,8 @@ def test_rais_six_digit_codes_are_matched(tmp_path: Path, municipalities):
     path = tmp_path / "inst.csv"
     path.write_text("mun,name,type\n350000,A,university\n350000,B,other\n")
     bounds = municipalities.iloc[:1]
-    gdf = read_institutions(path, code_column="mun", boundaries=bounds)
+    gdf_read = read_institutions(path, code_column="mun", boundaries=bounds)
+    gdf = gdf_read.points
     assert gdf["region"].tolist() == ["3500001", "3500001"]
 
 
@@ -361,13 +389,14 @@ def test_type_mapping_default_user_csv_and_name_rules(tmp_path: Path, municipali
         "laboratorio,research centre\n",
         encoding="utf-8",
     )
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         code_column="mun",
         type_column="kind",
         type_map=map_csv,
         boundaries=municipalities,
     )
+    gdf = gdf_read.points
     assert gdf["type"].tolist() == [
         "university",
         "university",
@@ -378,7 +407,7 @@ def test_type_mapping_default_user_csv_and_name_rules(tmp_path: Path, municipali
     ]
     assert gdf["source_type"].iloc[3] == "Núcleo de Inovação Tecnológica"
     # a dict map overrides the default; name rules can be turned off
-    gdf = read_institutions(
+    gdf_read = read_institutions(
         path,
         code_column="mun",
         type_column="kind",
@@ -386,6 +415,7 @@ def test_type_mapping_default_user_csv_and_name_rules(tmp_path: Path, municipali
         type_map={"Núcleo de Inovação Tecnológica": "other", "Faculdade": "other"},
         name_rules=False,
     )
+    gdf = gdf_read.points
     assert gdf["type"].tolist()[2:4] == ["other", "other"]
 
 
@@ -423,15 +453,16 @@ def test_unknown_type_raises(unknown_csv: Path):
 
 def test_unknown_types_other_warns(unknown_csv: Path):
     with pytest.warns(MissingCodesWarning, match=r"4 record.*'Fablab' \(2\)"):
-        gdf = read_institutions(
+        gdf_read = read_institutions(
             unknown_csv,
             x_column="x",
             y_column="y",
             crs="EPSG:5880",
             unknown_types="other",
         )
+        gdf = gdf_read.points
     assert gdf["type"].tolist() == ["university"] + ["other"] * 4
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert report["n_unknown_type"] == 4
     assert report["unknown_types"] == {"Fablab": 2, "Coworking": 1, "(empty)": 1}
     assert gdf["region"].isna().all()  # no boundaries: no region
@@ -460,18 +491,20 @@ def test_points_outside_are_counted_reported_and_dropped(
         match=r"8 institution\(s\) lie outside the study area.*ids out1, out2, "
         r"out3, out4, out5 and 3 more; dropped",
     ):
-        gdf = read_institutions(path, id_column="id", boundaries=municipalities)
+        gdf_read = read_institutions(path, id_column="id", boundaries=municipalities)
+        gdf = gdf_read.points
     # (25000, 5000) is in the L's notch: outside every municipality too
     assert gdf.index.tolist() == ["in1"]
-    report = gdf.attrs["report"]
+    report = gdf_read.report.to_dict()
     assert report["n_outside"] == 8
     assert report["outside_ids"] == [f"out{k}" for k in range(1, 8)] + ["in2"]
     assert report["dropped_ids"] == report["outside_ids"]
     assert (report["n_read"], report["n_kept"]) == (9, 1)
     with pytest.warns(LpsGeoWarning, match="kept with no region"):
-        kept = read_institutions(
+        kept_read = read_institutions(
             path, id_column="id", boundaries=municipalities, outside="keep"
         )
+        kept = kept_read.points
     assert len(kept) == 9
     assert_array_equal(kept["region"].isna().to_numpy(), [False] + [True] * 8)
 
@@ -513,7 +546,8 @@ def test_read_inep_ies_layout(tmp_path: Path, municipalities):
         encoding="utf-8",
     )
     with pytest.warns(MissingCodesWarning) as record:
-        ies = read_inep_ies(path, boundaries=municipalities)
+        ies_read = read_inep_ies(path, boundaries=municipalities)
+        ies = ies_read.points
     messages = " | ".join(str(w.message) for w in record)
     assert "1 institution(s) have no numeric municipality code" in messages
     assert "3304557" in messages
@@ -523,14 +557,17 @@ def test_read_inep_ies_layout(tmp_path: Path, municipalities):
     assert ies["status"].tolist() == ["ATIVA", "ATIVA"]
     assert ies["located"].tolist() == ["centroid", "centroid"]
     assert ies["region"].tolist() == ["3500001", "3500002"]
-    report = ies.attrs["report"]
+    report = ies_read.report.to_dict()
     assert report["n_read"] == 5
     assert (report["n_inactive"], report["n_missing_code"]) == (1, 1)
     assert report["n_not_in_boundaries"] == 1
     assert report["dropped_ids"] == ["5", "4"]
+    assert isinstance(ies_read.report, InepReport)
+    assert list(report)[-3:] == ["n_inactive", "n_missing_code", "n_not_in_boundaries"]
 
     with pytest.warns(MissingCodesWarning):
-        everything = read_inep_ies(path, active_only=False)
+        everything_read = read_inep_ies(path, active_only=False)
+        everything = everything_read.points
     assert everything.index.tolist() == ["1", "2", "3", "4"]
     assert everything.geometry.isna().all()  # no boundaries: codes only
     assert everything["region"].tolist() == ["3500001", "3500002", "3500003", "3304557"]
@@ -549,7 +586,9 @@ def test_read_inep_ies_wrong_layout(tmp_path: Path):
 def sp_boundaries() -> gpd.GeoDataFrame:
     path = DATA / "boundaries" / "geojs-35-mun.json"
     need(path)
-    return read_boundaries(path, code_column="id", name_column="name", crs="EPSG:4326")
+    return read_boundaries(
+        path, code_column="id", name_column="name", crs="EPSG:4326"
+    ).regions
 
 
 @pytest.mark.filterwarnings("ignore:The xlrd engine is deprecated")
@@ -557,7 +596,8 @@ def test_real_inep_register_counts_equal_direct_groupby(sp_boundaries):
     path = DATA / "institutions" / "Tabela_IES_2013.xls"
     need(path)
     with pytest.warns(MissingCodesWarning) as record:
-        ies = read_inep_ies(path, boundaries=sp_boundaries)
+        ies_read = read_inep_ies(path, boundaries=sp_boundaries)
+        ies = ies_read.points
     messages = [str(w.message) for w in record]
     assert any(
         "72 institution(s) have no numeric municipality code" in m for m in messages
@@ -584,24 +624,25 @@ def test_real_inep_register_counts_equal_direct_groupby(sp_boundaries):
     federal = ies.index[ies["type"] == "federal_institute"].tolist()
     assert ies.loc[federal, "name"].str.startswith("INSTITUTO FEDERAL").all()
     assert len(federal) == 1
-    report = ies.attrs["report"]
+    report = ies_read.report.to_dict()
     assert (report["n_kept"], report["n_missing_code"]) == (809, 72)
     assert report["n_inactive"] == 2423
 
 
 def test_real_demo_institutions():
     need(DEMO / "institutions.shp", DEMO / "municipalities.shp")
-    municipalities = read_boundaries(DEMO / "municipalities.shp")
-    gdf = read_institutions(
+    municipalities = read_boundaries(DEMO / "municipalities.shp").regions
+    gdf_read = read_institutions(
         DEMO / "institutions.shp", code_column="cod_ibge", boundaries=municipalities
     )
+    gdf = gdf_read.points
     raw = gpd.read_file(DEMO / "institutions.shp")
-    assert len(gdf) == len(raw) == gdf.attrs["report"]["n_kept"]
+    assert len(gdf) == len(raw) == gdf_read.report.to_dict()["n_kept"]
     assert set(gdf["type"]) == set(INSTITUTION_TYPES) - {"other"}
     assert gdf["region"].notna().all()
     assert_array_equal(gdf["region"].to_numpy(), raw["cod_ibge"].to_numpy())
     assert (gdf["located"] == "point").all()
-    assert gdf.attrs["report"]["n_outside"] == 0
+    assert gdf_read.report.to_dict()["n_outside"] == 0
 
 
 # --- per-municipality counts ------------------------------------------------------
@@ -612,7 +653,7 @@ def test_read_region_counts(tmp_path: Path, caplog):
     path.write_text(
         "mun;patents;papers\n3500001;3;10\n3500002;;4\n3500001;2;1\nTotal;5;15\n"
     )
-    with caplog.at_level(logging.INFO, logger="lps_geo.io.institutions"):
+    with caplog.at_level(logging.INFO, logger="lps_geo.io"):
         counts = read_region_counts(path, "mun", ["patents", "papers"])
     assert "1 code(s) appear on several rows and were summed" in caplog.text
     assert counts.index.name == "region"

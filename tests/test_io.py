@@ -21,7 +21,9 @@ from shapely.geometry import LineString, Polygon, box
 
 from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
 from lps_geo.io import (
+    Boundaries,
     CnaeTable,
+    FeatureName,
     SizeTables,
     aggregate_industries,
     aggregate_regions,
@@ -69,7 +71,7 @@ def ibge_cnae() -> CnaeTable:
 @pytest.fixture(scope="module")
 def sp_boundaries() -> gpd.GeoDataFrame:
     need(SP_MUN)
-    return read_boundaries(SP_MUN, code_column="id", name_column="name")
+    return read_boundaries(SP_MUN, code_column="id", name_column="name").regions
 
 
 @pytest.fixture(scope="module")
@@ -625,7 +627,10 @@ def test_read_boundaries_gpkg(tmp_path: Path):
         [square(0), square(1)],
         uf=["SP", "SP"],
     )
-    b = read_boundaries(path)
+    read = read_boundaries(path)
+    assert isinstance(read, Boundaries) and read.report.regions == 2
+    b = read.regions
+    assert b.attrs == {}  # the report travels next to the frame, not in it
     assert b.index.name == "region"
     assert b.index.tolist() == ["3516200", "3550308"]
     assert b.columns.tolist() == ["name", "uf", "geometry"]
@@ -633,9 +638,9 @@ def test_read_boundaries_gpkg(tmp_path: Path):
     assert b.crs.to_epsg() == 5880
     # a 0.1 x 0.1 degree cell at 20.5 S is about 10.4 x 11.1 km
     assert_allclose(b.geometry.area.to_numpy() / 1e6, 10.43 * 11.06, rtol=0.01)
-    same = read_boundaries(path, name_column="CD_MUN")
+    same = read_boundaries(path, name_column="CD_MUN").regions
     assert same["name"].tolist() == ["3516200", "3550308"]
-    utm = read_boundaries(path, name_column=None, target_crs=31983)
+    utm = read_boundaries(path, name_column=None, target_crs=31983).regions
     assert utm.crs.to_epsg() == 31983
     assert utm["name"].tolist() == ["3516200", "3550308"]
 
@@ -650,7 +655,7 @@ def test_read_boundaries_crs_policy(tmp_path: Path):
         match=r"mun.shp has no CRS; pass crs=\.\.\. \(e.g. EPSG:4674 for IBGE",
     ):
         read_boundaries(shp)
-    b = read_boundaries(shp, crs="EPSG:4674")
+    b = read_boundaries(shp, crs="EPSG:4674").regions
     assert b.crs.to_epsg() == 5880
     with pytest.raises(CRSError, match=r"target_crs='EPSG:4674' is a geographic CRS"):
         read_boundaries(shp, crs=4674, target_crs="EPSG:4674")
@@ -665,7 +670,7 @@ def test_read_boundaries_geojson_keeps_other_columns(tmp_path: Path):
         geometry=[square(0)],
         crs="EPSG:4326",
     ).to_file(path, driver="GeoJSON")
-    b = read_boundaries(path, code_column="id", name_column="name")
+    b = read_boundaries(path, code_column="id", name_column="name").regions
     assert b.columns.tolist() == ["name", "description", "geometry"]
     with pytest.raises(
         InputError,
@@ -702,7 +707,7 @@ def test_read_boundaries_dissolves_multipart_municipalities(tmp_path: Path, capl
         [square(0), square(2), square(1)],
     )
     with caplog.at_level(logging.INFO, logger="lps_geo.io"):
-        b = read_boundaries(path)
+        b = read_boundaries(path).regions
     assert "dissolved 2 features sharing 1 codes" in caplog.text
     assert b.index.tolist() == ["3516200", "3550308"]
     assert b.geometry.iloc[0].geom_type == "MultiPolygon"
@@ -734,7 +739,7 @@ def test_read_boundaries_repairs_and_drops_geometries(tmp_path: Path, caplog):
     )
     with caplog.at_level(logging.INFO, logger="lps_geo.io"):
         with pytest.warns(MissingCodesWarning, match=r"empty geometry .*\(codes 3\)"):
-            b = read_boundaries(path)
+            b = read_boundaries(path).regions
     assert "repaired 1 invalid geometry with make_valid" in caplog.text
     assert b.index.tolist() == ["1", "2"]
     assert b.is_valid.all()
@@ -868,15 +873,35 @@ def test_non_municipal_and_excluded_features_are_dropped_and_reported(tmp_path):
         ["Lagoa dos Patos", "Porto Alegre", "Canoas", "Estrangeiro"],
         [square(0), square(1), square(2), square(3)],
     )
-    b = read_boundaries(path, exclude_codes=[4399999, "1234567"])
-    assert b.index.tolist() == ["4304606", "4314902"]
-    report = b.attrs["report"]
-    assert report["features"] == 4
-    assert report["regions"] == 2
-    assert report["non_municipal"] == [{"code": "4300002", "name": "Lagoa dos Patos"}]
-    assert report["excluded"] == [{"code": "4399999", "name": "Estrangeiro"}]
+    read = read_boundaries(path, exclude_codes=[4399999, "1234567"])
+    assert read.regions.index.tolist() == ["4304606", "4314902"]
+    report = read.report
+    assert report.features == 4
+    assert report.regions == 2
+    assert report.non_municipal == (FeatureName("4300002", "Lagoa dos Patos"),)
+    assert report.excluded == (FeatureName("4399999", "Estrangeiro"),)
+    assert report.to_dict() == {
+        "path": str(path),
+        "features": 4,
+        "non_municipal": [{"code": "4300002", "name": "Lagoa dos Patos"}],
+        "excluded": [{"code": "4399999", "name": "Estrangeiro"}],
+        "repaired": 0,
+        "empty": [],
+        "dissolved": [],
+        "regions": 2,
+    }
+    assert list(report.to_dict()) == [
+        "path",
+        "features",
+        "non_municipal",
+        "excluded",
+        "repaired",
+        "empty",
+        "dissolved",
+        "regions",
+    ]
     kept = read_boundaries(path, non_municipal="keep")
-    assert "4300002" in kept.index and kept.attrs["report"]["non_municipal"] == []
+    assert "4300002" in kept.regions.index and kept.report.non_municipal == ()
     with pytest.raises(ConfigError, match="non_municipal='lakes'"):
         read_boundaries(path, non_municipal="lakes")
     with pytest.raises(InputError, match="every feature was dropped"):

@@ -26,8 +26,8 @@ def dtb() -> pd.DataFrame:
 def test_mesh_2022(dtb):
     path = require_shared("boundaries", "BR_Municipios_2022.json")
     with pytest.warns(lps_geo.errors.MissingCodesWarning, match="3157336"):
-        b = read_boundaries(path, crs="EPSG:4674")
-    report = b.attrs["report"]
+        read = read_boundaries(path, crs="EPSG:4674")
+    b, report = read.regions, read.report.to_dict()
     assert report["features"] == 5571
     # the two lagoons IBGE codes at state level are not municipalities
     assert report["non_municipal"] == [
@@ -48,17 +48,18 @@ def test_mesh_2022(dtb):
 
 def test_mesh_sao_paulo_geojson(dtb):
     path = require_shared("boundaries", "geojs-35-mun.json")
-    b = read_boundaries(path, code_column="id", name_column="name")
+    read = read_boundaries(path, code_column="id", name_column="name")
+    b = read.regions
     assert len(b) == 645
-    assert b.attrs["report"]["repaired"] == 7
+    assert read.report.repaired == 7
     assert set(b.index) == set(dtb.loc[dtb["id"].str[:2] == "35", "id"])
     assert b.geometry.is_valid.all()
 
 
 def test_mesh_topojson_split_features(dtb):
     path = require_shared("boundaries", "municipio.topojson.json")
-    b = read_boundaries(path, code_column="codigo", name_column="name", crs=4618)
-    report = b.attrs["report"]
+    read = read_boundaries(path, code_column="codigo", name_column="name", crs=4618)
+    b, report = read.regions, read.report.to_dict()
     # 5,730 features = 5,564 municipalities, islands split into several
     assert report["features"] == 5730
     assert len(b) == 5564
@@ -73,7 +74,7 @@ def test_microregion_and_mesoregion_meshes():
         code_column="codigo",
         name_column="name",
         crs=4618,
-    )
+    ).regions
     dtb_micro = pd.read_csv(
         require_shared("lookups", "brasil-microrregioes.csv"), dtype=str
     )
@@ -84,7 +85,7 @@ def test_microregion_and_mesoregion_meshes():
         code_column="codigo",
         name_column="name",
         crs=4618,
-    )
+    ).regions
     assert len(meso) == 137
 
 

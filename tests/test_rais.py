@@ -21,8 +21,8 @@ from shapely.geometry import box
 import lps_geo
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
 from lps_geo.io import CnaeTable, read_long, read_rais_microdata, read_wide
-from lps_geo.io.divisions import check_digit as _check_digit
-from lps_geo.io.rais import _municipality_map
+from lps_geo.io.codes import check_digit as _check_digit
+from lps_geo.io.rais_layout import municipality_map as _municipality_map
 
 HEADER = [
     "Bairros SP",
@@ -154,7 +154,7 @@ def test_exact_sums_by_class_and_all_rows(rais_dir):
     # "all" counts the negative declarations too
     assert_allclose(est.loc["3516200"].to_numpy(), [1.0, 3.0, 1.0, 1.0])
     assert_allclose(est.loc["3145208"].to_numpy(), [0.0, 1.0, 2.0, 1.0])
-    assert t.report["establishments_definition"].startswith("all rows")
+    assert t.report.establishments_definition.startswith("all rows")
 
 
 def test_division_level(rais_dir):
@@ -165,7 +165,10 @@ def test_division_level(rais_dir):
 
 
 def test_report_accounts_for_every_row(tables):
-    r = tables.report
+    assert tables.report.rows_excluded == 7
+    assert tables.report.reader == "rais_microdata"
+    r = tables.report.to_dict()
+    assert list(r)[:2] == ["reader", "files"] and list(r)[-1] == "rows_excluded"
     assert [f["path"].rsplit("/", 1)[-1] for f in r["files"]] == [
         "ESTB2015_MG.txt",
         "ESTB2015_SP.txt",
@@ -180,7 +183,7 @@ def test_report_accounts_for_every_row(tables):
 
 
 def test_malformed_rows_with_line_numbers(tables):
-    bad = tables.report["malformed_rows"]
+    bad = tables.report.malformed_rows
     assert bad["count"] == 2
     assert [(i["file"].rsplit("/", 1)[-1], i["line"]) for i in bad["first"]] == [
         ("ESTB2015_MG.txt", 6),
@@ -193,7 +196,7 @@ def test_malformed_rows_with_line_numbers(tables):
 
 
 def test_bad_jobs_with_line_numbers(tables):
-    bad = tables.report["bad_jobs"]
+    bad = tables.report.bad_jobs
     assert bad["count"] == 3
     assert bad["by_reason"] == {"empty": 1, "negative": 1, "non-numeric": 1}
     found = [
@@ -207,10 +210,10 @@ def test_bad_jobs_with_line_numbers(tables):
 
 
 def test_unknown_codes_reported(tables):
-    mun = tables.report["unknown_municipalities"]
+    mun = tables.report.unknown_municipalities
     assert (mun["rows"], mun["jobs"]) == (1, 5.0)
     assert mun["codes"] == [{"code": "999999", "rows": 1, "jobs": 5.0}]
-    cls = tables.report["unknown_classes"]
+    cls = tables.report.unknown_classes
     assert (cls["rows"], cls["jobs"]) == (1, 3.0)
     assert cls["codes"][0]["code"] == "{ñ class}"
     assert "not a CNAE 2.0 class code" in cls["codes"][0]["reason"]
@@ -248,7 +251,7 @@ def test_cnae_table_and_codes7(tmp_path):
     )
     with pytest.warns(LpsGeoWarning, match="2 of 3 rows left out"):
         t = read_rais_microdata(path, cnae=cnae, codes7=["3516200", "3550308"])
-    r = t.report
+    r = t.report.to_dict()
     # Nova Serrana is absent from codes7; 31.01-2 is absent from the table
     assert r["unknown_municipalities"]["codes"] == [
         {"code": "314520", "rows": 1, "jobs": 4.0}
@@ -287,7 +290,7 @@ def test_bad_rows_raise_names_file_line_and_column(rais_dir, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ok = read_rais_microdata(clean, bad_rows="raise")
-    assert ok.report["rows_used"] == 1
+    assert ok.report.rows_used == 1
 
 
 def test_utf8_and_latin1(tmp_path):
@@ -313,8 +316,8 @@ def test_utf8_and_latin1(tmp_path):
         r"mixed.txt:3; RAIS files are Latin-1",
     ):
         t = read_rais_microdata(mixed, encoding="utf-8")
-    assert t.report["encoding_errors"]["count"] == 1
-    assert t.report["encoding_errors"]["first"][0]["line"] == 3
+    assert t.report.encoding_errors["count"] == 1
+    assert t.report.encoding_errors["first"][0]["line"] == 3
     assert_allclose(t.employment.loc["3516200", "15.3"], 8.0)
     with pytest.raises(
         InputError, match=r"mixed.txt: line 3 is not valid UTF-8; .*encoding='latin-1'"
@@ -322,7 +325,7 @@ def test_utf8_and_latin1(tmp_path):
         read_rais_microdata(mixed, encoding="utf-8", bad_rows="raise")
     # the Latin-1 reading of the same bytes keeps every row
     t = read_rais_microdata(latin)
-    assert t.report["rows_used"] == 1
+    assert t.report.rows_used == 1
 
 
 def test_argument_errors(rais_dir, tmp_path):
@@ -447,15 +450,13 @@ def test_pipeline_run_reports_rais_rows(tmp_path):
     assert cfg.inputs.size.bad_rows == "report"
     with pytest.warns(LpsGeoWarning):
         res = lps_geo.run(cfg)
-    size = res.report["inputs"]["size"]
+    size = res.report.inputs["size"]
     assert size["form"] == "rais_microdata"
     assert (size["rows_read"], size["rows_used"]) == (10, 9)
     assert size["unknown_municipalities"]["codes"] == [
         {"code": "999999", "rows": 1, "jobs": 7.0}
     ]
-    assert any(
-        "1 with an unknown municipality code" in w for w in res.report["warnings"]
-    )
+    assert any("1 with an unknown municipality code" in w for w in res.report.warnings)
     mun = res.municipalities.set_index("region")
     assert_allclose(
         mun.loc[codes, "employment_total"].to_numpy(), [100.0, 100.0, 100.0, 100.0]
@@ -466,4 +467,4 @@ def test_pipeline_run_reports_rais_rows(tmp_path):
     ind = res.indicators.set_index(["region", "industry"])
     # QL of footwear in Franca: (80/100) / (220/400)
     assert_allclose(ind.loc[("3516200", "15.3"), "ql"], 0.8 / (220 / 400))
-    json.dumps(res.report, default=str)
+    json.dumps(res.report.to_dict(), default=str)

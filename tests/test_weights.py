@@ -363,7 +363,9 @@ def test_sao_paulo_mesh():
     from lps_geo.io import read_boundaries
 
     path = require_shared("boundaries", "geojs-35-mun.json")
-    sp = read_boundaries(path, code_column="id", name_column="name", crs="EPSG:4326")
+    sp = read_boundaries(
+        path, code_column="id", name_column="name", crs="EPSG:4326"
+    ).regions
     assert len(sp) == 645
     # Ilhabela (3520400) is an island municipality: the only isolate
     with pytest.warns(IslandWarning, match="3520400"):

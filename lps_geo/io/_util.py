@@ -8,6 +8,7 @@ of offending codes or rows, and the fix.
 from __future__ import annotations
 
 import csv
+import difflib
 import logging
 import math
 import re
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lps_geo.errors import InputError
+from lps_geo.errors import ConfigError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -193,8 +194,6 @@ def require_columns(
 
 
 def _close(word: str, candidates: Sequence[str]) -> str | None:
-    import difflib
-
     folded = {normalize_text(candidate): candidate for candidate in candidates}
     if normalize_text(word) in folded:
         return folded[normalize_text(word)]
@@ -391,7 +390,7 @@ def read_excel(path: Path, **kwargs: Any) -> pd.DataFrame:
     (.xls); silences pandas' deprecation notice about xlrd.
     """
     engine = None
-    try:
+    try:  # optional Excel engines, probed lazily: only Excel reading needs them
         import python_calamine  # noqa: F401
 
         engine = "calamine"
@@ -460,3 +459,20 @@ def parse_numbers(
             numbers = numbers.astype(float)
         out[column] = numbers.to_numpy(dtype=float)
     return pd.DataFrame(out, index=frame.index)
+
+
+def check_choice(value: Any, allowed: Iterable[Any], argument: str) -> None:
+    """Raise a ConfigError unless ``value`` is one of ``allowed``.
+
+    >>> check_choice("drop", ("raise", "drop"), "unmatched")
+    >>> check_choice("x", ("raise", "drop"), "unmatched")
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.ConfigError: unmatched='x' is not valid; use one of 'raise', 'drop'
+    """
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ConfigError(
+            f"{argument}={value!r} is not valid; use one of "
+            f"{', '.join(repr(a) for a in allowed)}"
+        )

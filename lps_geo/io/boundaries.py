@@ -13,8 +13,9 @@ in (GeoPackage, Shapefile, GeoJSON, TopoJSON, ...):
 * municipalities split into several features (as in IBGE-derived files) are
   dissolved into one multipart region.
 
-It also holds the two helpers that bridge RAIS 6-digit municipality codes
-(the IBGE code without its check digit) and IBGE 7-digit codes.
+:func:`read_boundaries` returns the regions with a
+:class:`~lps_geo.io.reports.BoundaryReport` of what was done
+(:class:`~lps_geo.io.reports.Boundaries`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, get_args
 
 import geopandas as gpd
 import pandas as pd
@@ -42,19 +43,13 @@ from lps_geo.io._util import (
     normalize_region_codes,
     require_columns,
 )
+from lps_geo.io.reports import Boundaries, BoundaryReport, FeatureName
+from lps_geo.vocab import Duplicates, NonMunicipal
 
 logger = logging.getLogger(__name__)
 
 #: Default projected CRS: SIRGAS 2000 / Brazil Polyconic.
 DEFAULT_CRS = "EPSG:5880"
-
-#: What :func:`read_boundaries` does with features that share a code.
-Duplicates = Literal["dissolve", "raise"]
-
-#: What :func:`read_boundaries` does with non-municipal features (lakes).
-NonMunicipal = Literal["drop", "keep"]
-
-_Codes = TypeVar("_Codes", pd.Series, pd.Index, list)
 
 
 def projected_crs(target_crs: str | int | CRS, argument: str = "target_crs") -> CRS:
@@ -91,6 +86,7 @@ def _parse_crs(value: Any, argument: str) -> CRS:
 
 
 def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
+    # lazy: the GDAL bindings load only when a vector file is read
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -184,7 +180,7 @@ def read_boundaries(
     duplicates: Duplicates = "dissolve",
     non_municipal: NonMunicipal = "drop",
     exclude_codes: Iterable[Any] = (),
-) -> gpd.GeoDataFrame:
+) -> Boundaries:
     """Read region polygons from any GDAL vector format, validated and projected.
 
     Parameters
@@ -220,14 +216,15 @@ def read_boundaries(
 
     Returns
     -------
-    GeoDataFrame
-        Index: region code (str, named ``"region"``, sorted); column
-        ``"name"``; the file's other attribute columns (a ``name`` or
-        ``region`` column that is not ``name_column`` gets a ``_file``
-        suffix); polygons in ``target_crs``. ``attrs["report"]`` says what
-        was done: ``features`` read, ``repaired`` geometries,
-        ``non_municipal`` and ``excluded`` features dropped (code and name),
-        ``empty`` geometries dropped, ``dissolved`` codes, ``regions`` kept.
+    Boundaries
+        ``regions``: a GeoDataFrame, index: region code (str, named
+        ``"region"``, sorted); column ``"name"``; the file's other attribute
+        columns (a ``name`` or ``region`` column that is not ``name_column``
+        gets a ``_file`` suffix); polygons in ``target_crs``. ``report``: a
+        :class:`~lps_geo.io.reports.BoundaryReport` of what was done:
+        ``features`` read, ``repaired`` geometries, ``non_municipal`` and
+        ``excluded`` features dropped (code and name), ``empty`` geometries
+        dropped, ``dissolved`` codes, ``regions`` kept.
 
     Raises
     ------
@@ -253,7 +250,7 @@ def read_boundaries(
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "mun.gpkg"
     >>> gpd.GeoDataFrame({"CD_MUN": [3516200], "NM_MUN": ["Franca"]},
     ...                  geometry=[square], crs="EPSG:4674").to_file(path)
-    >>> b = read_boundaries(path)
+    >>> b = read_boundaries(path).regions
     >>> b.index.tolist(), b["name"].tolist(), b.crs.to_epsg()
     (['3516200'], ['Franca'], 5880)
     """
@@ -282,9 +279,9 @@ def read_boundaries(
     codes = normalize_region_codes(
         frame[code_column], source=source, column=code_column, unit="feature"
     )
-    report: dict[str, Any] = {"path": source, "features": len(frame)}
-    frame, codes = _drop_features(
-        frame, codes, name_column, non_municipal, exclude_codes, source, report
+    n_features = len(frame)
+    frame, codes, lakes, excluded = _drop_features(
+        frame, codes, name_column, non_municipal, exclude_codes, source
     )
 
     if crs is not None:
@@ -324,7 +321,7 @@ def read_boundaries(
         index=frame.index,
         crs=target,
     )
-    geometry, report["repaired"] = repair_geometries(geometry, source)
+    geometry, repaired = repair_geometries(geometry, source)
 
     table = pd.DataFrame(
         {column: frame[column].to_numpy() for column in attributes}, index=frame.index
@@ -348,10 +345,9 @@ def read_boundaries(
             MissingCodesWarning,
             stacklevel=2,
         )
-    report["empty"] = no_geometry
     before = table["_code"]
     table = _dissolve_duplicates(table, name_column, duplicates, source)
-    report["dissolved"] = sorted(set(before[before.duplicated()]))
+    dissolved = sorted(set(before[before.duplicated()]))
 
     region_codes = pd.Index(table["_code"].tolist(), name="region")
     out = table.drop(columns=["_code", "_geometry", code_column])
@@ -377,9 +373,17 @@ def read_boundaries(
         table["_geometry"].to_numpy(), index=region_codes, crs=target
     )
     result = gpd.GeoDataFrame(out, geometry=polygons).sort_index()
-    report["regions"] = len(result)
-    result.attrs["report"] = report
-    return result
+    report = BoundaryReport(
+        path=source,
+        features=n_features,
+        non_municipal=lakes,
+        excluded=excluded,
+        repaired=repaired,
+        empty=tuple(no_geometry),
+        dissolved=tuple(dissolved),
+        regions=len(result),
+    )
+    return Boundaries(regions=result, report=report)
 
 
 def is_non_municipal(code: str) -> bool:
@@ -397,10 +401,8 @@ def is_non_municipal(code: str) -> bool:
     return len(code) == 7 and code[2:6] == "0000"
 
 
-def _drop_features(
-    frame, codes, name_column, non_municipal, exclude_codes, source, report
-):
-    """Drop non-municipal features and excluded codes, recording them."""
+def _drop_features(frame, codes, name_column, non_municipal, exclude_codes, source):
+    """Drop non-municipal features and excluded codes; return them too."""
     excluded = {clean_code(c) for c in exclude_codes} - {None}
     codes = pd.Series(list(codes), index=frame.index)
     lake = codes.map(is_non_municipal).astype(bool)
@@ -408,15 +410,14 @@ def _drop_features(
         lake[:] = False
     other = codes.isin(excluded) & ~lake
 
-    def listed(mask):
+    def listed(mask) -> tuple[FeatureName, ...]:
         names = frame.loc[mask, name_column] if name_column else codes[mask]
-        return [
-            {"code": code, "name": None if is_missing(name) else str(name)}
+        return tuple(
+            FeatureName(code, None if is_missing(name) else str(name))
             for code, name in zip(codes[mask], names, strict=True)
-        ]
+        )
 
-    report["non_municipal"] = listed(lake)
-    report["excluded"] = listed(other)
+    lakes, excluded_features = listed(lake), listed(other)
     missing = sorted(excluded - set(codes))
     if missing:
         logger.warning(
@@ -428,10 +429,7 @@ def _drop_features(
             "%s: dropped %d non-municipal feature(s) %s and %d excluded feature(s)",
             source,
             int(lake.sum()),
-            ", ".join(
-                f"{r['code']} {r['name'] or ''}".strip()
-                for r in report["non_municipal"]
-            ),
+            ", ".join(f"{f.code} {f.name or ''}".strip() for f in lakes),
             int(other.sum()),
         )
         frame = frame.loc[~drop]
@@ -441,7 +439,7 @@ def _drop_features(
                 f"{source}: every feature was dropped as non-municipal or excluded; "
                 "check code_column and exclude_codes"
             )
-    return frame, codes.tolist()
+    return frame, codes.tolist(), lakes, excluded_features
 
 
 def _is_polygon(geometry: BaseGeometry | None) -> bool:
@@ -500,97 +498,3 @@ def _dissolve_duplicates(
         format_items(codes),
     )
     return first.reset_index(drop=True)
-
-
-def codes_7_to_6(codes: _Codes) -> _Codes:
-    """IBGE 7-digit municipality codes -> RAIS 6-digit codes (drop check digit).
-
-    Parameters
-    ----------
-    codes
-        A list, Index or Series of 7-digit codes (str or int).
-
-    Returns
-    -------
-    Same container type, holding 6-digit strings.
-
-    Raises
-    ------
-    InputError
-        Naming the values that are not 7-digit codes.
-
-    Examples
-    --------
-    >>> codes_7_to_6(["3516200", 3550308])
-    ['351620', '355030']
-    """
-    values = list(codes)
-    cleaned = [clean_code(value) for value in values]
-    bad = [
-        value
-        for value, code in zip(values, cleaned, strict=True)
-        if code is None or not (code.isdigit() and len(code) == 7)
-    ]
-    if bad:
-        raise InputError(
-            f"{len(bad)} value(s) are not 7-digit IBGE municipality codes: "
-            f"{format_quoted(bad)}"
-        )
-    short = [code[:6] for code in cleaned]  # type: ignore[index]
-    if isinstance(codes, pd.Series):
-        return pd.Series(short, index=codes.index, name=codes.name)  # type: ignore[return-value]
-    if isinstance(codes, pd.Index):
-        return pd.Index(short, name=codes.name)  # type: ignore[return-value]
-    return short  # type: ignore[return-value]
-
-
-def match_rais6(codes6: Iterable[Any], codes7: Iterable[Any]) -> dict[str, str]:
-    """Map RAIS 6-digit municipality codes onto IBGE 7-digit codes.
-
-    A 6-digit code matches the 7-digit code whose first six digits it equals
-    (RAIS drops IBGE's check digit).
-
-    Parameters
-    ----------
-    codes6
-        RAIS codes (str or int).
-    codes7
-        IBGE codes to match against (e.g. the boundaries' index).
-
-    Returns
-    -------
-    dict
-        6-digit code -> 7-digit code, for the codes that match; codes without
-        a match are left out (compare the keys with ``codes6``).
-
-    Raises
-    ------
-    InputError
-        When two 7-digit codes share their first six digits.
-
-    Examples
-    --------
-    >>> match_rais6(["351620", "999999"], ["3516200", "3550308"])
-    {'351620': '3516200'}
-    """
-    by_prefix: dict[str, str] = {}
-    clashes = []
-    for raw in codes7:
-        code = clean_code(raw)
-        if code is None:
-            continue
-        prefix = code[:6]
-        if prefix in by_prefix and by_prefix[prefix] != code:
-            clashes.append(f"{by_prefix[prefix]}/{code}")
-        by_prefix[prefix] = code
-    if clashes:
-        raise InputError(
-            f"7-digit codes share their first six digits: {format_items(clashes)}; "
-            "6-digit RAIS codes cannot be matched unambiguously"
-        )
-    out = {}
-    for raw in codes6:
-        code = clean_code(raw)
-        if code is not None and code in by_prefix:
-            out[code] = by_prefix[code]
-    return out

@@ -1,4 +1,4 @@
-"""IBGE territorial division tables (DTB) and code conversions.
+"""IBGE territorial division tables (DTB): read them, and the lookups they give.
 
 IBGE groups the 5,570 municipalities into nested regions: states (UF, 2
 digits), mesoregions (4 digits = UF + 2) and microregions (5 digits = UF + 3)
@@ -7,23 +7,18 @@ regions (6 digits). :func:`read_divisions` reads such a table in the layouts
 it is published in (IBGE's DTB spreadsheet, IBGE's localidades API JSON, the
 ``paulofreitas/geodata-br`` CSVs, or a table written by lps_geo) into one
 canonical frame; :func:`division_lookup` turns it into the municipality ->
-group lookup the pipeline aggregates with.
-
-Code conventions (IBGE): a municipality code has 7 digits, UF (2) + 4 digits
-+ a check digit; MTE's RAIS files drop the check digit (6 digits, see
-:func:`codes_6_to_7`). Some older meshes (fititnt/gis-dataset-brasil) code
-microregions with 6 digits, UF + mesoregion (2) + microregion (2) (see
-:func:`microregion_6_to_5`).
+group lookup the pipeline aggregates with. The conversions between code
+forms (check digit, RAIS 6 digits, old microregion codes) are in
+:mod:`lps_geo.io.codes`.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import pandas as pd
 
@@ -41,92 +36,16 @@ from lps_geo.io._util import (
     require_columns,
     sniff_separator,
 )
-from lps_geo.io.boundaries import match_rais6
+from lps_geo.io.division_frame import (
+    COLUMNS,
+    LEVEL_DIGITS,
+    RowNumbers,
+    assemble_divisions,
+)
+from lps_geo.io.localidades import read_localidades
+from lps_geo.vocab import DivisionLayout, DivisionLevel
 
 logger = logging.getLogger(__name__)
-
-DivisionLayout = Literal["geodata-br", "dtb", "localidades", "table"]
-DivisionLevel = Literal[
-    "state", "mesoregion", "microregion", "intermediate", "immediate"
-]
-
-#: IBGE state (UF) code -> abbreviation (sigla); fixed since 1988.
-STATE_ABBREVIATIONS: dict[str, str] = {
-    "11": "RO",
-    "12": "AC",
-    "13": "AM",
-    "14": "RR",
-    "15": "PA",
-    "16": "AP",
-    "17": "TO",
-    "21": "MA",
-    "22": "PI",
-    "23": "CE",
-    "24": "RN",
-    "25": "PB",
-    "26": "PE",
-    "27": "AL",
-    "28": "SE",
-    "29": "BA",
-    "31": "MG",
-    "32": "ES",
-    "33": "RJ",
-    "35": "SP",
-    "41": "PR",
-    "42": "SC",
-    "43": "RS",
-    "50": "MS",
-    "51": "MT",
-    "52": "GO",
-    "53": "DF",
-}
-
-#: Municipalities whose 7th digit does not follow :func:`check_digit`
-#: (measured on the 2018 DTB, 9 of 5,570): RAIS 6-digit code -> IBGE code.
-CHECK_DIGIT_EXCEPTIONS: dict[str, str] = {
-    "220191": "2201919",  # Bom Princípio do Piauí (PI)
-    "220198": "2201988",  # Brejo do Piauí (PI)
-    "220225": "2202251",  # Canavieira (PI)
-    "261153": "2611533",  # Quixaba (PE)
-    "311783": "3117836",  # Cônego Marinho (MG)
-    "315213": "3152131",  # Ponto Chique (MG)
-    "430587": "4305871",  # Coronel Barros (RS)
-    "520393": "5203939",  # Buriti de Goiás (GO)
-    "520396": "5203962",  # Buritinópolis (GO)
-}
-
-#: Code width of each level; every level's code starts with the UF code.
-LEVEL_DIGITS: dict[str, int] = {
-    "state": 2,
-    "mesoregion": 4,
-    "microregion": 5,
-    "intermediate": 4,
-    "immediate": 6,
-}
-
-#: Canonical column order of :func:`read_divisions` (present ones only).
-COLUMNS: tuple[str, ...] = (
-    "name",
-    "state",
-    "state_abbr",
-    "state_name",
-    "mesoregion",
-    "mesoregion_name",
-    "microregion",
-    "microregion_name",
-    "intermediate",
-    "intermediate_name",
-    "immediate",
-    "immediate_name",
-)
-
-_LEVEL_WORDS = {
-    "state": "state code",
-    "mesoregion": "mesoregion code",
-    "microregion": "microregion code",
-    "intermediate": "intermediate region code",
-    "immediate": "immediate region code",
-}
 
 # DTB spreadsheet headers, folded with normalize_text -> canonical column
 _DTB_HEADERS = {
@@ -146,196 +65,6 @@ _DTB_HEADERS = {
 }
 
 _GEODATA_COLUMNS = ("id", "id_microrregiao", "id_mesorregiao", "id_estado", "nome")
-
-
-# ---------------------------------------------------------------------------
-# code conversions
-
-
-def check_digit(code6: Any) -> str:
-    """IBGE check digit (7th digit) of a 6-digit municipality code.
-
-    Weights 1, 2, 1, 2, 1, 2 multiply the six digits; the digits of the
-    products are summed into ``s`` and the check digit is
-    ``(10 - s % 10) % 10``. Nine municipalities do not follow the rule
-    (:data:`CHECK_DIGIT_EXCEPTIONS`).
-
-    Parameters
-    ----------
-    code6
-        Six digits (str or int), e.g. a RAIS code.
-
-    Returns
-    -------
-    str
-        One digit.
-
-    Raises
-    ------
-    InputError
-        When ``code6`` is not six digits.
-
-    Examples
-    --------
-    >>> check_digit("351620")  # Franca, 3516200
-    '0'
-    >>> check_digit(355030)  # São Paulo, 3550308
-    '8'
-    """
-    code = clean_code(code6)
-    if code is None or not (code.isdigit() and len(code) == 6):
-        raise InputError(
-            f"{code6!r} is not a 6-digit IBGE municipality code (UF + 4 digits, "
-            "without the check digit)"
-        )
-    total = 0
-    for position, char in enumerate(code):
-        product = int(char) * (1 if position % 2 == 0 else 2)
-        total += product // 10 + product % 10
-    return str((10 - total % 10) % 10)
-
-
-def codes_6_to_7(
-    codes: Iterable[Any],
-    divisions: pd.DataFrame | Iterable[Any] | None = None,
-    *,
-    unconverted: Literal["raise", "none"] = "raise",
-) -> list[str | None]:
-    """RAIS 6-digit municipality codes -> IBGE 7-digit codes.
-
-    With ``divisions`` (a frame from :func:`read_divisions`, a boundaries
-    GeoDataFrame or any collection of 7-digit codes) each code is matched
-    to the 7-digit code that starts with it; this is the safe conversion.
-    Without, the check digit is computed (:func:`check_digit`, with the nine
-    known exceptions of :data:`CHECK_DIGIT_EXCEPTIONS`) for codes whose
-    first two digits are a state.
-
-    Parameters
-    ----------
-    codes
-        6-digit codes (str or int).
-    divisions
-        Known 7-digit codes: a frame indexed by them, or an iterable.
-    unconverted
-        Codes that cannot be converted (not 6 digits, not in ``divisions``,
-        no such state, e.g. RAIS's ``999999`` "not identified"): ``"raise"``
-        an InputError listing them, or put ``None`` in their place.
-
-    Returns
-    -------
-    list of str or None
-        One 7-digit code per input code, in order.
-
-    Raises
-    ------
-    InputError
-        Listing the codes that cannot be converted (``unconverted="raise"``).
-
-    Examples
-    --------
-    >>> codes_6_to_7(["351620", 355030])
-    ['3516200', '3550308']
-    >>> codes_6_to_7(["351620", "999999"], ["3516200"], unconverted="none")
-    ['3516200', None]
-    """
-    if unconverted not in ("raise", "none"):
-        raise ValueError(f"unconverted must be 'raise' or 'none', got {unconverted!r}")
-    values = list(codes)
-    cleaned = [clean_code(value) for value in values]
-    if divisions is not None:
-        known = divisions.index if isinstance(divisions, pd.DataFrame) else divisions
-        known = [str(code) for code in known]
-        table = match_rais6(
-            [c for c in cleaned if c is not None and len(c) == 6], known
-        )
-    out: list[str | None] = []
-    for code in cleaned:
-        result = None
-        if code is not None and code.isdigit() and len(code) == 6:
-            if divisions is not None:
-                result = table.get(code)
-            elif code[:2] in STATE_ABBREVIATIONS:
-                result = CHECK_DIGIT_EXCEPTIONS.get(code, code + check_digit(code))
-        out.append(result)
-    bad = [value for value, code in zip(values, out, strict=True) if code is None]
-    if bad and unconverted == "raise":
-        where = (
-            "have no 7-digit code in the division table"
-            if divisions is not None
-            else "are not 6-digit codes of a Brazilian state"
-        )
-        raise InputError(
-            f"{len(bad)} municipality code(s) cannot be converted to 7 digits, "
-            f"they {where}: {format_quoted(bad)}; remove them (e.g. RAIS's "
-            "999999 'not identified') or use a division table of the same vintage"
-        )
-    return out
-
-
-def microregion_6_to_5(code: Any) -> str:
-    """Old 6-digit microregion code (UF + meso 2 + micro 2) -> IBGE 5 digits.
-
-    The 5-digit code is UF + ``0`` + the last two digits (no state has more
-    than 99 microregions). Used by the fititnt/gis-dataset-brasil meshes.
-
-    Examples
-    --------
-    >>> microregion_6_to_5(350835)  # Adamantina (SP)
-    '35035'
-    """
-    text = clean_code(code)
-    if text is None or not (text.isdigit() and len(text) == 6):
-        raise InputError(
-            f"{code!r} is not a 6-digit microregion code (UF + mesoregion 2 + "
-            "microregion 2)"
-        )
-    return text[:2] + "0" + text[4:]
-
-
-def microregion_5_to_6(code: Any, mesoregion: Any | pd.DataFrame) -> str:
-    """IBGE 5-digit microregion code -> the old 6-digit form.
-
-    Parameters
-    ----------
-    code
-        5-digit microregion code (UF + 3 digits).
-    mesoregion
-        Its 4-digit mesoregion code, or a division table
-        (:func:`read_divisions`) that gives it.
-
-    Examples
-    --------
-    >>> microregion_5_to_6("35035", "3508")
-    '350835'
-    """
-    text = clean_code(code)
-    if text is None or not (text.isdigit() and len(text) == 5) or text[2] != "0":
-        raise InputError(
-            f"{code!r} is not a 5-digit microregion code with at most 99 "
-            "microregions per state (UF + 0 + 2 digits)"
-        )
-    if isinstance(mesoregion, pd.DataFrame):
-        if "microregion" not in mesoregion or "mesoregion" not in mesoregion:
-            raise InputError(
-                "the division table has no microregion/mesoregion columns; pass "
-                "the mesoregion code instead"
-            )
-        metas = mesoregion.loc[mesoregion["microregion"] == text, "mesoregion"]
-        found = sorted({m for m in metas if not is_missing(m)})
-        if len(found) != 1:
-            raise InputError(
-                f"microregion {text} is "
-                f"{'not in' if not found else 'in several mesoregions of'} the "
-                f"division table{': ' + ', '.join(found) if found else ''}"
-            )
-        meso = found[0]
-    else:
-        meso = clean_code(mesoregion)
-    if meso is None or not (meso.isdigit() and len(meso) == 4) or meso[:2] != text[:2]:
-        raise InputError(
-            f"{mesoregion!r} is not a 4-digit mesoregion code of state {text[:2]}"
-        )
-    return meso + text[3:]
 
 
 def division_lookup(divisions: pd.DataFrame, level: DivisionLevel) -> pd.DataFrame:
@@ -503,7 +232,7 @@ def read_divisions(
             raise InputError(
                 f"{source}: a JSON file can only have layout 'localidades'"
             )
-        return _read_localidades(file, source)
+        return read_localidades(file, source)
     header_row = 0
     if layout in (None, "dtb"):
         header_row = _find_dtb_header(file, sheet_name, sep, encoding)
@@ -522,7 +251,7 @@ def read_divisions(
     if layout is None:
         layout = _detect_layout(frame.columns, source)
     excel = file.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
-    rows = _RowNumbers(
+    rows = RowNumbers(
         "sheet row" if excel else "data row", header_row + 2 if excel else 1
     )
     logger.info("%s: reading divisions in the %r layout", source, layout)
@@ -531,17 +260,6 @@ def read_divisions(
     if layout == "dtb":
         return _from_dtb(frame, source, rows)
     return _from_table(frame, source, rows)
-
-
-class _RowNumbers:
-    """Turns positions into the row numbers the user sees in the file."""
-
-    def __init__(self, unit: str, first: int) -> None:
-        self.unit = unit
-        self.first = first
-
-    def __call__(self, position: int) -> str:
-        return f"{self.unit} {position + self.first}"
 
 
 def _all_code_columns() -> list[str]:
@@ -600,7 +318,7 @@ def _find_dtb_header(
 
 
 def _from_geodata_br(
-    frame: pd.DataFrame, file: Path, source: str, rows: _RowNumbers
+    frame: pd.DataFrame, file: Path, source: str, rows: RowNumbers
 ) -> pd.DataFrame:
     needed = [name for name in _GEODATA_COLUMNS if name != "id_mesorregiao"]
     require_columns(frame.columns, {name: name for name in needed}, source)
@@ -632,7 +350,7 @@ def _from_geodata_br(
             data[f"{level}_name"] = [
                 names.get(code) if code is not None else None for code in data[level]
             ]
-    return _assemble(data, origin, source, rows)
+    return assemble_divisions(data, origin, source, rows)
 
 
 def _sibling_names(file: Path, word: str) -> dict[str, str] | None:
@@ -656,7 +374,7 @@ def _names(values: Iterable[Any]) -> list[str | None]:
     return [None if is_missing(v) else str(v).strip() for v in values]
 
 
-def _from_dtb(frame: pd.DataFrame, source: str, rows: _RowNumbers) -> pd.DataFrame:
+def _from_dtb(frame: pd.DataFrame, source: str, rows: RowNumbers) -> pd.DataFrame:
     columns: dict[str, str] = {}
     for column in frame.columns:
         key = _DTB_HEADERS.get(normalize_text(column))
@@ -705,7 +423,7 @@ def _from_dtb(frame: pd.DataFrame, source: str, rows: _RowNumbers) -> pd.DataFra
         if key.endswith("name"):
             data[key] = _names(frame[column])
             origin[key] = column
-    return _assemble(data, origin, source, rows)
+    return assemble_divisions(data, origin, source, rows)
 
 
 def _join_parts(
@@ -714,7 +432,7 @@ def _join_parts(
     width: int,
     source: str,
     column: str,
-    rows: _RowNumbers,
+    rows: RowNumbers,
 ) -> list[str | None]:
     """Full codes from partial ones (UF + zero-padded part); full ones kept."""
     out: list[str | None] = []
@@ -735,7 +453,7 @@ def _join_parts(
     return out
 
 
-def _from_table(frame: pd.DataFrame, source: str, rows: _RowNumbers) -> pd.DataFrame:
+def _from_table(frame: pd.DataFrame, source: str, rows: RowNumbers) -> pd.DataFrame:
     missing = [c for c in ("region", "name") if c not in frame.columns]
     if missing:
         raise InputError(
@@ -756,255 +474,4 @@ def _from_table(frame: pd.DataFrame, source: str, rows: _RowNumbers) -> pd.DataF
                 codes = [c.zfill(2) if c and c.isdigit() else c for c in codes]
             data[column] = codes
         origin[column] = column
-    return _assemble(data, origin, source, rows)
-
-
-def _read_localidades(file: Path, source: str) -> pd.DataFrame:
-    try:
-        records = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(
-            f"{source}: not a JSON file ({type(error).__name__}: {error}); "
-            "expected the answer of IBGE's localidades API"
-        ) from error
-    return divisions_from_localidades(records, source=source)
-
-
-def divisions_from_localidades(
-    records: Any, source: str = "localidades API"
-) -> pd.DataFrame:
-    """Build the division table from parsed localidades API JSON.
-
-    Parameters
-    ----------
-    records
-        The list the API returns for ``/api/v1/localidades/municipios`` (or
-        a state's ``.../estados/{uf}/municipios``), nested or ``nivelado``.
-    source
-        File or URL named in error messages.
-
-    Returns
-    -------
-    DataFrame
-        As :func:`read_divisions`.
-
-    Examples
-    --------
-    >>> uf = {"id": 35, "sigla": "SP", "nome": "São Paulo"}
-    >>> item = {"id": 3516200, "nome": "Franca",
-    ...         "microrregiao": {"id": 35012, "nome": "Franca",
-    ...             "mesorregiao": {"id": 3502, "nome": "Ribeirão Preto", "UF": uf}},
-    ...         "regiao-imediata": {"id": 350028, "nome": "Franca",
-    ...             "regiao-intermediaria": {"id": 3505, "nome": "Ribeirão Preto",
-    ...                                      "UF": uf}}}
-    >>> d = divisions_from_localidades([item])
-    >>> d.loc["3516200", ["state", "mesoregion", "immediate"]].tolist()
-    ['35', '3502', '350028']
-    """
-    if isinstance(records, Mapping):
-        records = [records]
-    if not isinstance(records, list) or not all(
-        isinstance(r, Mapping) for r in records
-    ):
-        raise InputError(
-            f"{source}: expected a JSON list of municipality objects (IBGE "
-            "localidades API), got "
-            f"{type(records).__name__}"
-        )
-    flat = [
-        _flatten_nivelado(r) if "municipio-id" in r else _flatten_nested(r)
-        for r in records
-    ]
-    keys = [k for k in ("region", *COLUMNS) if any(f.get(k) is not None for f in flat)]
-    if "region" not in keys:
-        raise InputError(
-            f"{source}: the JSON objects have no municipality 'id'; expected the "
-            "answer of /api/v1/localidades/municipios"
-        )
-    data = {key: [f.get(key) for f in flat] for key in keys if key != "state_abbr"}
-    origin = {
-        "region": "id",
-        "name": "nome",
-        "state": "UF.id",
-        "state_name": "UF.nome",
-        "mesoregion": "microrregiao.mesorregiao.id",
-        "mesoregion_name": "microrregiao.mesorregiao.nome",
-        "microregion": "microrregiao.id",
-        "microregion_name": "microrregiao.nome",
-        "intermediate": "regiao-imediata.regiao-intermediaria.id",
-        "intermediate_name": "regiao-imediata.regiao-intermediaria.nome",
-        "immediate": "regiao-imediata.id",
-        "immediate_name": "regiao-imediata.nome",
-    }
-    return _assemble(data, origin, source, _RowNumbers("item", 1))
-
-
-def _get(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _flatten_nested(record: Mapping[str, Any]) -> dict[str, Any]:
-    micro = record.get("microrregiao")
-    meso = _get(micro, "mesorregiao")
-    immediate = record.get("regiao-imediata")
-    intermediate = _get(immediate, "regiao-intermediaria")
-    uf = _get(meso, "UF") or _get(intermediate, "UF")
-    out = {
-        "region": clean_code(record.get("id")),
-        "name": record.get("nome"),
-        "state": clean_code(_get(uf, "id")),
-        "state_name": _get(uf, "nome"),
-        "mesoregion": clean_code(_get(meso, "id")),
-        "mesoregion_name": _get(meso, "nome"),
-        "microregion": clean_code(_get(micro, "id")),
-        "microregion_name": _get(micro, "nome"),
-        "intermediate": clean_code(_get(intermediate, "id")),
-        "intermediate_name": _get(intermediate, "nome"),
-        "immediate": clean_code(_get(immediate, "id")),
-        "immediate_name": _get(immediate, "nome"),
-    }
-    return out
-
-
-def _flatten_nivelado(record: Mapping[str, Any]) -> dict[str, Any]:
-    def pick(key: str) -> Any:
-        return record.get(key)
-
-    return {
-        "region": clean_code(pick("municipio-id")),
-        "name": pick("municipio-nome"),
-        "state": clean_code(pick("UF-id")),
-        "state_name": pick("UF-nome"),
-        "mesoregion": clean_code(pick("mesorregiao-id")),
-        "mesoregion_name": pick("mesorregiao-nome"),
-        "microregion": clean_code(pick("microrregiao-id")),
-        "microregion_name": pick("microrregiao-nome"),
-        "intermediate": clean_code(pick("regiao-intermediaria-id")),
-        "intermediate_name": pick("regiao-intermediaria-nome"),
-        "immediate": clean_code(pick("regiao-imediata-id")),
-        "immediate_name": pick("regiao-imediata-nome"),
-    }
-
-
-# ---------------------------------------------------------------------------
-# validation and the canonical frame
-
-
-def _fail(source: str, column: str, where: str, message: str, more: int) -> None:
-    extra = f" ({more} more row(s) like it)" if more else ""
-    raise InputError(f"{source}: column {column!r}, {where}: {message}{extra}")
-
-
-def _assemble(
-    data: dict[str, list[Any]],
-    origin: Mapping[str, str],
-    source: str,
-    rows: _RowNumbers,
-) -> pd.DataFrame:
-    """Validate the columns and build the canonical division frame."""
-    codes = data["region"]
-    column = origin["region"]
-    bad = [i for i, code in enumerate(codes) if code is None]
-    if bad:
-        _fail(
-            source,
-            column,
-            rows(bad[0]),
-            "empty municipality code; fill it in or remove the row",
-            len(bad) - 1,
-        )
-    bad = [i for i, code in enumerate(codes) if not (code.isdigit() and len(code) == 7)]
-    if bad:
-        _fail(
-            source,
-            column,
-            rows(bad[0]),
-            f"municipality code {codes[bad[0]]!r} is not a 7-digit IBGE code "
-            "(6-digit RAIS codes: convert with codes_6_to_7)",
-            len(bad) - 1,
-        )
-    first: dict[str, int] = {}
-    repeats = []
-    for i, code in enumerate(codes):
-        if code in first:
-            repeats.append((first[code], i))
-        else:
-            first[code] = i
-    if repeats:
-        a, b = repeats[0]
-        _fail(
-            source,
-            column,
-            rows(b),
-            f"municipality code {codes[b]!r} repeats {rows(a)}; keep one row per "
-            "municipality",
-            len(repeats) - 1,
-        )
-    states = data.get("state")
-    if states is not None:
-        bad = [
-            i
-            for i, (code, state) in enumerate(zip(codes, states, strict=True))
-            if state is None or code[:2] != state
-        ]
-        if bad:
-            i = bad[0]
-            _fail(
-                source,
-                column,
-                rows(i),
-                f"municipality code {codes[i]!r} does not start with its state "
-                f"code {states[i]!r} (column {origin['state']!r}); fix the code "
-                "or the state",
-                len(bad) - 1,
-            )
-    for level, width in LEVEL_DIGITS.items():
-        if level == "state" or level not in data:
-            continue
-        values = data[level]
-        bad = [
-            i
-            for i, value in enumerate(values)
-            if value is not None and not (value.isdigit() and len(value) == width)
-        ]
-        if bad:
-            i = bad[0]
-            _fail(
-                source,
-                origin[level],
-                rows(i),
-                f"{_LEVEL_WORDS[level]} {values[i]!r} is not {width} digits "
-                f"(municipality {codes[i]})",
-                len(bad) - 1,
-            )
-        bad = [
-            i
-            for i, value in enumerate(values)
-            if value is not None and value[:2] != codes[i][:2]
-        ]
-        if bad:
-            i = bad[0]
-            _fail(
-                source,
-                origin[level],
-                rows(i),
-                f"{_LEVEL_WORDS[level]} {values[i]!r} does not start with the "
-                f"state code {codes[i][:2]!r} of municipality {codes[i]}",
-                len(bad) - 1,
-            )
-    columns = {}
-    for name in COLUMNS:
-        if name == "state_abbr":
-            if states is not None:
-                columns[name] = [STATE_ABBREVIATIONS.get(s) for s in states]
-            continue
-        if name in data:
-            columns[name] = [
-                None if is_missing(value) else str(value) for value in data[name]
-            ]
-    frame = pd.DataFrame(columns, index=pd.Index(codes, name="region"), dtype=object)
-    return frame.sort_index()
+    return assemble_divisions(data, origin, source, rows)

@@ -14,11 +14,13 @@ import pandas as pd
 from lps_geo.config import Config
 from lps_geo.errors import InputError
 from lps_geo.io.boundaries import read_boundaries
-from lps_geo.io.cnae import read_cnae_table
+from lps_geo.io.cnae_table import read_cnae_table
 from lps_geo.io.divisions import division_lookup, read_divisions
-from lps_geo.io.institutions import read_inep_ies, read_institutions
+from lps_geo.io.inep import read_inep_ies
 from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
+from lps_geo.io.points import read_institutions
 from lps_geo.io.rais import read_rais_microdata
+from lps_geo.io.reports import BoundaryReport, InstitutionReport, SizeReport
 from lps_geo.io.tables import read_long, read_wide, validate_against_boundaries
 
 
@@ -33,14 +35,16 @@ class Inputs:
     lookup: pd.DataFrame | None
     population: pd.Series | None = None
     institutions: gpd.GeoDataFrame | None = None
-    size_report: dict | None = None  # what the size reader did, row by row
+    size_report: SizeReport | None = None  # what the size reader did
     cnae: object | None = None  # CnaeTable, to read a second period's table
+    boundaries_report: BoundaryReport | None = None  # what read_boundaries did
+    institutions_report: InstitutionReport | None = None  # the register's reader
 
 
 def read_inputs(cfg: Config) -> Inputs:
     """Read and validate every input named in the configuration."""
     b = cfg.inputs.boundaries
-    boundaries = read_boundaries(
+    read = read_boundaries(
         b.path,
         code_column=b.code_column,
         name_column=b.name_column,
@@ -49,6 +53,7 @@ def read_inputs(cfg: Config) -> Inputs:
         non_municipal=b.non_municipal,
         exclude_codes=b.exclude_codes,
     )
+    boundaries = read.regions
     cnae = read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
     tables = read_size(cfg.inputs.size, cfg.analysis.industry_level, cnae, boundaries)
     lookup = None
@@ -82,15 +87,15 @@ def read_inputs(cfg: Config) -> Inputs:
                 f"values at {', '.join(map(str, bad[:5]))}"
                 + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
             )
-    institutions = None
+    register = None
     ins = cfg.inputs.institutions
     if ins is not None:
         if ins.format == "inep":
-            institutions = read_inep_ies(
+            register = read_inep_ies(
                 ins.path, boundaries=boundaries, type_map=ins.type_map
             )
         else:
-            institutions = read_institutions(
+            register = read_institutions(
                 ins.path,
                 type_column=ins.type_column,
                 name_column=ins.name_column,
@@ -111,14 +116,16 @@ def read_inputs(cfg: Config) -> Inputs:
         titles,
         lookup,
         population,
-        institutions,
-        size_report={
-            "form": cfg.inputs.size.form,
-            "path": str(cfg.inputs.size.path),
-            **(tables.report or {}),
-            "notes": list(tables.notes),
-        },
+        register.points if register is not None else None,
+        size_report=SizeReport(
+            form=cfg.inputs.size.form,
+            path=str(cfg.inputs.size.path),
+            notes=tuple(tables.notes),
+            microdata=tables.report,
+        ),
         cnae=cnae,
+        boundaries_report=read.report,
+        institutions_report=register.report if register is not None else None,
     )
 
 

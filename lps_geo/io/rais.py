@@ -24,259 +24,44 @@ counted with the lines (or codes) at fault.
 
 from __future__ import annotations
 
-import glob
 import logging
-import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import pandas as pd
 
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
-from lps_geo.io._util import check_file, format_items, format_quoted, normalize_text
-from lps_geo.io.cnae import CnaeTable, IndustryLevel, cnae_parent, normalize_cnae_code
-from lps_geo.io.divisions import (
-    CHECK_DIGIT_EXCEPTIONS,
-    STATE_ABBREVIATIONS,
-    check_digit,
-    codes_6_to_7,
+from lps_geo.io._util import check_choice, format_items
+from lps_geo.io.cnae import cnae_parent
+from lps_geo.io.cnae_table import CnaeTable
+from lps_geo.io.rais_layout import (
+    ENCODINGS,
+    Check,
+    class_map,
+    expand_paths,
+    jobs_problem,
+    municipality_map,
+    read_header,
+    reason_jobs,
+    resolve_column,
+    scan_lines,
 )
-from lps_geo.io.tables import SizeTables, _check_choice
+from lps_geo.io.reports import RaisReport
+from lps_geo.io.tables import SizeTables
+from lps_geo.vocab import BadRows, EstablishmentCount, IndustryLevel
 
 logger = logging.getLogger(__name__)
-
-#: Which rows count as establishments.
-EstablishmentCount = Literal["active", "all"]
-#: What to do with rows that cannot be used.
-BadRows = Literal["report", "raise"]
-
-#: Header names of the columns used, in the order they are tried: the
-#: 2002-2022 layout first, then the "- Código" names of later extracts.
-RAIS_COLUMNS: dict[str, tuple[str, ...]] = {
-    "municipality_column": ("Município", "Município - Código"),
-    "class_column": ("CNAE 2.0 Classe", "CNAE 2.0 Classe - Código"),
-    "jobs_column": ("Qtd Vínculos Ativos",),
-    "negative_column": ("Ind Rais Negativa", "Ind RAIS Negativa - Código"),
-}
 
 #: How many offending lines the report lists per problem.
 MAX_LISTED = 20
 
-#: Encoding names accepted -> (DuckDB encoding, Python codec).
-_ENCODINGS = {
-    "latin-1": ("latin-1", "latin-1"),
-    "latin1": ("latin-1", "latin-1"),
-    "iso-8859-1": ("latin-1", "latin-1"),
-    "iso8859-1": ("latin-1", "latin-1"),
-    "cp1252": ("latin-1", "latin-1"),
-    "windows-1252": ("latin-1", "latin-1"),
-    "utf-8": ("utf-8", "utf-8"),
-    "utf8": ("utf-8", "utf-8"),
-    "utf-8-sig": ("utf-8", "utf-8"),
-}
-
-_JOBS_OK = re.compile(r"[0-9]{1,15}")
-_JOBS_NEGATIVE = re.compile(r"-[0-9]+")
-_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-def _municipality_map(
-    codes: Iterable[str], codes7: Iterable[Any] | None
-) -> dict[str, str | None]:
-    """RAIS municipality cell -> IBGE 7-digit code, or None when unknown.
-
-    With ``codes7`` a code is known when it (6 digits: its prefix) is among
-    them; without, when it is a well-formed code of an existing state (the
-    check digit rule, with its nine exceptions). ``999999`` ("Ignorado") is
-    never known.
-    """
-    codes = list(codes)
-    known7 = None if codes7 is None else {str(code) for code in codes7}
-    six = [code for code in codes if len(code) == 6 and code.isdigit()]
-    out: dict[str, str | None] = dict.fromkeys(codes)
-    out.update(zip(six, codes_6_to_7(six, known7, unconverted="none"), strict=True))
-    for code in codes:
-        if len(code) != 7 or not code.isdigit():
-            continue
-        if known7 is not None:
-            valid = code in known7
-        else:
-            valid = code[:2] in STATE_ABBREVIATIONS and (
-                code in CHECK_DIGIT_EXCEPTIONS.values()
-                or code[6] == check_digit(code[:6])
-            )
-        if valid:
-            out[code] = code
-    return out
-
-
-def _class_map(
-    codes: Iterable[str], cnae: CnaeTable | None
-) -> dict[str, tuple[str | None, str]]:
-    """RAIS class cell -> (canonical class or None, reason when None)."""
-    out: dict[str, tuple[str | None, str]] = {}
-    for raw in codes:
-        try:
-            code = normalize_cnae_code(raw, level="class")
-        except InputError:
-            out[raw] = (None, "not a CNAE 2.0 class code (4-5 digits)")
-            continue
-        if code.startswith("00."):
-            out[raw] = (None, "not a CNAE 2.0 class code (division 00)")
-        elif cnae is not None and code not in cnae:
-            out[raw] = (None, f"class {code} is not in {cnae.source}")
-        else:
-            out[raw] = (code, "")
-    return out
-
-
-def _expand_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
-    """Files named by a path, a glob pattern or a list of either."""
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    if not items:
-        raise InputError("read_rais_microdata: no file given; pass paths=")
-    out: list[Path] = []
-    for item in items:
-        text = str(Path(item).expanduser())
-        if _GLOB_CHARS.search(text) and not Path(text).exists():
-            matches = sorted(glob.glob(text))
-            if not matches:
-                raise InputError(
-                    f"{text}: no file matches this pattern; check the path"
-                )
-            out.extend(Path(match) for match in matches)
-        else:
-            out.append(check_file(text))
-    return list(dict.fromkeys(out))
-
-
-def _read_header(path: Path, sep: str, codec: str) -> list[str]:
-    with open(path, "rb") as handle:
-        raw = handle.readline()
-    if not raw.strip():
-        raise InputError(f"{path}: the file is empty or has no header line")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        line = raw.decode(codec)
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{path}: line 1 (header) is not valid {codec.upper()} (byte "
-            f"0x{raw[error.start]:02x} at position {error.start}); RAIS files "
-            "are Latin-1: pass encoding='latin-1'"
-        ) from None
-    return [name.strip() for name in line.rstrip("\r\n").split(sep)]
-
-
-def _resolve_column(
-    names: list[str], wanted: str | None, argument: str, source: str
-) -> int:
-    """Index of the column named ``wanted`` (or of a default RAIS name)."""
-    candidates = (wanted,) if wanted is not None else RAIS_COLUMNS[argument]
-    for candidate in candidates:
-        if candidate in names:
-            return names.index(candidate)
-    folded = [normalize_text(name) for name in names]
-    for candidate in candidates:
-        key = normalize_text(candidate)
-        if key in folded:
-            return folded.index(key)
-    raise InputError(
-        f"{source}: column {candidates[0]!r} not found; pass {argument}= one of "
-        f"the header's columns: {format_quoted(names, max_shown=30)}"
-    )
-
 
 def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _jobs_problem(value: str) -> str | None:
-    """Why a jobs cell is unusable, mirroring the SQL classification."""
-    value = value.strip(" ")
-    if _JOBS_OK.fullmatch(value):
-        return None
-    if value == "":
-        return "empty"
-    if _JOBS_NEGATIVE.fullmatch(value):
-        return "negative"
-    return "non-numeric"
-
-
-Check = tuple[int, Callable[[str], "str | None"]]
-
-
-def _scan_lines(
-    path: Path,
-    *,
-    sep: str,
-    codec: str,
-    n_columns: int,
-    checks: Sequence[Check],
-    structural: bool,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """Find the first ``limit`` lines failing a check, in file order.
-
-    The file is split exactly as DuckDB splits it (no quoting, CR/LF line
-    ends, empty lines skipped). ``checks`` are (column index, function
-    returning a reason or None), tried in order. With ``structural`` lines
-    with a wrong number of fields or undecodable bytes are hits too;
-    otherwise they are skipped (DuckDB rejected them already).
-    """
-    hits: list[dict[str, Any]] = []
-    separator = sep.encode(codec)
-    with open(path, "rb") as handle:
-        handle.readline()
-        for number, raw in enumerate(handle, start=2):
-            raw = raw.rstrip(b"\r\n")
-            if not raw:
-                continue
-            fields = raw.split(separator)
-            if len(fields) != n_columns:
-                if structural:
-                    hits.append(
-                        {
-                            "line": number,
-                            "column": None,
-                            "reason": f"wrong number of columns: expected "
-                            f"{n_columns}, found {len(fields)}",
-                        }
-                    )
-                continue
-            try:
-                raw.decode(codec)
-            except UnicodeDecodeError as error:
-                if structural:
-                    hits.append(
-                        {
-                            "line": number,
-                            "column": None,
-                            "reason": f"invalid {codec.upper()} byte "
-                            f"0x{raw[error.start]:02x}",
-                        }
-                    )
-                continue
-            else:
-                for index, check in checks:
-                    value = fields[index].decode(codec).strip(" ")
-                    reason = check(value)
-                    if reason is not None:
-                        hits.append(
-                            {
-                                "line": number,
-                                "column": index,
-                                "value": value,
-                                "reason": reason,
-                            }
-                        )
-                        break
-            if len(hits) >= limit:
-                break
-    return hits[:limit]
 
 
 def read_rais_microdata(
@@ -352,7 +137,8 @@ def read_rais_microdata(
     -------
     SizeTables
         ``employment`` (sum of active jobs) and ``establishments``, regions
-        (IBGE 7-digit codes) x industries, and ``report``: ``files``,
+        (IBGE 7-digit codes) x industries, and ``report`` (a
+        :class:`~lps_geo.io.reports.RaisReport`): ``files``,
         ``rows_read``, ``rows_used`` and, for each problem, the rows excluded
         for it -- ``malformed_rows`` (wrong number of columns; file, line and
         DuckDB's reason of the first 20), ``encoding_errors`` (lines),
@@ -385,29 +171,29 @@ def read_rais_microdata(
     industry  15.3
     region
     3516200    2.0
-    >>> tables.report["rows_read"], tables.report["rows_used"]
+    >>> tables.report.rows_read, tables.report.rows_used
     (3, 3)
     """
-    _check_choice(industry_level, ("class", "group", "division"), "industry_level")
-    _check_choice(establishments, get_args(EstablishmentCount), "establishments")
-    _check_choice(bad_rows, get_args(BadRows), "bad_rows")
+    check_choice(industry_level, ("class", "group", "division"), "industry_level")
+    check_choice(establishments, get_args(EstablishmentCount), "establishments")
+    check_choice(bad_rows, get_args(BadRows), "bad_rows")
     key = str(encoding).lower().replace("_", "-")
-    if key not in _ENCODINGS:
+    if key not in ENCODINGS:
         raise ConfigError(
             f"encoding={encoding!r} is not supported for RAIS microdata; use "
             "'latin-1' (the published files) or 'utf-8'"
         )
-    duck_encoding, codec = _ENCODINGS[key]
+    duck_encoding, codec = ENCODINGS[key]
     if len(sep) != 1:
         raise ConfigError(f"sep={sep!r} must be a single character, e.g. ';'")
-    files = _expand_paths(paths)
+    files = expand_paths(paths)
     requested = {
         "municipality_column": municipality_column,
         "class_column": class_column,
         "jobs_column": jobs_column,
         "negative_column": negative_column,
     }
-    try:
+    try:  # lazy: DuckDB loads only when RAIS microdata are read
         import duckdb
     except ImportError as error:  # pragma: no cover - a declared dependency
         raise ImportError(
@@ -437,19 +223,19 @@ def read_rais_microdata(
                 )
                 for index, path in enumerate(files)
             ]
-            municipalities = _municipality_map(
+            municipalities = municipality_map(
                 _distinct(connection, reads, "mun"), codes7
             )
-            classes = _class_map(_distinct(connection, reads, "cls"), cnae)
+            classes = class_map(_distinct(connection, reads, "cls"), cnae)
             _register_maps(connection, municipalities, classes, industry_level)
-            report = _new_report(reads, establishments, encoding)
+            tally = _new_tally(reads, establishments, encoding)
             used = pd.concat(
                 [
                     _classify(
                         connection,
                         read,
                         classes,
-                        report,
+                        tally,
                         codec,
                         sep,
                         duck_encoding,
@@ -461,23 +247,26 @@ def read_rais_microdata(
             )
         finally:
             connection.close()
-    _finish_report(report)
+    report = _freeze(tally)
     if used.empty:
         raise InputError(
             f"{format_items(map(str, files), 3)}: no usable row "
-            f"({_summary(report) or 'no data rows'}); check the files and columns"
+            f"({report.summary() or 'no data rows'}); check the files and columns"
         )
     if bad_rows == "report":
-        summary = _summary(report)
+        summary = report.summary()
         if summary:
             warnings.warn(summary, LpsGeoWarning, stacklevel=2)
     employment, counts = _tables(used, establishments)
-    report["jobs_used"] = float(employment.to_numpy().sum())
-    report["establishments_used"] = int(counts.to_numpy().sum())
+    report = replace(
+        report,
+        jobs_used=float(employment.to_numpy().sum()),
+        establishments_used=int(counts.to_numpy().sum()),
+    )
     notes = (
-        f"RAIS microdata: {report['rows_used']:,} of {report['rows_read']:,} rows "
+        f"RAIS microdata: {report.rows_used:,} of {report.rows_read:,} rows "
         f"used from {len(files)} file(s); establishments = "
-        f"{report['establishments_definition']}",
+        f"{report.establishments_definition}",
     )
     logger.info(notes[0])
     return SizeTables(
@@ -508,9 +297,9 @@ def _read_file(
     codec: str,
 ) -> _FileRead:
     source = str(path)
-    names = _read_header(path, sep, codec)
+    names = read_header(path, sep, codec)
     columns = {
-        argument: _resolve_column(names, wanted, argument, source)
+        argument: resolve_column(names, wanted, argument, source)
         for argument, wanted in requested.items()
     }
     mun, cls, jobs, neg = (f"trim(c{columns[a]})" for a in requested)
@@ -557,7 +346,7 @@ def _read_file(
         GROUP BY ALL
     """
     logger.info("reading %s with DuckDB", source)
-    import duckdb
+    import duckdb  # lazy, as in read_rais_microdata (already loaded there)
 
     try:
         connection.execute(query)
@@ -652,23 +441,23 @@ def _bad_jobs_lines(
     hits = []
     for line, text in rows:
         value = str(text).strip("\r\n").split(sep)[jobs].strip(" ")
-        hits.append({"line": int(line), "value": value, "reason": _jobs_problem(value)})
+        hits.append({"line": int(line), "value": value, "reason": jobs_problem(value)})
     if len(hits) < min(int(total), limit):
-        hits = _scan_lines(
+        hits = scan_lines(
             read.path,
             sep=sep,
             codec=codec,
             n_columns=len(read.names),
-            checks=[(jobs, _jobs_problem)],
+            checks=[(jobs, jobs_problem)],
             structural=False,
             limit=limit,
         )
     return hits
 
 
-def _new_report(reads, establishments, encoding) -> dict[str, Any]:
+def _new_tally(reads, establishments, encoding) -> dict[str, Any]:
+    """The counters :func:`_classify` fills, keyed as :class:`RaisReport`."""
     return {
-        "reader": "rais_microdata",
         "files": [{"path": str(read.path)} for read in reads],
         "encoding": str(encoding),
         "columns": {
@@ -694,6 +483,23 @@ def _new_report(reads, establishments, encoding) -> dict[str, Any]:
     }
 
 
+def _freeze(tally: dict[str, Any]) -> RaisReport:
+    """The frozen report of the counted rows, with the rows excluded."""
+    excluded = (
+        tally["malformed_rows"]["count"]
+        + tally["encoding_errors"]["count"]
+        + tally["bad_jobs"]["count"]
+        + tally["bad_negative_flag"]["count"]
+        + tally["unknown_municipalities"]["rows"]
+        + tally["unknown_classes"]["rows"]
+    )
+    if tally["rows_used"] + excluded != tally["rows_read"]:  # pragma: no cover
+        raise RuntimeError("RAIS row accounting does not add up")
+    return RaisReport(
+        **{**tally, "files": tuple(tally["files"])}, rows_excluded=excluded
+    )
+
+
 def _raise_first(
     read: _FileRead,
     codec: str,
@@ -704,7 +510,7 @@ def _raise_first(
     """Raise an InputError on the first unusable line of a file."""
     columns = read.columns
     checks: list[Check] = [
-        (columns["jobs_column"], lambda v: _reason_jobs(v)),
+        (columns["jobs_column"], lambda v: reason_jobs(v)),
         (
             columns["negative_column"],
             lambda v: None if v in ("0", "1") else f"{v!r} is not 0 or 1",
@@ -720,7 +526,7 @@ def _raise_first(
             lambda v: f"{v!r}: {bad_classes[v]}" if v in bad_classes else None,
         ),
     ]
-    hits = _scan_lines(
+    hits = scan_lines(
         read.path,
         sep=sep,
         codec=codec,
@@ -755,13 +561,6 @@ def _raise_first(
     )
 
 
-def _reason_jobs(value: str) -> str | None:
-    problem = _jobs_problem(value)
-    if problem is None:
-        return None
-    return f"{problem} job count {value!r}" if value else "empty job count"
-
-
 _OUTCOMES = """
     WITH rows AS (
         SELECT a.*, m.region, c.industry,
@@ -783,7 +582,7 @@ def _classify(
     connection,
     read: _FileRead,
     classes: dict[str, tuple[str | None, str]],
-    report: dict[str, Any],
+    tally: dict[str, Any],
     codec: str,
     sep: str,
     duck_encoding: str,
@@ -834,12 +633,12 @@ def _classify(
 
     rows_read = int(rows_in_table) + len(rejects)
     rows_used = int(used["all_rows"].sum())
-    report["files"][read.index].update(rows_read=rows_read, rows_used=rows_used)
-    report["rows_read"] += rows_read
-    report["rows_used"] += rows_used
-    report["negative_declarations"] += int(used["negative"].sum())
+    tally["files"][read.index].update(rows_read=rows_read, rows_used=rows_used)
+    tally["rows_read"] += rows_read
+    tally["rows_used"] += rows_used
+    tally["negative_declarations"] += int(used["negative"].sum())
 
-    entry = report["malformed_rows"]
+    entry = tally["malformed_rows"]
     entry["count"] += len(malformed)
     for row in malformed.head(MAX_LISTED - len(entry["first"])).itertuples():
         entry["first"].append(
@@ -850,14 +649,14 @@ def _classify(
                 "text": str(row.csv_line).strip("\r\n")[:200],
             }
         )
-    entry = report["encoding_errors"]
+    entry = tally["encoding_errors"]
     entry["count"] += len(encoding_bad)
     for row in encoding_bad.head(MAX_LISTED - len(entry["first"])).itertuples():
         entry["first"].append(
             {"file": source, "line": int(row.line), "reason": row.error_message}
         )
 
-    entry = report["bad_jobs"]
+    entry = tally["bad_jobs"]
     bad_jobs = part("jobs")
     entry["count"] += int(bad_jobs["n_rows"].sum())
     for status, n in zip(bad_jobs["code"], bad_jobs["n_rows"], strict=True):
@@ -875,13 +674,13 @@ def _classify(
             for h in hits
         )
 
-    entry = report["bad_negative_flag"]
+    entry = tally["bad_negative_flag"]
     for value, n in zip(part("flag")["code"], part("flag")["n_rows"], strict=True):
         entry["count"] += int(n)
         entry["values"][value] = entry["values"].get(value, 0) + int(n)
 
     for key, outcome in (("unknown_municipalities", "mun"), ("unknown_classes", "cls")):
-        entry = report[key]
+        entry = tally[key]
         frame = part(outcome)
         entry["rows"] += int(frame["n_rows"].sum())
         entry["jobs"] += float(frame["jobs"].sum())
@@ -896,66 +695,6 @@ def _classify(
                 item["reason"] = classes[code][1]
         entry["codes"] = sorted(listed.values(), key=lambda i: (-i["rows"], i["code"]))
     return used
-
-
-def _finish_report(report: dict[str, Any]) -> None:
-    excluded = (
-        report["malformed_rows"]["count"]
-        + report["encoding_errors"]["count"]
-        + report["bad_jobs"]["count"]
-        + report["bad_negative_flag"]["count"]
-        + report["unknown_municipalities"]["rows"]
-        + report["unknown_classes"]["rows"]
-    )
-    report["rows_excluded"] = excluded
-    if report["rows_used"] + excluded != report["rows_read"]:  # pragma: no cover
-        raise RuntimeError("RAIS row accounting does not add up")
-
-
-def _summary(report: dict[str, Any]) -> str:
-    parts = []
-    malformed = report["malformed_rows"]
-    if malformed["count"]:
-        lines = [f"{item['file']}:{item['line']}" for item in malformed["first"]]
-        parts.append(
-            f"{malformed['count']} malformed (wrong number of columns; "
-            f"{format_items(lines, 3)})"
-        )
-    bad = report["encoding_errors"]
-    if bad["count"]:
-        lines = [f"{item['file']}:{item['line']}" for item in bad["first"]]
-        parts.append(
-            f"{bad['count']} not valid in the encoding ({format_items(lines, 3)}; "
-            "RAIS files are Latin-1: pass encoding='latin-1')"
-        )
-    bad = report["bad_jobs"]
-    if bad["count"]:
-        lines = [f"{item['file']}:{item['line']}" for item in bad["first"]]
-        reasons = ", ".join(f"{n} {r}" for r, n in sorted(bad["by_reason"].items()))
-        parts.append(
-            f"{bad['count']} with unusable job counts ({reasons}; "
-            f"{format_items(lines, 3)})"
-        )
-    bad = report["bad_negative_flag"]
-    if bad["count"]:
-        parts.append(
-            f"{bad['count']} with Ind Rais Negativa not 0/1 "
-            f"({format_quoted(bad['values'], 3)})"
-        )
-    for key, what in (
-        ("unknown_municipalities", "unknown municipality code"),
-        ("unknown_classes", "unknown CNAE class"),
-    ):
-        bad = report[key]
-        if bad["rows"]:
-            codes = format_quoted([item["code"] for item in bad["codes"]], 5)
-            parts.append(f"{bad['rows']} with an {what} ({codes})")
-    if not parts:
-        return ""
-    return (
-        f"RAIS microdata: {report['rows_excluded']:,} of {report['rows_read']:,} "
-        f"rows left out: {'; '.join(parts)}; details in the report"
-    )
 
 
 def _tables(

@@ -23,13 +23,14 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 
 from lps_geo.errors import ConfigError, InputError, MissingCodesWarning
 from lps_geo.io._util import (
+    check_choice,
     file_rows,
     filter_rows,
     format_items,
@@ -41,28 +42,24 @@ from lps_geo.io._util import (
     read_table,
     require_columns,
 )
-from lps_geo.io.boundaries import match_rais6
-from lps_geo.io.cnae import (
-    LEVELS,
+from lps_geo.io.cnae import LEVELS, aggregate_industries, normalize_cnae_codes
+from lps_geo.io.cnae_table import (
     CnaeTable,
-    IndustryLevel,
-    aggregate_industries,
     check_codes_known,
     describe_unmatched,
-    normalize_cnae_codes,
     title_map,
+)
+from lps_geo.io.codes import match_rais6
+from lps_geo.io.reports import RaisReport
+from lps_geo.vocab import (
+    CodeDigits,
+    IndustryLevel,
+    IndustryNames,
+    SizeMeasure,
+    Unmatched,
 )
 
 logger = logging.getLogger(__name__)
-
-#: The size measures a table can hold.
-Measure = Literal["employment", "establishments"]
-#: How :func:`read_wide` reads its industry column names.
-IndustryNames = Literal["code", "title", "auto"]
-#: What to do with codes or titles that match nothing.
-Unmatched = Literal["raise", "drop"]
-#: How region codes are compared with the boundaries.
-CodeDigits = Literal["auto", 6, 7]
 
 #: Columns of wide tables that are not industries: totals and the
 #: "unclassified" bucket of RAIS. Entries are compared after folding case,
@@ -94,9 +91,10 @@ class SizeTables:
         Human-readable notes about what the reader did (columns dropped,
         duplicates summed ...), for the run report.
     report
-        Row-level account of the reading, when the reader keeps one (e.g.
-        :func:`~lps_geo.io.read_rais_microdata`: rows read and used, and
-        every excluded row counted under its problem); None otherwise.
+        Row-level account of the reading, when the reader keeps one
+        (:func:`~lps_geo.io.read_rais_microdata`: a
+        :class:`~lps_geo.io.reports.RaisReport` of the rows read and used,
+        and every excluded row counted under its problem); None otherwise.
 
     Examples
     --------
@@ -109,11 +107,11 @@ class SizeTables:
     employment: pd.DataFrame | None = None
     establishments: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
-    report: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    report: RaisReport | None = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         parts = []
-        for name in get_args(Measure):
+        for name in get_args(SizeMeasure):
             table = getattr(self, name)
             shape = (
                 "None"
@@ -127,7 +125,7 @@ class SizeTables:
         """The tables present, by measure name."""
         return {
             name: getattr(self, name)
-            for name in get_args(Measure)
+            for name in get_args(SizeMeasure)
             if getattr(self, name) is not None
         }
 
@@ -136,14 +134,6 @@ def _note(notes: list[str], message: str, level: int = logging.INFO) -> None:
     """Record a note for the run report and log it."""
     notes.append(message)
     logger.log(level, message)
-
-
-def _check_choice(value: object, options: Sequence[object], argument: str) -> None:
-    if value not in options:
-        raise ConfigError(
-            f"{argument}={value!r} is not valid; use one of "
-            f"{', '.join(repr(option) for option in options)}"
-        )
 
 
 def _finish(
@@ -280,9 +270,7 @@ def read_long(
     3550308    2.0
     """
     source = str(path)
-    _check_choice(
-        industry_level, (None, "class", "group", "division"), "industry_level"
-    )
+    check_choice(industry_level, (None, "class", "group", "division"), "industry_level")
     measures = {
         "employment": employment_column,
         "establishments": establishments_column,
@@ -401,7 +389,7 @@ def _drop_matches(columns: Sequence[str], patterns: Iterable[str]) -> list[str]:
 def read_wide(
     path: str | Path,
     region_column: str,
-    measure: Measure,
+    measure: SizeMeasure,
     industry_names: IndustryNames = "auto",
     cnae: CnaeTable | None = None,
     drop_columns: Sequence[str] = DEFAULT_DROP_COLUMNS,
@@ -480,12 +468,10 @@ def read_wide(
     3516200    7.0   1.0
     """
     source = str(path)
-    _check_choice(measure, get_args(Measure), "measure")
-    _check_choice(industry_names, get_args(IndustryNames), "industry_names")
-    _check_choice(unmatched, get_args(Unmatched), "unmatched")
-    _check_choice(
-        industry_level, (None, "class", "group", "division"), "industry_level"
-    )
+    check_choice(measure, get_args(SizeMeasure), "measure")
+    check_choice(industry_names, get_args(IndustryNames), "industry_names")
+    check_choice(unmatched, get_args(Unmatched), "unmatched")
+    check_choice(industry_level, (None, "class", "group", "division"), "industry_level")
     if isinstance(drop_columns, str):
         drop_columns = (drop_columns,)
     frame = read_table(
@@ -670,8 +656,8 @@ def validate_against_boundaries(
     >>> t.establishments.index.tolist()
     ['3516200']
     """
-    _check_choice(code_digits, get_args(CodeDigits), "code_digits")
-    _check_choice(unmatched, get_args(Unmatched), "unmatched")
+    check_choice(code_digits, get_args(CodeDigits), "code_digits")
+    check_choice(unmatched, get_args(Unmatched), "unmatched")
     boundary = pd.Index([str(code) for code in boundary_codes], name="region")
     if boundary.has_duplicates:
         raise InputError(
