@@ -28,29 +28,28 @@ from lps_geo.errors import (
 from lps_geo.export import read_geopackage, write_geopackage, write_report
 from lps_geo.export.raster import write_cog
 from lps_geo.io import read_inep_ies, read_institutions
-from lps_geo.method.capability import (
-    capability_permutation_test,
-    lps_capability,
-    region_capability,
-)
+from lps_geo.method.capability import lps_capability, region_capability
+from lps_geo.method.capability_test import capability_permutation_test
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.pipeline import run, run_all
 from lps_geo.method.typology import classify, passes_filters
 from lps_geo.render.atlas import write_atlas
 from lps_geo.result import Result
-from lps_geo.stats.indicators import (
+from lps_geo.stats.concentration import (
     ellison_glaeser,
     gini_of_quotients,
-    hhm,
     hoover,
-    icn,
-    indicator_table,
     industry_table,
     krugman_specialisation,
-    location_quotient,
     locational_gini,
-    participation_ratio,
     plant_herfindahl,
+)
+from lps_geo.stats.indicators import (
+    hhm,
+    icn,
+    indicator_table,
+    location_quotient,
+    participation_ratio,
     share_of_industry,
     share_of_region,
 )

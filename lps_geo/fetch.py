@@ -33,17 +33,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
 from lps_geo._version import __version__
 from lps_geo.errors import ConfigError, LpsGeoError
+from lps_geo.vocab import FetchWhat
 
 logger = logging.getLogger(__name__)
 
 #: Root of IBGE's public data services.
 DEFAULT_BASE_URL = "https://servicodados.ibge.gov.br"
 
-FetchWhat = Literal["mesh", "divisions"]
 
 #: Query of the meshes API: GeoJSON, municipalities inside, coarsest lines.
 MESH_QUERY = {
@@ -106,7 +106,7 @@ def area_code(area: str | int) -> tuple[str, str]:
     >>> area_code("sp"), area_code(35), area_code("BR")
     (('35', 'SP'), ('35', 'SP'), ('BR', 'BR'))
     """
-    from lps_geo.io.divisions import STATE_ABBREVIATIONS
+    from lps_geo.io.codes import STATE_ABBREVIATIONS
 
     text = str(area).strip().upper()
     if text in ("BR", "BRASIL", "BRAZIL"):

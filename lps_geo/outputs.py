@@ -36,7 +36,8 @@ from lps_geo.export.qgis.raster_style import surface_style
 from lps_geo.export.raster import write_cog
 from lps_geo.method.compare import compare_periods
 from lps_geo.render.atlas import atlas_plan, select_lps, write_atlas
-from lps_geo.render.maps import change_map, write_maps
+from lps_geo.render.change_map import change_map
+from lps_geo.render.maps import write_maps
 from lps_geo.render.primitives import DEFAULT_SOURCE, PAGE_SIZES
 from lps_geo.result import OutputsReport, Result, RunReport
 from lps_geo.vocab import Lang, PageSize, choices
@@ -282,18 +283,18 @@ def write_comparison(
         earlier, later, growth=growth, decline=decline, labels=names, lang=lang
     )
     with staging_folder(out) as tmp:
-        write_lps_change(change, tmp / CHANGE_GPKG, lang=lang)
+        write_lps_change(change.layer, tmp / CHANGE_GPKG, lang=lang)
         fig = Figure(figsize=PAGE_SIZES["A4"])
         FigureCanvasAgg(fig)
         source = later.metadata.source
         change_map(
-            replace(later, lps_change=change),
+            replace(later, lps_change=change.layer),
             ax=fig.add_subplot(),
             lang=lang,
             source=source if isinstance(source, str) else DEFAULT_SOURCE,
         )
         fig.savefig(tmp / CHANGE_MAP, format="png", dpi=150, bbox_inches="tight")
-    counts = change.attrs["comparison"]["by_category"]
+    counts = dict(change.summary.by_category)
     return out / CHANGE_GPKG, out / CHANGE_MAP, counts
 
 

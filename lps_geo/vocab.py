@@ -137,6 +137,8 @@ SIGNIFICANCE_CLASSES: tuple[str, ...] = (
 )
 
 # --------------------------------------------------------------------- outputs
+#: Cell type of the GeoTIFF surfaces.
+RasterDtype = Literal["float32", "float64"]
 #: Paper sizes of maps and atlas.
 PageSize = Literal["A4", "A3"]
 #: Static map file formats.

@@ -124,3 +124,23 @@ def test_no_literal_defined_outside_vocab():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("colors", "labels", "keys"),
+    [
+        ("TYPE_COLORS", "TYPE_LABELS", vocab.TYPES),
+        ("LISA_COLORS", "LISA_LABELS", vocab.LISA_LABEL_KEYS),
+        ("GI_BIN_COLORS", "GI_LABELS", vocab.GI_BINS),
+        ("CHANGE_COLORS", "CHANGE_LABELS", vocab.CHANGE_CATEGORIES),
+        ("INSTITUTION_COLORS", "INSTITUTION_LABELS", vocab.INSTITUTION_TYPES),
+        ("INSTITUTION_COLORS", "INSTITUTION_NAMES", vocab.INSTITUTION_TYPES),
+        ("SIGNIFICANCE_COLORS", "SIGNIFICANCE_LABELS", vocab.SIGNIFICANCE_CLASSES),
+    ],
+)
+def test_every_category_has_one_colour_and_a_label_per_language(colors, labels, keys):
+    from lps_geo import symbology
+
+    assert tuple(getattr(symbology, colors)) == tuple(keys)
+    for lang in vocab.choices(vocab.Lang):
+        assert tuple(getattr(symbology, labels)[lang]) == tuple(keys), (labels, lang)

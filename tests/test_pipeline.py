@@ -134,7 +134,7 @@ def test_lisa_and_gi_equal_esda(result, cfg):
     ties, and never smaller (more significant) than esda's where it has."""
     from lps_geo.stats.variables import analysed_variable
 
-    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
+    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp").regions
     g, _ = build_weights(b, "queen")
     st = cfg.statistics
     ind = result.indicators.query("industry == '15.3'").set_index("region")
@@ -204,7 +204,7 @@ def test_microregion_mode(cfg):
     assert set(res.lps_members["region"]) <= set(res.regions["region"])
     # the footwear center (5 towns in one or two microregions) is still found
     assert (res.lps["industry"] == "15.3").any()
-    assert res.report["delineation"]["mode"] == "unit"
+    assert res.report.delineation["mode"] == "unit"
 
 
 def test_layers_follow_the_contract(result):
@@ -295,7 +295,7 @@ def test_manufacturing_denominator(cfg, result):
     e_j = raw.groupby("cod_ibge")["empregos"].sum()
     row = man.indicators.query("industry == '15.3' and employment > 0").iloc[0]
     assert_allclose(row["share_region"], row["employment"] / e_j[row["region"]])
-    assert man.report["statistics"]["permutations"] == 0
+    assert man.report.statistics.permutations == 0
 
 
 def test_state_reference_area(tmp_path):
@@ -347,13 +347,13 @@ def test_state_reference_area(tmp_path):
 
 
 def test_inference_choices_are_recorded(result):
-    st = result.metadata["parameters"]["statistics"]
+    st = result.metadata.parameters["statistics"]
     assert st["engine"] == "numba"
     assert st["variable"] == "eb_ql"
     assert "ties count as at least as extreme" in st["tie_rule"]
     assert "19999 permutations" in st["inference"]
     assert "Benjamini-Hochberg" in st["inference"]
-    assert result.report["weights"]["kind"] == "queen"
+    assert result.report.weights["kind"] == "queen"
 
 
 def test_other_variable_and_weights(cfg):
@@ -370,8 +370,8 @@ def test_other_variable_and_weights(cfg):
         ),
     )
     res = lps_geo.run(alt)
-    assert res.report["statistics"]["variable"] == "eb_ql"
-    assert res.report["weights"]["kind"] == "distance_band"
+    assert res.report.statistics.variable == "eb_ql"
+    assert res.report.weights["kind"] == "distance_band"
     centres = res.lps.query("lps_type == 'center'")
     assert {"15.3", "32.1"} <= set(centres["industry"])
 
@@ -407,7 +407,7 @@ def test_capability_layers(result):
     members = result.lps_members.groupby("lps_id")["region"].apply(list)
     for lps_id, regs in members.items():
         assert cap.loc[lps_id, "n_total"] == mun.loc[regs, "n_total"].sum()
-    rep = result.report["capability"]
+    rep = result.report.capability
     assert rep["n_institutions"] == len(inst)
     assert rep["parameters"]["distance_m"] == 50_000
 
@@ -416,7 +416,7 @@ def test_capability_bivariate_equals_esda(result, cfg):
     """cap_bv_*: Local Moran of the analysed variable vs the capability index."""
     from lps_geo.stats.variables import analysed_variable
 
-    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp")
+    b = lps_geo.io.read_boundaries(DEMO / "municipalities.shp").regions
     g, _ = build_weights(b, "queen")
     raw = pd.read_csv(
         DEMO / "employment_long.csv", dtype={"cod_ibge": str, "cnae_grupo": str}
@@ -454,14 +454,16 @@ def test_capability_bivariate_equals_esda(result, cfg):
 
 
 def test_surfaces(result):
-    arr, grid, kind = result.surfaces["institutions_all"]
+    surfaces = {s.name: s for s in result.surfaces}
+    arr, grid = surfaces["institutions_all"].array, surfaces["institutions_all"].grid
+    assert surfaces["institutions_all"].kind == "all"
     assert arr.shape == grid.shape
     assert grid.crs.to_epsg() == 5880
     assert np.nanmax(arr) > 0
     # the surface integrates to the number of institutions (weights 1)
     total = np.nansum(arr) * grid.cell_area_km2
     assert abs(total - len(result.institutions)) / len(result.institutions) < 0.05
-    assert "employment_15_3" in result.surfaces
+    assert surfaces["employment_15_3"].kind == "employment"
 
 
 def _border_case(tmp_path, reference_area):

@@ -529,7 +529,7 @@ def test_analysis_runs_in_qgis(qgis, lps_geo_exe):
         warnings.simplefilter("ignore")
         direct = lps_geo.run(cfg)
     assert len(direct.lps) == lps["features"]
-    assert direct.report["lps_by_type"] == report["lps_by_type"]
+    assert dict(direct.report.lps_by_type) == report["lps_by_type"]
     # maps and atlas rebuilt from the GeoPackage
     rebuilt = out["rebuild"]
     maps = sorted(Path(rebuilt["MAPS_FOLDER"]).glob("*.png"))

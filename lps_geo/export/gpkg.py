@@ -278,7 +278,7 @@ def write_geopackage(
         Replace ``path`` if it exists.
     styled
         Add the industry-in-focus columns to ``municipalities`` (``focus_*``,
-        see :func:`lps_geo.export.qgis.layer_styles.add_focus_columns`) and store QGIS
+        see :func:`lps_geo.export.qgis.styles.add_focus_columns`) and store QGIS
         default styles (QML and SLD) in ``layer_styles``, so QGIS opens every
         layer styled with the palettes of the static maps.
     lang
@@ -363,7 +363,7 @@ def write_lps_change(
 
     The layer (from :func:`lps_geo.method.compare.compare_periods`) is written with
     the column order of :mod:`lps_geo.result` and its QGIS style (categories
-    of change, :func:`lps_geo.export.qgis.layer_styles.change_style`) as the default, so
+    of change, :func:`lps_geo.export.qgis.styles.change_style`) as the default, so
     it opens ready-made in QGIS. Written atomically.
 
     Raises

@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from lps_geo.errors import ConfigError, InputError
 from lps_geo.export.atomic import atomic_path, check_writable
 from lps_geo.export.qgis.raster_style import RAMP_CUT, style_qml
 from lps_geo.stats.kde import Grid
+from lps_geo.vocab import RasterDtype
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def write_cog(
     description: str = "",
     units: str = "",
     tags: Mapping[str, Any] | None = None,
-    dtype: Literal["float32", "float64"] = "float32",
+    dtype: RasterDtype = "float32",
 ) -> Path:
     """Write a surface as a Cloud-Optimised GeoTIFF with a sidecar QGIS style.
 

@@ -27,7 +27,8 @@ from lps_geo.io.lookup import aggregate_regions, dissolve_regions
 from lps_geo.method.delineate import group_members, summarise_lps
 from lps_geo.method.select import reference_of, select_industries
 from lps_geo.method.typology import passes_filters
-from lps_geo.stats.indicators import indicator_table, industry_table
+from lps_geo.stats.concentration import industry_table
+from lps_geo.stats.indicators import indicator_table
 from lps_geo.stats.spatial import SpatialResult, spatial_statistics
 from lps_geo.stats.variables import analysed_variable
 from lps_geo.stats.weights import (

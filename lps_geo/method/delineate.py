@@ -17,7 +17,6 @@ member region with the largest size in the industry (ties: smallest code).
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -26,10 +25,9 @@ from scipy.sparse.csgraph import connected_components
 
 from lps_geo.config import TypologyThresholds
 from lps_geo.method.typology import classify
+from lps_geo.vocab import DelineationMode
 
 log = logging.getLogger(__name__)
-
-DelineationMode = Literal["contiguous", "unit"]
 
 
 def group_members(

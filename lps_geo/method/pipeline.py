@@ -31,7 +31,7 @@ from lps_geo.method.assemble import (
     unit_layers,
 )
 from lps_geo.method.capability_layers import capability_layers
-from lps_geo.method.compare import change_report, compare_periods
+from lps_geo.method.compare import compare_periods
 from lps_geo.method.report import run_metadata, run_report
 from lps_geo.method.select import reference_areas
 from lps_geo.result import Result
@@ -270,7 +270,7 @@ def with_comparison(
         lang=cfg.output.lang,
     )
     block = {
-        **change_report(change),
+        **change.summary.to_dict(),
         "size_before": str(cp.size.path),
         "n_lps_before": int(len(before.lps)),
         "n_lps_after": int(len(result.lps)),
@@ -283,5 +283,5 @@ def with_comparison(
             result.metadata,
             inputs={**result.metadata.inputs, "comparison_size": size_before},
         ),
-        lps_change=change,
+        lps_change=change.layer,
     )

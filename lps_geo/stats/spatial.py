@@ -51,7 +51,6 @@ import logging
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -59,14 +58,13 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
-from lps_geo.symbology import LISA_COLORS
+from lps_geo.vocab import LISA_LABEL_KEYS, Correction, FdrScope
 
 log = logging.getLogger(__name__)
 
-Correction = Literal["fdr", "bonferroni", "none"]
 
 #: Every LISA label, in legend order (the palette's order).
-LABELS: list[str] = list(LISA_COLORS)
+LABELS: list[str] = list(LISA_LABEL_KEYS)
 
 #: LISA quadrant (esda convention) -> label.
 QUADRANT_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
@@ -535,7 +533,7 @@ def spatial_statistics(
     alpha: float = 0.05,
     correction: Correction = "fdr",
     engine: str = "numba",
-    fdr_scope: Literal["industry", "all"] = "industry",
+    fdr_scope: FdrScope = "industry",
     global_permutations: bool = True,
 ) -> SpatialResult:
     """Global Moran, Local Moran and Gi* for every column of ``X``.

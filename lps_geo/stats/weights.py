@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
 import geopandas as gpd
 import libpysal
@@ -34,11 +34,10 @@ import shapely
 from libpysal.graph import Graph
 
 from lps_geo.errors import ConfigError, CRSError, IslandWarning
+from lps_geo.vocab import IslandPolicy, WeightsKind
 
 log = logging.getLogger(__name__)
 
-WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
-IslandPolicy = Literal["attach", "keep", "drop"]
 
 #: Bumped whenever the cached graph of a builder would change for the same input.
 _CACHE_FORMAT = "1"
