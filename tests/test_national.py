@@ -149,4 +149,4 @@ def test_national_reference_area(footwear):
         franca["establishments"] / total["establishments"]
     )
     report = footwear["study_area"].report
-    assert report["inputs"]["boundaries"]["regions"] == 5568
+    assert report.inputs["boundaries"]["regions"] == 5568

@@ -524,7 +524,7 @@ def test_both_reference_areas_in_one_run(tmp_path):
     ind = results["study_area"].indicators.set_index(["region", "industry"])
     assert_allclose(ind.loc[("1900019", "15.3"), "ql"], 0.4)  # (20/100)/(200/400)
     # an atlas restricted to a type the run lacks is skipped, not an error
-    from lps_geo.cli import _atlas_has_pages
+    from lps_geo.outputs import _atlas_has_pages
 
     present = set(results["study_area"].lps["lps_type"])
     absent = next(t for t in lps_geo.vocab.TYPES if t not in present)
