@@ -28,10 +28,29 @@ from numpy.testing import assert_allclose  # noqa: E402
 
 import lps_geo  # noqa: E402
 from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E402
+from lps_geo.method.members import member_statistics
 from lps_geo.method.typology import CITATION, GUIDELINES
 from lps_geo.render import atlas  # noqa: E402
-from lps_geo.symbology import INSTITUTION_COLORS, TYPE_COLORS, TYPE_LABELS  # noqa: E402
-from lps_geo.vocab import TYPES
+from lps_geo.render.atlas.plan import CONTENTS_ROWS, contents_pages
+from lps_geo.render.atlas.text import PHRASES
+from lps_geo.symbology import (  # noqa: E402
+    INSTITUTION_COLORS,
+    TYPE_COLORS,
+    TYPE_LABELS,
+    TYPE_SHORT_LABELS,
+)
+from lps_geo.vocab import (
+    TYPES,
+    DelineationMode,
+    IndustryLevel,
+    IndustrySelection,
+    IslandPolicy,
+    ReferenceArea,
+    SizeMeasure,
+    Unit,
+    WeightsKind,
+    choices,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "shapefiles" / "demo.toml"
@@ -129,7 +148,7 @@ def test_plan_counts_pages(gpkg, layers):
     ]
     assert kinds[5:] == ["lps"] * n_lps
     assert sorted(p.key for p in plan[5:]) == sorted(layers["lps"]["lps_id"])
-    assert [atlas.contents_pages(n) for n in (0, 1, 27, 28, 54, 55)] == [
+    assert [contents_pages(n) for n in (0, 1, 27, 28, 54, 55)] == [
         1,
         1,
         1,
@@ -156,7 +175,7 @@ def test_page_count_and_progress(full_atlas, layers):
     pdf, calls = full_atlas
     n_lps = len(layers["lps"])
     # cover + contents + methods + typology and capability overviews + LPS
-    expected = 1 + math.ceil(n_lps / atlas.CONTENTS_ROWS) + 1 + 2 + n_lps
+    expected = 1 + math.ceil(n_lps / CONTENTS_ROWS) + 1 + 2 + n_lps
     assert n_lps == 15  # the planted systems of the demo state
     assert n_pages(pdf) == expected == 20
     assert calls == [(i, expected) for i in range(1, expected + 1)]
@@ -259,7 +278,7 @@ def test_portuguese_a3(gpkg, tmp_path):
     assert "48.136" in text  # employment of the 15.3 center, pt separators
     with pytest.raises(ConfigError, match="page_size must be one of A4, A3"):
         atlas.write_atlas(gpkg, tmp_path / "x.pdf", page_size="Letter")
-    with pytest.raises(ConfigError, match="lang must be one of en, pt"):
+    with pytest.raises(ConfigError, match="lang must be one of pt, en"):
         atlas.write_atlas(gpkg, tmp_path / "x.pdf", lang="es")
 
 
@@ -276,7 +295,7 @@ def _by_gid(fig, prefix):
 def test_page_colours_come_from_palettes(gpkg, layers):
     result = lps_geo.read_geopackage(gpkg)
     lps = layers["lps"]
-    meta_typ = result.metadata["parameters"]["typology"]
+    meta_typ = result.metadata.parameters["typology"]
     plan = atlas.atlas_plan(result)
     for lps_type in TYPES:
         row = lps[lps["lps_type"] == lps_type].iloc[0]
@@ -300,7 +319,7 @@ def test_page_colours_come_from_palettes(gpkg, layers):
             )
         )
         for t in same["lps_type"].unique():
-            handle = key[atlas.TYPE_SHORT_LABELS["en"][t]]
+            handle = key[TYPE_SHORT_LABELS["en"][t]]
             assert_allclose(
                 to_rgba(handle.get_markerfacecolor()), to_rgba(TYPE_COLORS[t])
             )
@@ -354,7 +373,7 @@ def test_page_texts_and_numbers(gpkg, layers):
 
 def test_member_statistics_match_indicators(gpkg):
     result = lps_geo.read_geopackage(gpkg)
-    stats = atlas.member_statistics(result)
+    stats = member_statistics(result)
     ind = result.indicators
     for _, m in result.lps.iterrows():
         members = result.lps_members[result.lps_members["lps_id"] == m["lps_id"]]
@@ -433,3 +452,19 @@ def test_result_without_lps_still_has_front_matter(gpkg, tmp_path):
     out = atlas.write_atlas(empty, tmp_path / "empty.pdf")
     assert n_pages(out) == 5
     assert "No local production system was found in this run." in page_text(out, 2)
+
+
+def test_setting_phrases_are_keyed_by_the_vocabulary():
+    # the methods page words every value the configuration accepts
+    for setting, literal in (
+        ("size_measure", SizeMeasure),
+        ("industry_level", IndustryLevel),
+        ("denominator", IndustrySelection),
+        ("unit", Unit),
+        ("weights", WeightsKind),
+        ("islands", IslandPolicy),
+        ("mode", DelineationMode),
+    ):
+        assert set(PHRASES[setting]) == set(choices(literal)), setting
+    # one result per reference area: "both" never reaches the methods page
+    assert set(PHRASES["reference_area"]) == set(choices(ReferenceArea)) - {"both"}

@@ -20,13 +20,13 @@ from lps_geo.errors import ConfigError, InputError, OutputExistsError  # noqa: E
 from lps_geo.export import write_geopackage  # noqa: E402
 from lps_geo.method.focus import focus_industry
 from lps_geo.render.maps import (
-    DEFAULT_SOURCE,
     gi_map,
     lisa_map,
     ql_map,
     typology_map,
     write_maps,
 )
+from lps_geo.render.primitives import DEFAULT_SOURCE
 from lps_geo.symbology import (  # noqa: E402
     GI_BIN_COLORS,
     LISA_COLORS,
@@ -381,7 +381,7 @@ def test_moran_scatter_slope_is_global_moran():
     from shapely.geometry import box
 
     import lps_geo
-    from lps_geo.render.maps import moran_scatter
+    from lps_geo.render.moran_plot import moran_scatter
 
     cells = [box(i, j, i + 1, j + 1) for j in range(6) for i in range(6)]
     idx = pd.Index([f"r{n:02d}" for n in range(36)], name="region")

@@ -92,10 +92,10 @@ def test_change_colours_agree_everywhere():
     from shapely.geometry import box
 
     from lps_geo.export.qgis.styles import change_style
-    from lps_geo.method.compare import CATEGORIES
-    from lps_geo.render.maps import change_map
+    from lps_geo.render.change_map import change_map
     from lps_geo.symbology import CHANGE_COLORS, CHANGE_HATCHED
     from lps_geo.symbology import CHANGE_LABELS as CATEGORY_LABELS
+    from lps_geo.vocab import CHANGE_CATEGORIES as CATEGORIES
 
     assert tuple(CHANGE_COLORS) == CATEGORIES
     style = change_style("en")
