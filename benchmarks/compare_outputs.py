@@ -41,8 +41,15 @@ _TIMESTAMP = re.compile(
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
+#: (old, new) path prefixes: a run of the same inputs from another checkout
+#: names its input files under another folder (``--replace``).
+REPLACE: list[tuple[str, str]] = []
+
+
 def _mask(value):
     if isinstance(value, str):
+        for old, new in REPLACE:
+            value = value.replace(old, new)
         return _TIMESTAMP.sub("<time>", value)
     if isinstance(value, bytes):
         return value
@@ -202,7 +209,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
+    ap.add_argument(
+        "--replace",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("OLD", "NEW"),
+        help="read OLD as NEW in text values (input paths of another checkout)",
+    )
     args = ap.parse_args(argv)
+    REPLACE[:] = [tuple(pair) for pair in args.replace]
     diffs = compare_folders(args.before, args.after)
     for line in diffs:
         print(line)

@@ -471,8 +471,9 @@ def significance_map(
 
 def _surface_of(result: Result, gpkg: Path | None):
     """The all-institutions density surface as (array, extent), if any."""
-    if "institutions_all" in result.surfaces:
-        arr, grid, _ = result.surfaces["institutions_all"]
+    surface = next((s for s in result.surfaces if s.name == "institutions_all"), None)
+    if surface is not None:
+        arr, grid = surface.array, surface.grid
         xmin, ymin, xmax, ymax = grid.bounds
         return arr, (xmin, xmax, ymin, ymax)
     if gpkg is not None:
@@ -510,12 +511,12 @@ def _run_notes(result: Result) -> tuple[str | None, str | None, str]:
     ``"QL"``) for the Moran scatter plot's axis.
     """
     metadata = result.metadata
-    source = metadata.get("source")
-    created = metadata.get("created")
-    variable = metadata.get("parameters", {}).get("statistics", {}).get("variable")
+    source = metadata.source
+    created = metadata.created
+    variable = metadata.variable
     return (
         source if isinstance(source, str) else None,
-        created if isinstance(created, str) else None,
+        created if isinstance(created, str) and created else None,
         variable or "QL",
     )
 
@@ -564,7 +565,7 @@ def write_maps(
     overwrite
         Replace existing map files.
     source
-        Source note under each map; default ``metadata["source"]`` of the
+        Source note under each map; default ``metadata.source`` of the
         result when it is a string, else :data:`DEFAULT_SOURCE`.
     industries
         More industries to map (``"all"``: every industry of the result).

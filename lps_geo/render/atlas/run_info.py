@@ -9,6 +9,7 @@ here; the pages word and format them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,7 @@ def _get(mapping: Any, *keys: str, default: Any = None) -> Any:
     (1, 0)
     """
     for key in keys:
-        if not isinstance(mapping, dict) or key not in mapping:
+        if not isinstance(mapping, Mapping) or key not in mapping:
             return default
         mapping = mapping[key]
     return default if mapping is None else mapping
@@ -84,15 +85,16 @@ def run_settings(result: Result) -> RunSettings:
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> r = SimpleNamespace(lps_capability=None, metadata={
-    ...     "created": "2024-05-01T10:00:00", "parameters": {"typology": {
-    ...         "preset": "ipea2006", "ql_high": 4}}})
+    >>> from lps_geo.result import RunMetadata
+    >>> r = SimpleNamespace(lps_capability=None, metadata=RunMetadata(
+    ...     created="2024-05-01T10:00:00", parameters={"typology": {
+    ...         "preset": "ipea2006", "ql_high": 4}}))
     >>> s = run_settings(r)
     >>> s.thresholds["ql_high"], s.created, s.source, s.cap_distance_m
     (4.0, '2024-05-01', None, None)
     """
-    meta = result.metadata or {}
-    typ = _get(meta, "parameters", "typology", default={}) or {}
+    meta = result.metadata
+    typ = _get(meta.parameters, "typology", default={}) or {}
     defaults = get_thresholds(str(typ.get("preset") or "ipea2006"))
     thresholds = {
         key: float(typ[key]) if typ.get(key) is not None else getattr(defaults, key)
@@ -100,15 +102,15 @@ def run_settings(result: Result) -> RunSettings:
     }
     distance = None  # the "within" radius only means something with capability
     if result.lps_capability is not None:
-        distance = _get(meta, "parameters", "capability", "distance_m")
+        distance = _get(meta.parameters, "capability", "distance_m")
         if distance is None:
-            distance = _get(meta, "config", "capability", "distance")
-    source = meta.get("source") if isinstance(meta.get("source"), str) else None
+            distance = _get(meta.config, "capability", "distance")
+    source = meta.source if isinstance(meta.source, str) else None
     return RunSettings(
         thresholds=thresholds,
         cap_distance_m=float(distance) if distance is not None else None,
         source=source,
-        created=str(meta.get("created") or "")[:10],
+        created=str(meta.created or "")[:10],
     )
 
 
@@ -119,19 +121,20 @@ def method_settings(result: Result) -> MethodSettings:
     report's ``delineation``.
 
     >>> from types import SimpleNamespace
-    >>> s = method_settings(SimpleNamespace(metadata={}, report={}))
+    >>> from lps_geo.result import RunMetadata, RunReport
+    >>> s = method_settings(SimpleNamespace(metadata=RunMetadata(),
+    ...                                     report=RunReport.from_dict({})))
     >>> s.size_measure, s.weights, s.k, s.delineation_mode, s.permutations
     ('employment', 'queen', 6, 'contiguous', '?')
     """
-    meta = result.metadata or {}
-    cfg = meta.get("config", {}) or {}
-    params = meta.get("parameters", {}) or {}
+    meta = result.metadata
+    cfg = dict(meta.config or {})
+    params = dict(meta.parameters or {})
     stats = params.get("statistics", {}) or {}
-    report = result.report or {}
     typ = params.get("typology", {}) or {}
     analysis = cfg.get("analysis", {}) or {}
-    inputs = meta.get("inputs", {}) or {}
-    delin = report.get("delineation", {}) or cfg.get("delineation", {}) or {}
+    inputs = dict(meta.inputs or {})
+    delin = dict(result.report.delineation or {}) or cfg.get("delineation", {}) or {}
     scfg = cfg.get("statistics", {}) or {}
     cap = params.get("capability", {}) or {}
     files = [
@@ -140,7 +143,7 @@ def method_settings(result: Result) -> MethodSettings:
         if f
     ]
     return MethodSettings(
-        crs=str(meta.get("crs", "?")),
+        crs=str(meta.crs or "?"),
         size_measure=analysis.get("size_measure", "employment"),
         industry_level=params.get("industry_level")
         or analysis.get("industry_level", "group"),
