@@ -44,6 +44,8 @@ EstablishmentCount = Literal["active", "all"]
 NonMunicipal = Literal["drop", "keep"]
 #: Several features with one code.
 Duplicates = Literal["dissolve", "raise"]
+#: 6-digit codes without a 7-digit match: stop, or give None.
+Unconverted = Literal["raise", "none"]
 #: IBGE territorial divisions above the municipality.
 DivisionLevel = Literal[
     "state", "mesoregion", "microregion", "intermediate", "immediate"
@@ -141,6 +143,8 @@ SIGNIFICANCE_CLASSES: tuple[str, ...] = (
 RasterDtype = Literal["float32", "float64"]
 #: Paper sizes of maps and atlas.
 PageSize = Literal["A4", "A3"]
+#: "Every industry" where a list of industry codes is asked for (maps).
+AllIndustries = Literal["all"]
 #: Static map file formats.
 MapFormat = Literal["png", "pdf", "svg"]
 #: Geometry kinds of styled layers.

@@ -1,4 +1,4 @@
-"""The house: layered one-way imports, no import cycles, one job per file, one vocabulary."""
+"""The house: one-way layered imports, no cycles, one job per file, one vocabulary."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def _library_files() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _library_files(), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", _library_files(), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_each_file_holds_one_job(path: Path):
     text = path.read_text(encoding="utf-8")
     n = text.count("\n")
@@ -90,7 +92,9 @@ def test_plugin_option_lists_follow_the_vocabulary(name, literal, whole):
     assert len(set(values)) == len(values)
     assert set(values) <= set(allowed), f"{name} offers values lps-geo refuses"
     if whole:
-        assert set(values) == set(allowed), f"{name} misses {set(allowed) - set(values)}"
+        assert set(values) == set(allowed), (
+            f"{name} misses {set(allowed) - set(values)}"
+        )
 
 
 def test_plugin_options_are_all_checked():

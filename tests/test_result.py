@@ -1,4 +1,4 @@
-"""The Result is a frozen value, and a GeoPackage gives back the same layers, report and warnings."""
+"""The Result is frozen; a GeoPackage gives back its layers, report and warnings."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_members_come_from_the_members_table(result):
 def test_report_round_trips_through_json(result):
     doc = json.loads(json.dumps(result.report.to_dict(), default=str))
     back = RunReport.from_dict(doc)
-    assert back.to_dict() == json.loads(json.dumps(result.report.to_dict(), default=str))
+    assert back.to_dict() == json.loads(
+        json.dumps(result.report.to_dict(), default=str)
+    )
 
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from lps_geo.errors import InputError
 from lps_geo.io._util import clean_code, format_items, format_quoted, is_missing
+from lps_geo.vocab import Unconverted
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def codes_6_to_7(
     codes: Iterable[Any],
     divisions: pd.DataFrame | Iterable[Any] | None = None,
     *,
-    unconverted: Literal["raise", "none"] = "raise",
+    unconverted: Unconverted = "raise",
 ) -> list[str | None]:
     """RAIS 6-digit municipality codes -> IBGE 7-digit codes.
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ from lps_geo.symbology import (
     ql_labels,
     significance_classes,
 )
-from lps_geo.vocab import TYPES, Lang, MapFormat, PageSize, choices
+from lps_geo.vocab import TYPES, AllIndustries, Lang, MapFormat, PageSize, choices
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -530,7 +530,7 @@ def write_maps(
     lang: Lang = "en",
     overwrite: bool = False,
     source: str | None = None,
-    industries: Sequence[str] | Literal["all"] | None = None,
+    industries: Sequence[str] | AllIndustries | None = None,
     page_size: PageSize = "A4",
     locator: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
