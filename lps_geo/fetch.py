@@ -36,7 +36,11 @@ from pathlib import Path
 from typing import Any, get_args
 
 from lps_geo._version import __version__
-from lps_geo.errors import ConfigError, LpsGeoError
+from lps_geo.errors import ConfigError, InputError, LpsGeoError
+from lps_geo.export.atomic import atomic_path, check_writable
+from lps_geo.io._util import clean_code, format_items
+from lps_geo.io.codes import STATE_ABBREVIATIONS
+from lps_geo.io.localidades import divisions_from_localidades
 from lps_geo.vocab import FetchWhat
 
 logger = logging.getLogger(__name__)
@@ -106,7 +110,6 @@ def area_code(area: str | int) -> tuple[str, str]:
     >>> area_code("sp"), area_code(35), area_code("BR")
     (('35', 'SP'), ('35', 'SP'), ('BR', 'BR'))
     """
-    from lps_geo.io.codes import STATE_ABBREVIATIONS
 
     text = str(area).strip().upper()
     if text in ("BR", "BRASIL", "BRAZIL"):
@@ -165,7 +168,6 @@ def _sha256(data: bytes) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    from lps_geo.export.atomic import atomic_path
 
     with atomic_path(path, overwrite=True) as tmp:
         tmp.write_bytes(data)
@@ -337,9 +339,6 @@ def mesh_frame(features: Any, divisions: Any, source: str):
     import geopandas as gpd
     import pandas as pd
 
-    from lps_geo.errors import InputError
-    from lps_geo.io._util import clean_code, format_items
-
     if not (
         isinstance(features, dict)
         and features.get("type") == "FeatureCollection"
@@ -447,8 +446,6 @@ def fetch(
     ------
     FetchError, ConfigError, InputError, OutputExistsError
     """
-    from lps_geo.export.atomic import atomic_path, check_writable
-    from lps_geo.io import divisions_from_localidades
 
     code, label = area_code(area)
     items = _parse_what(what)

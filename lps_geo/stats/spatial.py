@@ -365,6 +365,8 @@ def _numba_engine(
     """Batched engine: every industry at once, shared draws, column blocks."""
     import time
 
+    # lazy on purpose: importing the numba kernels loads numba and their
+    # on-disk cache (seconds), which the esda engine and plain imports skip
     from lps_geo.stats import _engine
 
     t0 = time.perf_counter()
@@ -714,7 +716,7 @@ def bivariate_local_moran(
     >>> out.loc[("r00", "15.3"), "bv_label"]
     'High-High'
     """
-    from lps_geo.stats import _engine
+    from lps_geo.stats import _engine  # lazy: numba kernels (see _batched)
 
     ids = pd.Index(graph.unique_ids)
     missing = X.index.difference(ids).union(y.index.difference(ids))
