@@ -15,48 +15,42 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from lps_geo.errors import InputError
+
 if TYPE_CHECKING:  # pragma: no cover
     from lps_geo.result import Result
 
 
 def lps_members(result: Result) -> dict[str, list[str]]:
-    """Member region codes of every LPS, from ``lps_members`` (or ``members``).
+    """Member region codes of every LPS, from the ``lps_members`` table (the
+    ``members`` text column of the ``lps`` layer is for people, not parsed).
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> r = SimpleNamespace(
-    ...     lps=pd.DataFrame({"lps_id": ["a", "b"], "members": ["1,2", "3"]}),
-    ...     lps_members=pd.DataFrame({"lps_id": ["a", "a"], "region": ["7", "8"]}))
+    >>> r = SimpleNamespace(lps_members=pd.DataFrame(
+    ...     {"lps_id": ["a", "a", "b"], "region": ["7", "8", "3"]}))
     >>> lps_members(r)
     {'a': ['7', '8'], 'b': ['3']}
     """
     out: dict[str, list[str]] = {}
     table = result.lps_members
-    if table is not None and len(table) and {"lps_id", "region"} <= set(table):
-        for lps_id, region in zip(
-            table["lps_id"].astype(str), table["region"].astype(str), strict=True
-        ):
-            out.setdefault(lps_id, []).append(region)
-    lps = result.lps
-    ids = lps["lps_id"] if "lps_id" in lps.columns else pd.Series(lps.index)
-    if "members" in lps.columns:
-        for lps_id, members in zip(ids.astype(str), lps["members"], strict=True):
-            if lps_id in out or members is None:
-                continue
-            if isinstance(members, str):
-                codes = [c.strip() for c in members.strip("[]").split(",")]
-                codes = [c.strip("'\" ") for c in codes]
-            else:
-                codes = [str(c) for c in members]
-            out[lps_id] = [c for c in codes if c]
+    if table is None or not {"lps_id", "region"} <= set(table.columns):
+        raise InputError(
+            "the result has no lps_members table (lps_id, region); read it with "
+            "lps_geo.read_geopackage or run the analysis"
+        )
+    for lps_id, region in zip(
+        table["lps_id"].astype(str), table["region"].astype(str), strict=True
+    ):
+        out.setdefault(lps_id, []).append(region)
     return out
 
 
 def member_statistics(result: Result) -> pd.DataFrame:
     """Members of each LPS in significant LISA High-High clusters and Gi* hot spots.
 
-    Joins ``lps_members`` (or the ``members`` column) with the ``indicators``
+    Joins ``lps_members`` with the ``indicators``
     rows of the LPS's own industry: ``high_high`` counts members whose
     ``lisa_label`` is "High-High", ``hot_spots`` members with ``gi_bin`` > 0
     (a Gi* hot spot at 90 % confidence or more, after the run's correction).

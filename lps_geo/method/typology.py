@@ -36,6 +36,7 @@ def passes_filters(
     A pair passes when share_industry >= ``share_min``, QL >= ``ql_min`` and
     establishments >= ``min_establishments``.
 
+    >>> from lps_geo.config import get_thresholds
     >>> t = get_thresholds("ipea2006")
     >>> bool(passes_filters(0.01, 1.0, 5, t)), bool(passes_filters(0.0099, 9, 50, t))
     (True, False)
@@ -65,6 +66,7 @@ def classify(
     importance for the region is high when QL >= ``ql_high`` (Suzigan,
     Furtado & Garcia 2006, section 4.2; cut-offs of the IPEA 2006 mapping).
 
+    >>> from lps_geo.config import get_thresholds
     >>> t = get_thresholds("ipea2006")
     >>> classify(0.25, 6.0, 10, t), classify(0.25, 2.0, 10, t)
     ('center', 'advanced_vector')

@@ -340,7 +340,7 @@ def qgis_project_xml(
     >>> import geopandas as gpd, pandas as pd
     >>> from shapely.geometry import box
     >>> from lps_geo.export import write_geopackage
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> mun = gpd.GeoDataFrame({"name": ["A", "B"]},
     ...     geometry=[box(0, 0, 1e4, 1e4), box(1e4, 0, 2e4, 1e4)],
     ...     index=pd.Index(["1900001", "1900002"], name="region"), crs="EPSG:5880")
@@ -349,7 +349,7 @@ def qgis_project_xml(
     >>> result = Result(mun, pd.DataFrame({"region": ["1900001"], "ql": [2.0]}),
     ...     pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": ["15.3@1900001"], "region": ["1900001"]}),
-    ...     metadata={"seed": 1}, report={})
+    ...     metadata=RunMetadata(seed=1), report=RunReport.from_dict({}))
     >>> path = write_geopackage(result, Path(tempfile.mkdtemp()) / "run.gpkg",
     ...                         styled=False)
     >>> xml = qgis_project_xml(path, lang="pt")
@@ -553,7 +553,7 @@ def write_qgis_project(
     >>> import geopandas as gpd, pandas as pd
     >>> from shapely.geometry import box
     >>> from lps_geo.export import write_geopackage
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> mun = gpd.GeoDataFrame({"name": ["A"]}, geometry=[box(0, 0, 1e4, 1e4)],
     ...     index=pd.Index(["1900001"], name="region"), crs="EPSG:5880")
     >>> lps = gpd.GeoDataFrame({"lps_id": ["15.3@1900001"], "lps_type": ["embryo"]},
@@ -561,7 +561,7 @@ def write_qgis_project(
     >>> result = Result(mun, pd.DataFrame({"region": ["1900001"], "ql": [2.0]}),
     ...     pd.DataFrame({"industry": ["15.3"]}), lps,
     ...     pd.DataFrame({"lps_id": ["15.3@1900001"], "region": ["1900001"]}),
-    ...     metadata={"seed": 1}, report={})
+    ...     metadata=RunMetadata(seed=1), report=RunReport.from_dict({}))
     >>> path = write_geopackage(result, Path(tempfile.mkdtemp()) / "run.gpkg",
     ...                         styled=False)
     >>> write_qgis_project(path)

@@ -493,14 +493,14 @@ def add_focus_columns(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> mun = gpd.GeoDataFrame({"region": ["1900001", "1900002"]},
     ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:5880")
     >>> ind = pd.DataFrame({"region": ["1900001", "1900002"],
     ...     "industry": ["15.3", "15.3"], "ql": [0.0, 6.2],
     ...     "lisa_label": ["not significant", "High-High"], "gi_bin": [0, 3]})
     >>> r = Result(mun, ind, pd.DataFrame(), mun.iloc[:0], pd.DataFrame(),
-    ...     metadata={}, report={})
+    ...     metadata=RunMetadata(), report=RunReport.from_dict({}))
     >>> add_focus_columns(r, "15.3").municipalities[
     ...     ["focus_ql_class", "focus_lisa", "focus_gi_bin"]].values.tolist()
     [[0, 'not significant', 0], [4, 'High-High', 3]]
@@ -618,12 +618,12 @@ def default_styles(
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
-    >>> from lps_geo.result import Result
+    >>> from lps_geo.result import Result, RunMetadata, RunReport
     >>> lps = gpd.GeoDataFrame({"lps_type": ["embryo"]}, geometry=[box(0, 0, 1, 1)])
     >>> mun = gpd.GeoDataFrame({"focus_ql_class": [4], "focus_lisa": ["High-High"],
     ...     "focus_industry": ["15.3"]}, geometry=[box(0, 0, 1, 1)])
     >>> r = Result(mun, pd.DataFrame(), pd.DataFrame(), lps, pd.DataFrame(),
-    ...     metadata={}, report={})
+    ...     metadata=RunMetadata(), report=RunReport.from_dict({}))
     >>> default_styles(r)
     [<LayerStyle 'QL class' on 'municipalities' (default)>, \
 <LayerStyle 'LISA' on 'municipalities' (extra)>, \
