@@ -1,0 +1,1 @@
+"""The method: selection, analysis, delineation, typology, capability, comparison."""

@@ -1,0 +1,1 @@
+"""Statistics: indicators, analysed variables, weights, spatial tests, densities."""

@@ -1,0 +1,1 @@
+"""QGIS styles, raster styles and the project stored in the result GeoPackage."""
