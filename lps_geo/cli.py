@@ -1,11 +1,11 @@
-"""Command line: ``lps-geo demo``, ``run``, ``maps``, ``atlas`` and ``compare``.
+"""Command line: ``lps-geo demo``, ``run``, ``maps``, ``atlas``, ``fetch``, ``compare``.
 
 A thin layer over the library: it parses arguments, configures logging and
-the progress display (stderr), calls :func:`lps_geo.run` and the exporters,
-and turns every :class:`~lps_geo.errors.LpsGeoError` into one line on stderr
-and exit code 2. Outputs are built in a temporary folder next to ``--out``
-and moved into place only when complete; an existing output folder is
-replaced only with ``--overwrite``.
+the progress display (stderr), calls :func:`lps_geo.method.pipeline.run_all`
+and :mod:`lps_geo.outputs` (which writes every output folder in a staging
+folder next to ``--out`` and moves it into place only when complete), and
+turns every :class:`~lps_geo.errors.LpsGeoError` into one line on stderr and
+exit code 2. An existing output folder is replaced only with ``--overwrite``.
 """
 
 from __future__ import annotations
