@@ -321,6 +321,38 @@ def test_refuses_other_boundaries(case):
         )
 
 
+@pytest.mark.parametrize(
+    ("key", "where", "value"),
+    [
+        ("industry_level", "parameters", "class"),
+        ("reference_area", "parameters", "state"),
+        ("size_measure", "config", "establishments"),
+        ("unit", "config", "group"),
+    ],
+)
+def test_refuses_other_analysis_settings(case, key, where, value):
+    from dataclasses import replace
+
+    res = case[2]
+    if where == "parameters":
+        other = replace(
+            res,
+            metadata=replace(
+                res.metadata, parameters={**res.metadata.parameters, key: value}
+            ),
+        )
+    else:
+        analysis = {**res.metadata.config["analysis"], key: value}
+        config = {**res.metadata.config, "analysis": analysis}
+        other = replace(
+            res,
+            metadata=replace(res.metadata, config=config),
+            report=replace(res.report, **{key: value}),
+        )
+    with pytest.raises(InputError, match=f"the two periods differ in {key}"):
+        compare_periods(res, other, labels=("a", "b"))
+
+
 def test_industry_in_one_period_only_counts_as_zero(case):
     from dataclasses import replace
 

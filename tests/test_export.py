@@ -30,7 +30,14 @@ from lps_geo.export import (
     write_report,
 )
 from lps_geo.export import gpkg as gpkg_module
-from lps_geo.result import LAYER_COLUMNS, LAYERS, OPTIONAL_LAYERS, Result
+from lps_geo.result import (
+    LAYER_COLUMNS,
+    LAYERS,
+    OPTIONAL_LAYERS,
+    Result,
+    RunMetadata,
+    RunReport,
+)
 from lps_geo.symbology import TYPE_LABELS
 
 CRS = "EPSG:5880"
@@ -68,13 +75,12 @@ LPS = [
     ("26.1-1", "26.1", "advanced_vector", ["1900006", "1900007"]),
     ("26.1-2", "26.1", "embryo", ["1900001"]),
 ]
-METADATA = {
-    "preset": "ipea2006",
-    "seed": 12345,
-    "thresholds": {"share_min": 0.01, "ql_high": 5.0},
-    "unit": "municipality",
-    "report": {"n_lps": 5, "warnings": ["Ilha: São Tomé"]},
-}
+METADATA = RunMetadata(
+    seed=12345,
+    parameters={"typology": {"preset": "ipea2006", "share_min": 0.01, "ql_high": 5.0}},
+    source="RAIS 2015 · lps_geo",
+)
+REPORT = RunReport.from_dict({"n_lps": 5, "warnings": ["Ilha: São Tomé"]})
 
 
 def _square(i: int):
@@ -83,7 +89,7 @@ def _square(i: int):
     return box(x, y - CELL, x + CELL, y)
 
 
-def make_result(metadata: dict | None = None) -> Result:
+def make_result(metadata: RunMetadata | None = None) -> Result:
     """A small but complete Result on a 4x4 grid in EPSG:5880."""
     squares = {code: _square(i) for i, code in enumerate(CODES)}
     n_lps = {code: sum(code in m for *_, m in LPS) for code in CODES}
@@ -200,8 +206,8 @@ def make_result(metadata: dict | None = None) -> Result:
         industries=industries,
         lps=lps,
         lps_members=lps_members,
-        metadata=dict(METADATA if metadata is None else metadata),
-        report=dict(METADATA["report"]),
+        metadata=METADATA if metadata is None else metadata,
+        report=REPORT,
     )
 
 
@@ -371,7 +377,8 @@ def test_run_metadata_values_are_json(written):
     table = pyogrio.read_dataframe(written, layer="run_metadata")
     values = dict(zip(table["key"], table["value"], strict=True))
     assert json.loads(values["seed"]) == 12345
-    assert json.loads(values["thresholds"]) == {"share_min": 0.01, "ql_high": 5.0}
+    assert json.loads(values["parameters"])["typology"]["ql_high"] == 5.0
+    assert json.loads(values["report"])["warnings"] == ["Ilha: São Tomé"]
 
 
 def test_nullable_booleans_and_lists(tmp_path, result):
@@ -423,7 +430,7 @@ def test_gpkg_metadata_provenance(written):
         "indicators": 32,
         "industries": 2,
         "lps_members": 8,
-        "run_metadata": 5,
+        "run_metadata": 10,
     }
     assert refs == [("geopackage", None, md_id)]
     assert ext == [
@@ -500,18 +507,22 @@ def test_read_geopackage_round_trip(written, result):
     assert back.regions is None
     assert_array_equal(back.municipalities["region"], CODES)
     assert back.metadata == METADATA
-    assert back.report == METADATA["report"]
+    assert back.report == REPORT
+    assert back.warnings == ("Ilha: São Tomé",)
     assert list(back.indicators.columns) == list(LAYER_COLUMNS["indicators"])
     assert_allclose(back.indicators["ql"], result.indicators["ql"])
     assert repr(back).startswith("<Result: 16 municipalities, 2 industries, 5 LPS")
 
 
 def test_read_geopackage_without_report(tmp_path):
-    meta = {"seed": 1}
-    out = write_geopackage(make_result(metadata=meta), tmp_path / "m.gpkg")
-    back = read_geopackage(out)
+    meta = RunMetadata(seed=1)
+    result = dataclasses.replace(
+        make_result(metadata=meta), report=RunReport.from_dict({})
+    )
+    back = read_geopackage(write_geopackage(result, tmp_path / "m.gpkg"))
     assert back.metadata == meta
-    assert back.report == {}
+    assert back.report == RunReport.from_dict({})
+    assert back.warnings == ()
 
 
 def test_read_geopackage_rejects_foreign_file(tmp_path):
@@ -538,9 +549,9 @@ def test_refuses_to_overwrite(written, result):
 
 
 def test_overwrite_replaces(written):
-    changed = make_result(metadata={"seed": 7})
+    changed = make_result(metadata=RunMetadata(seed=7))
     write_geopackage(changed, written, overwrite=True)
-    assert read_geopackage(written).metadata == {"seed": 7}
+    assert read_geopackage(written).metadata == RunMetadata(seed=7)
     assert sorted(p.name for p in written.parent.iterdir()) == ["run.gpkg"]
 
 

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -379,19 +379,16 @@ def compare_periods(
 # ------------------------------------------------------------------ checks
 
 
-def _param(result: Result, *keys: str) -> Any:
-    """A run parameter from the metadata or report, or None when unknown."""
-    meta = result.metadata or {}
-    params = meta.get("parameters", {}) if isinstance(meta, dict) else {}
-    config = meta.get("config", {}) if isinstance(meta, dict) else {}
-    for key in keys:
-        for source in (
-            params,
-            config.get("analysis", {}) if isinstance(config, dict) else {},
-            result.report or {},
-        ):
-            if isinstance(source, dict) and source.get(key) is not None:
-                return source[key]
+def _param(result: Result, key: str) -> Any:
+    """A run parameter from the metadata (resolved parameters, then the
+    configuration's ``[analysis]``) or the report, or None when unknown."""
+    meta = result.metadata
+    analysis = meta.config.get("analysis") if isinstance(meta.config, Mapping) else None
+    report = {"unit": result.report.unit, "size_measure": result.report.size_measure}
+    for source in (meta.parameters, analysis, report):
+        value = source.get(key) if isinstance(source, Mapping) else None
+        if value not in (None, ""):
+            return value
     return None
 
 
