@@ -32,14 +32,12 @@ def main() -> None:
         t0 = time.perf_counter()
         res = lps_geo.run(cfg)
         wall = time.perf_counter() - t0
-        runs.append((wall, res.report["timings_s"]))
+        runs.append((wall, res.report.timings_s))
         label = "cold" if i == 0 else f"warm {i}"
         print(
             f"{label:8s} total {wall:7.2f} s  "
             + "  ".join(
-                f"{k} {v:.2f}"
-                for k, v in res.report["timings_s"].items()
-                if k != "total"
+                f"{k} {v:.2f}" for k, v in res.report.timings_s.items() if k != "total"
             )
         )
     warm = runs[1:]

@@ -227,7 +227,7 @@ def run_case(case: str, data: Path, permutations: int, esda_sample: int) -> dict
         # of two periods); peaks from the sampler
         seconds: dict[str, float] = {}
         for r in results.values():
-            for k, v in r.report["timings_s"].items():
+            for k, v in r.report.timings_s.items():
                 if k != "total" and not (k == "read inputs" and k in seconds):
                     seconds[k] = seconds.get(k, 0.0) + v
         stages = {

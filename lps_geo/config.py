@@ -20,8 +20,10 @@ Example
 from __future__ import annotations
 
 import functools
+import math
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -605,9 +607,9 @@ def _check(cfg: Config) -> None:
             f"capability.bandwidth >= 0, got {c.distance}, {c.cell_size}, "
             f"{c.bandwidth}"
         )
-    if not 0 <= c.permutations <= 99_999:
+    if not 1 <= c.permutations <= 99_999:
         raise ConfigError(
-            f"capability.permutations must be in 0..99999, got {c.permutations}"
+            f"capability.permutations must be in 1..99999, got {c.permutations}"
         )
     if cfg.analysis.unit == "group" and cfg.inputs.lookup is None:
         raise ConfigError(
@@ -647,27 +649,50 @@ def _check_selection(a: Analysis) -> None:
         )
 
 
-def _check_index_weights(weights: dict | None) -> None:
-    if weights is None:
-        return
-    if not isinstance(weights, dict):
-        raise ConfigError(f"capability.index_weights must be a table, got {weights!r}")
-    valid = (*INSTITUTION_TYPES, "density")
-    unknown = [k for k in weights if k not in valid]
+#: Default weights of the components of the capability index: every type 1,
+#: "other" 0.5, and the density component (used only with a population) 1.
+DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
+    **{t: 1.0 for t in INSTITUTION_TYPES},
+    "other": 0.5,
+    "density": 1.0,
+}
+
+
+def merged_index_weights(index_weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Defaults updated by the user's weights (validated)."""
+    merged = dict(DEFAULT_INDEX_WEIGHTS)
+    if index_weights is None:
+        return merged
+    valid = list(DEFAULT_INDEX_WEIGHTS)
+    unknown = [k for k in index_weights if k not in valid]
     if unknown:
         raise ConfigError(
-            "capability.index_weights: unknown key(s) "
-            f"{', '.join(map(repr, unknown))}; valid keys are {', '.join(valid)}"
+            f"index_weights: unknown keys {', '.join(map(repr, unknown))}; valid keys "
+            f"are {', '.join(valid)}"
         )
-    for key, value in weights.items():
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not value >= 0
-        ):
-            raise ConfigError(
-                f"capability.index_weights.{key} = {value!r} is not a number >= 0"
-            )
+    for key, value in index_weights.items():
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = float("nan")
+        if not math.isfinite(v) or v < 0:
+            raise ConfigError(f"index_weights[{key!r}]={value!r} is not a number >= 0")
+        merged[key] = v
+    if sum(merged[t] for t in INSTITUTION_TYPES) <= 0:
+        raise ConfigError(
+            "index_weights: every institution type has weight 0; give at least "
+            "one type a positive weight"
+        )
+    return merged
+
+
+def _check_index_weights(weights: dict | None) -> None:
+    if weights is not None and not isinstance(weights, dict):
+        raise ConfigError(f"capability.index_weights must be a table, got {weights!r}")
+    try:
+        merged_index_weights(weights)
+    except ConfigError as exc:
+        raise ConfigError(f"capability.{exc}") from None
 
 
 def _check_atlas(o: Output, level: str) -> None:

@@ -122,7 +122,7 @@ OVERLAP_ALPHA = 0.6
 #: reference area" line, b3 = 5 the ``ql_high`` cut-off of the IPEA 2006 preset.
 QL_BREAKS: tuple[float, float, float] = (1.0, 2.0, 5.0)
 
-#: Legend labels of the LISA categories (keys of :data:`palettes.LISA_COLORS`).
+#: Legend labels of the LISA categories (keys of :data:`LISA_COLORS`).
 LISA_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "High-High": "High-High",
@@ -144,7 +144,7 @@ LISA_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Legend labels of the Gi* bins (keys of :data:`palettes.GI_BIN_COLORS`).
+#: Legend labels of the Gi* bins (keys of :data:`GI_BIN_COLORS`).
 GI_LABELS: dict[str, dict[int, str]] = {
     "en": {
         3: "Hot spot 99%",
@@ -166,7 +166,7 @@ GI_LABELS: dict[str, dict[int, str]] = {
     },
 }
 
-#: Legend labels of institution types (keys of palettes.INSTITUTION_COLORS).
+#: Legend labels of institution types (keys of INSTITUTION_COLORS).
 INSTITUTION_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "university": "University or college",
@@ -289,7 +289,7 @@ def ql_classes(ql: pd.Series, breaks: Sequence[float] = QL_BREAKS) -> pd.Series:
     if len(breaks) != len(QL_RAMP) - 2 or not 0 < breaks[0] < breaks[1] < breaks[2]:
         raise ConfigError(
             f"QL breaks must be {len(QL_RAMP) - 2} increasing positive numbers "
-            f"(one per colour of palettes.QL_RAMP after the zero class), got {breaks}"
+            f"(one per colour of symbology.QL_RAMP after the zero class), got {breaks}"
         )
     values = pd.to_numeric(ql, errors="coerce").astype(float)
     out = pd.Series(pd.NA, index=ql.index, dtype="Int64", name="ql_class")

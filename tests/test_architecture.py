@@ -83,6 +83,7 @@ def _plugin_options():
         ("LANGS", vocab.Lang, True),
         ("LANGS_PT_FIRST", vocab.Lang, True),
         ("PAGE_SIZES", vocab.PageSize, True),
+        ("MAP_FORMATS", vocab.MapFormat, True),
         ("LPS_TYPES", vocab.LpsType, True),
     ],
 )
@@ -111,6 +112,7 @@ def test_plugin_options_are_all_checked():
         "LANGS",
         "LANGS_PT_FIRST",
         "PAGE_SIZES",
+        "MAP_FORMATS",
         "LPS_TYPES",
     }
 

@@ -156,8 +156,8 @@ def check_folder(out: str | os.PathLike, overwrite: bool = False) -> Path:
         raise OutputExistsError(f"{out} exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise OutputExistsError(
-            f"output folder {out} exists and is not empty; pass --overwrite to "
-            "replace it"
+            f"output folder {out} exists and is not empty; pass --overwrite "
+            "(overwrite=True in Python) to replace it"
         )
     return out
 

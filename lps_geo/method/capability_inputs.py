@@ -10,7 +10,6 @@ aligned and validated. Every error names the offending codes and the fix.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -22,14 +21,6 @@ from lps_geo.io._util import format_quoted
 from lps_geo.vocab import INSTITUTION_TYPES
 
 log = logging.getLogger(__name__)
-
-#: Default weights of the components of the capability index: every type 1,
-#: "other" 0.5, and the density component (used only with a population) 1.
-DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
-    **{t: 1.0 for t in INSTITUTION_TYPES},
-    "other": 0.5,
-    "density": 1.0,
-}
 
 
 def check_layers(**layers: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
@@ -172,34 +163,6 @@ def population_array(population: pd.Series | None, index: pd.Index) -> np.ndarra
     if missing:
         log.info("population missing for %d of %d regions", missing, len(pop))
     return pop
-
-
-def merged_index_weights(index_weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Defaults updated by the user's weights (validated)."""
-    merged = dict(DEFAULT_INDEX_WEIGHTS)
-    if index_weights is None:
-        return merged
-    valid = list(DEFAULT_INDEX_WEIGHTS)
-    unknown = [k for k in index_weights if k not in valid]
-    if unknown:
-        raise ConfigError(
-            f"index_weights: unknown keys {format_quoted(unknown)}; valid keys "
-            f"are {', '.join(valid)}"
-        )
-    for key, value in index_weights.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            v = float("nan")
-        if not np.isfinite(v) or v < 0:
-            raise ConfigError(f"index_weights[{key!r}]={value!r} is not a number >= 0")
-        merged[key] = v
-    if sum(merged[t] for t in INSTITUTION_TYPES) <= 0:
-        raise ConfigError(
-            "index_weights: every institution type has weight 0; give at least "
-            "one type a positive weight"
-        )
-    return merged
 
 
 def lps_frame(lps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

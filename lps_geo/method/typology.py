@@ -13,8 +13,8 @@ high (QL >= ``ql_high``)    vector of local development  center of industrial an
 low                         embryonic LPS                advanced vector
 ==========================  ==========================  ============================
 
-Presets are data (:data:`PRESETS`); every cut-off is a field of
-:class:`TypologyThresholds` and can be overridden.
+Presets are data (:data:`lps_geo.config.PRESETS`); every cut-off is a field of
+:class:`lps_geo.config.TypologyThresholds` and can be overridden.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def moran_scatter(
 ) -> Axes:
     """Moran scatter plot of one industry: standardised variable vs its lag.
 
-    Points are coloured by ``lisa_label`` (:data:`palettes.LISA_COLORS`); the
+    Points are coloured by ``lisa_label`` (:data:`lps_geo.symbology.LISA_COLORS`); the
     line through the origin has slope ``moran_i`` (global Moran's I with
     row-standardised weights equals the slope of the lag on the variable)
     when given, else the least-squares slope.

@@ -820,7 +820,7 @@ class RebuildMapsAtlas(_Base):
     OVERWRITE = "OVERWRITE"
     OUTPUT = "OUTPUT"
 
-    FORMAT_NAMES = ("png", "pdf", "svg")
+    FORMAT_NAMES = options.MAP_FORMATS
     PAGE_SIZES = options.PAGE_SIZES
     LANGS = ("the run's language", *options.LANGS_PT_FIRST)
 

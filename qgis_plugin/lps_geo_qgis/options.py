@@ -2,7 +2,7 @@
 
 The plugin runs inside QGIS's Python, where lps_geo itself may not be
 importable, so the lists are written out here rather than imported; a test
-(``tests/test_qgis_plugin.py``) checks each against :mod:`lps_geo.vocab`, so
+(``tests/test_architecture.py``) checks each against :mod:`lps_geo.vocab`, so
 they cannot drift from what ``lps-geo run`` accepts. The first value of each
 list is the dialog's default.
 """
@@ -27,6 +27,8 @@ CORRECTIONS = ("fdr", "bonferroni", "none")
 #: (the demo's own language, and after "the run's language" when rebuilding).
 LANGS = ("en", "pt")
 LANGS_PT_FIRST = ("pt", "en")
+#: Static map formats (``lps-geo maps --format``).
+MAP_FORMATS = ("png", "pdf", "svg")
 #: ``[output] page_size``.
 PAGE_SIZES = ("A4", "A3")
 #: LPS types, for the atlas filter (``lps-geo atlas --type``).
