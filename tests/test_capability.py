@@ -13,6 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import Point, box
 
+from lps_geo.config import DEFAULT_INDEX_WEIGHTS
 from lps_geo.errors import ConfigError, CRSError, InputError
 from lps_geo.method.capability import (
     CAPABILITY_COLUMNS,
@@ -20,7 +21,6 @@ from lps_geo.method.capability import (
     lps_capability,
     region_capability,
 )
-from lps_geo.method.capability_inputs import DEFAULT_INDEX_WEIGHTS
 from lps_geo.method.capability_test import (
     PERMUTATION_COLUMNS,
     _sample,

@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from lps_geo.config import merged_index_weights
 from lps_geo.errors import InputError
 from lps_geo.io._util import format_quoted
 from lps_geo.method.capability_inputs import (
@@ -55,7 +56,6 @@ from lps_geo.method.capability_inputs import (
     institution_arrays,
     lps_frame,
     member_table,
-    merged_index_weights,
     population_array,
     region_seats,
 )
@@ -272,7 +272,7 @@ def region_capability(
     index_weights
         Weights of the index components, keys ``INSTITUTION_TYPES`` and
         ``"density"``; the ones given replace
-        :data:`~lps_geo.method.capability_inputs.DEFAULT_INDEX_WEIGHTS`
+        :data:`~lps_geo.config.DEFAULT_INDEX_WEIGHTS`
         (1 per type, 0.5 for ``"other"``, 1 for density). 0 drops a component.
 
     Returns
