@@ -47,7 +47,7 @@ from lps_geo.export.qgis.styles import (
     lps_type_style,
     ql_class_style,
 )
-from lps_geo.result import Result
+from lps_geo.result import Result, RunMetadata, RunReport
 from lps_geo.symbology import (
     EDGE_COLOR,
     GI_BIN_COLORS,
@@ -321,8 +321,8 @@ def micro_result():
         pd.DataFrame({"industry": ["15.3", "26.1"]}),
         lps,
         pd.DataFrame({"lps_id": ["15.3-1"], "region": ["19001"]}),
-        metadata={"seed": 1},
-        report={},
+        metadata=RunMetadata(seed=1),
+        report=RunReport.from_dict({}),
         regions=regions,
     )
 
