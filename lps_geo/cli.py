@@ -89,7 +89,7 @@ def run_to_folder(
     report = outputs.write_run(
         results,
         out,
-        outputs.OutputOptions.from_config(config.output, maps=maps),
+        config.output if maps is None else replace(config.output, maps=maps),
         overwrite=overwrite,
         pages=progress.pages,
     )

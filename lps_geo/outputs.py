@@ -6,7 +6,7 @@ so a failed or interrupted run leaves nothing half-written. The CLI is a thin
 layer over these functions; they serve the Python API the same way::
 
     results = lps_geo.run_all(cfg)
-    write_run(results, "out/run", OutputOptions.from_config(cfg.output))
+    write_run(results, "out/run", cfg.output)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from lps_geo.render.change_map import change_map
 from lps_geo.render.maps import write_maps
 from lps_geo.render.primitives import DEFAULT_SOURCE, PAGE_SIZES
 from lps_geo.result import OutputsReport, Result, RunReport
-from lps_geo.vocab import Lang, PageSize, choices
+from lps_geo.vocab import Lang, choices
 
 log = logging.getLogger(__name__)
 
@@ -56,43 +56,13 @@ CHANGE_MAP = "change.png"
 PageProgress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
-class OutputOptions:
-    """What a run folder holds and how it reads (``[output]`` of the config)."""
-
-    maps: bool = True
-    atlas: bool = True
-    lang: Lang = "en"
-    focus_industry: str | None = None
-    source_note: str | None = None
-    page_size: PageSize = "A4"
-    atlas_types: tuple[str, ...] = ()
-    atlas_industries: tuple[str, ...] = ()
-    atlas_states: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, output: Output, maps: bool | None = None) -> OutputOptions:
-        """The options of a configuration's ``[output]``; ``maps = False``
-        (``--no-maps``) also leaves the atlas out."""
-        return cls(
-            maps=output.maps if maps is None else maps,
-            atlas=output.atlas,
-            lang=output.lang,
-            focus_industry=output.focus_industry,
-            source_note=output.source_note,
-            page_size=output.page_size,
-            atlas_types=tuple(output.atlas_types),
-            atlas_industries=tuple(output.atlas_industries),
-            atlas_states=tuple(output.atlas_states),
-        )
-
-    def atlas_choice(self) -> dict[str, list[str] | None]:
-        """The atlas page filters (None: every LPS)."""
-        return {
-            "types": list(self.atlas_types) or None,
-            "industries": list(self.atlas_industries) or None,
-            "states": list(self.atlas_states) or None,
-        }
+def atlas_choice(options: Output) -> dict[str, list[str] | None]:
+    """The atlas page filters of ``[output]`` (None: every LPS)."""
+    return {
+        "types": list(options.atlas_types) or None,
+        "industries": list(options.atlas_industries) or None,
+        "states": list(options.atlas_states) or None,
+    }
 
 
 def write_surfaces(result: Result, folder: Path) -> list[Path]:
@@ -128,13 +98,16 @@ def _atlas_has_pages(result: Result, choice: dict) -> bool:
 def write_outputs(
     result: Result,
     folder: str | os.PathLike,
-    options: OutputOptions | None = None,
+    options: Output | None = None,
     pages: PageProgress | None = None,
 ) -> RunReport:
     """Write one result's GeoPackage, rasters, maps, atlas and report into
-    ``folder`` (which must exist) and return the report with its output list."""
+    ``folder`` (which must exist) and return the report with its output list.
+
+    ``options`` is the configuration's ``[output]`` (default: its defaults);
+    ``maps = false`` also leaves the atlas out."""
     folder = Path(folder)
-    opts = options or OutputOptions()
+    opts = options or Output()
     write_geopackage(
         result, folder / GPKG_NAME, lang=opts.lang, focus_industry=opts.focus_industry
     )
@@ -149,7 +122,7 @@ def write_outputs(
             source=opts.source_note,
         )
     atlas = None
-    choice = opts.atlas_choice()
+    choice = atlas_choice(opts)
     if (
         opts.maps
         and opts.atlas
@@ -180,7 +153,7 @@ def write_outputs(
 def write_run(
     results: Mapping[str, Result],
     out: str | os.PathLike,
-    options: OutputOptions | None = None,
+    options: Output | None = None,
     overwrite: bool = False,
     pages: PageProgress | None = None,
 ) -> dict[str, Any]:
