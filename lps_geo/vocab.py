@@ -73,8 +73,6 @@ Unit = Literal["municipality", "group"]
 ReferenceArea = Literal["study_area", "state", "both"]
 #: Delineation: contiguous candidates form one LPS, or each unit is one.
 DelineationMode = Literal["contiguous", "unit"]
-#: How an LPS member qualified.
-MemberVia = Literal["filters", "hotspot", "both"]
 #: Spatial weights builders.
 WeightsKind = Literal["queen", "rook", "knn", "distance_band"]
 #: Regions without neighbours.

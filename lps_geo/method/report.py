@@ -115,9 +115,7 @@ def _typology(cfg: Config, a: Analysis) -> dict[str, Any]:
     return {"preset": cfg.typology.preset, **a.thresholds.to_dict()}
 
 
-def run_metadata(
-    cfg: Config, a: Analysis, report: RunReport, comparison_size: str | None = None
-) -> RunMetadata:
+def run_metadata(cfg: Config, a: Analysis, report: RunReport) -> RunMetadata:
     """Provenance of one analysis: time, versions, configuration and inputs."""
     inputs: dict[str, str | None] = {
         "boundaries": str(cfg.inputs.boundaries.path),
@@ -125,8 +123,6 @@ def run_metadata(
         "lookup": str(cfg.inputs.lookup.path) if cfg.inputs.lookup else None,
         "cnae": str(cfg.inputs.cnae) if cfg.inputs.cnae else None,
     }
-    if comparison_size is not None:
-        inputs["comparison_size"] = comparison_size
     parameters: dict[str, Any] = {
         "typology": _typology(cfg, a),
         "statistics": report.statistics.to_dict() if report.statistics else {},
