@@ -28,6 +28,14 @@ class OutputExistsError(LpsGeoError, FileExistsError):
     """An output exists and ``overwrite`` was not requested."""
 
 
+class OutputError(LpsGeoError, OSError):
+    """An output cannot be written (folder not writable, disk full, ...)."""
+
+
+class Interrupted(LpsGeoError):
+    """The run was stopped by a signal (SIGINT or SIGTERM)."""
+
+
 class LpsGeoWarning(UserWarning):
     """Root of lps_geo's soft problems (also written to the run report)."""
 
@@ -42,6 +50,11 @@ class MissingCodesWarning(LpsGeoWarning):
 
 class SmallBaseWarning(LpsGeoWarning):
     """Statistics computed on very small bases (few regions, few plants)."""
+
+
+class InputFixWarning(LpsGeoWarning):
+    """An input was changed automatically (repaired, dropped, summed, zeroed):
+    the message names the file, the codes and the size of the change."""
 
 
 class ApproximationWarning(LpsGeoWarning):

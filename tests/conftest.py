@@ -63,3 +63,19 @@ def _private_cache(tmp_path_factory):
         os.environ.pop("LPS_GEO_CACHE", None)
     else:
         os.environ["LPS_GEO_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def _hostile_template(tmp_path_factory):
+    """The hostile corpus's valid baseline, written once per session."""
+    from hostile import make_baseline
+
+    return make_baseline(tmp_path_factory.mktemp("hostile") / "template").folder
+
+
+@pytest.fixture
+def baseline(_hostile_template, tmp_path):
+    """A private copy of the hostile corpus's valid baseline (tests/hostile.py)."""
+    from hostile import copy_baseline
+
+    return copy_baseline(_hostile_template, tmp_path / "case")
