@@ -32,8 +32,13 @@ class OutputError(LpsGeoError, OSError):
     """An output cannot be written (folder not writable, disk full, ...)."""
 
 
-class Interrupted(LpsGeoError):
-    """The run was stopped by a signal (SIGINT or SIGTERM)."""
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by SIGTERM (raised like SIGINT's KeyboardInterrupt,
+    so every cleanup that runs on Ctrl-C runs on a kill too)."""
+
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
 
 
 class LpsGeoWarning(UserWarning):
