@@ -17,8 +17,6 @@ import hashlib
 import io
 import json
 import shutil
-import sys
-import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,11 @@ import pandas as pd
 from shapely.geometry import box
 
 from lps_geo.io.codes import check_digit
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 #: The three industries of the baseline and their CNAE titles.
 INDUSTRIES = {
@@ -206,9 +209,9 @@ def make_baseline(folder: Path) -> Baseline:
         crs="EPSG:4674",
     ).to_file(folder / "municipalities.geojson", driver="GeoJSON")
     EMPLOYMENT.to_csv(folder / "employment.csv", index=False)
-    pd.DataFrame(
-        {"code": list(INDUSTRIES), "title": list(INDUSTRIES.values())}
-    ).to_csv(folder / "cnae.csv", index=False)
+    pd.DataFrame({"code": list(INDUSTRIES), "title": list(INDUSTRIES.values())}).to_csv(
+        folder / "cnae.csv", index=False
+    )
     pd.DataFrame(
         {
             "cod_ibge": CODES,
@@ -329,5 +332,4 @@ __all__ = [
     "read_employment",
     "run",
     "run_cli",
-    "sys",
 ]

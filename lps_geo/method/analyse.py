@@ -22,6 +22,7 @@ from libpysal.graph import Graph
 
 from lps_geo.config import Config, TypologyThresholds
 from lps_geo.errors import ConfigError, InputError, LpsGeoWarning
+from lps_geo.io._util import format_items
 from lps_geo.io.inputs import Inputs
 from lps_geo.io.lookup import aggregate_regions, dissolve_regions
 from lps_geo.method.delineate import group_members, summarise_lps
@@ -128,6 +129,44 @@ def _industries(cfg: Config, all_codes: pd.Index) -> tuple[pd.Index, pd.Index]:
     return denom, analysed
 
 
+def _warn_zero_totals(
+    region_total: pd.Series, industry_total: dict[str, pd.Series], measure: str
+) -> None:
+    """Warn about regions and industries whose total size is zero: their
+    location quotient is undefined (NaN) and their statistics use 0."""
+    empty = region_total.index[region_total.to_numpy() == 0]
+    if len(empty):
+        warnings.warn(
+            f"{len(empty)} region(s) have no {measure} in any industry of the "
+            f"denominator ({format_items(empty)}); their QL is undefined (NaN) "
+            "and the spatial statistics treat them as 0",
+            LpsGeoWarning,
+            stacklevel=3,
+        )
+    absent = [
+        (ref, code)
+        for ref, totals in industry_total.items()
+        for code in totals.index[totals.to_numpy() == 0]
+    ]
+    if absent:
+        by_industry: dict[str, list[str]] = {}
+        for ref, code in absent:
+            by_industry.setdefault(code, []).append(str(ref))
+        areas = len(industry_total)
+        shown = format_items(
+            code if len(refs) == areas else f"{code} ({format_items(refs, 3)})"
+            for code, refs in by_industry.items()
+        )
+        where = "the study area" if areas == 1 else "some reference areas"
+        warnings.warn(
+            f"{len(by_industry)} analysed industr(ies) have no {measure} in "
+            f"{where}: {shown}; their QL is undefined (NaN) there and they "
+            "cannot form an LPS",
+            LpsGeoWarning,
+            stacklevel=3,
+        )
+
+
 def analyse(
     cfg: Config,
     inp: Inputs,
@@ -188,6 +227,7 @@ def analyse(
         indu_parts.append(it.reset_index())
         industry_total[ref] = Er.sum(axis=0)
         grand_total[ref] = float(region_total.loc[regions].sum())
+    _warn_zero_totals(region_total, industry_total, a.size_measure)
     ind = pd.concat(ind_parts, ignore_index=True)
     industries = pd.concat(indu_parts, ignore_index=True)
     industry_total = pd.DataFrame(industry_total).T

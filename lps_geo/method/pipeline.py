@@ -135,47 +135,58 @@ def run_all(
         serve every area.
     """
     cfg = load_config(config) if not isinstance(config, Config) else config
-    areas = reference_areas(cfg)
-    t0 = time.perf_counter()
-    results: dict[str, Result] = {}
-    with warnings.catch_warnings(record=True) as wlist:
-        warnings.simplefilter("always", LpsGeoWarning)
-        stage = Stages(progress)
-        stage("read inputs")
-        inputs = read_inputs(cfg)
-        read_s = None
-        shared = _Shared()
-        for area in areas:
-            scfg = replace(cfg, analysis=replace(cfg.analysis, reference_area=area))
-            if len(areas) > 1:
-                stage.label = area
-            stage("indicators")
-            result = analyse_period(scfg, inputs, stage, shared)
-            stage.end()
-            if read_s is None:
-                read_s = stage.timings.get("read inputs", 0.0)
-            timings = {**stage.timings, "read inputs": read_s}
-            if scfg.comparison is not None:
-                if progress is not None:
-                    name = f"comparison with {scfg.comparison.label_before}"
-                    progress(
-                        f"{name} [{stage.label}]" if stage.label else name,
-                        len(STAGES) - 1,
-                        len(STAGES),
-                    )
-                tc = time.perf_counter()
-                result = with_comparison(scfg, inputs, result, shared)
-                timings["comparison"] = round(time.perf_counter() - tc, 3)
-            timings["total"] = round(time.perf_counter() - t0, 3)
-            stage.reset()
-            results[area] = replace(
-                result, report=replace(result.report, timings_s=timings)
-            )
-    caught = _reissue(wlist)
+    wlist: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as wlist:
+            warnings.simplefilter("always", LpsGeoWarning)
+            results = _run_areas(cfg, progress)
+    finally:
+        # the warnings come out before the error of a failed run: the first
+        # cause is often among them (dropped geometries, rows outside the area)
+        caught = _reissue(wlist)
     return {
         area: replace(r, report=replace(r.report, warnings=caught))
         for area, r in results.items()
     }
+
+
+def _run_areas(cfg: Config, progress: Progress | None) -> dict[str, Result]:
+    """Read the inputs once and analyse them for each reference area."""
+    areas = reference_areas(cfg)
+    t0 = time.perf_counter()
+    results: dict[str, Result] = {}
+    stage = Stages(progress)
+    stage("read inputs")
+    inputs = read_inputs(cfg)
+    read_s = None
+    shared = _Shared()
+    for area in areas:
+        scfg = replace(cfg, analysis=replace(cfg.analysis, reference_area=area))
+        if len(areas) > 1:
+            stage.label = area
+        stage("indicators")
+        result = analyse_period(scfg, inputs, stage, shared)
+        stage.end()
+        if read_s is None:
+            read_s = stage.timings.get("read inputs", 0.0)
+        timings = {**stage.timings, "read inputs": read_s}
+        if scfg.comparison is not None:
+            if progress is not None:
+                name = f"comparison with {scfg.comparison.label_before}"
+                progress(
+                    f"{name} [{stage.label}]" if stage.label else name,
+                    len(STAGES) - 1,
+                    len(STAGES),
+                )
+            tc = time.perf_counter()
+            result = with_comparison(scfg, inputs, result, shared)
+            timings["comparison"] = round(time.perf_counter() - tc, 3)
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        stage.reset()
+        results[area] = replace(
+            result, report=replace(result.report, timings_s=timings)
+        )
+    return results
 
 
 def _reissue(wlist: list[warnings.WarningMessage]) -> tuple[str, ...]:

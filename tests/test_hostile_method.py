@@ -1,0 +1,62 @@
+"""Hostile corpus: inputs that read fine but leave the method undefined somewhere.
+
+Each case is the valid baseline with one flaw; the run succeeds, and what it
+could not compute is a warning on stderr and in ``report.json``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from hostile import CODES, assert_fails, assert_succeeds, run
+
+
+def _spoil_table(baseline, change) -> None:
+    path = baseline.path("employment.csv")
+    table = pd.read_csv(path, dtype={"cod_ibge": str, "cnae_grupo": str})
+    changed = change(table)
+    (table if changed is None else changed).to_csv(path, index=False)
+
+
+def test_an_industry_with_no_jobs_is_a_warning(baseline):
+    def zero(table):
+        table.loc[table["cnae_grupo"] == "31.0", ["empregos", "estabelecimentos"]] = 0
+
+    _spoil_table(baseline, zero)
+    outcome = run(baseline)
+    report = assert_succeeds(baseline, outcome)
+    (message,) = [w for w in report["warnings"] if "31.0" in w]
+    assert "no employment in the study area" in message
+    assert "QL is undefined" in message
+    assert any("31.0" in line for line in outcome.warnings)
+
+
+def test_a_region_with_no_jobs_is_a_warning(baseline):
+    empty = CODES[5]
+
+    def zero(table):
+        table.loc[table["cod_ibge"] == empty, ["empregos", "estabelecimentos"]] = 0
+
+    _spoil_table(baseline, zero)
+    outcome = run(baseline)
+    report = assert_succeeds(baseline, outcome)
+    (message,) = [w for w in report["warnings"] if "1 region(s) have no" in w]
+    assert empty in message
+
+
+def test_warnings_come_before_the_error_of_a_failed_run(baseline):
+    """A warning emitted while reading (a municipality absent from the table)
+    is printed, and printed before the error that then stops the run (an
+    analysed industry the table does not have)."""
+
+    def spoil(table):
+        return table[table["cod_ibge"] != CODES[0]]
+
+    _spoil_table(baseline, spoil)
+    baseline.configure(analysis={"industries": ["15.3", "29.1"]})
+    digest = baseline.inputs_digest()
+    outcome = run(baseline)
+    assert_fails(baseline, outcome, "29.1", digest=digest)
+    lines = outcome.stderr.splitlines()
+    warning = next(i for i, line in enumerate(lines) if CODES[0] in line)
+    assert "lps-geo: warning:" in lines[warning]
+    assert warning < lines.index(outcome.errors[0])
