@@ -5,16 +5,25 @@ the progress display (stderr), calls :func:`lps_geo.method.pipeline.run_all`
 and :mod:`lps_geo.outputs` (which writes every output folder in a staging
 folder next to ``--out`` and moves it into place only when complete), and
 turns every :class:`~lps_geo.errors.LpsGeoError` into one line on stderr and
-exit code 2. An existing output folder is replaced only with ``--overwrite``.
+exit code 2. An existing output folder is replaced only with ``--overwrite``,
+and only when lps_geo wrote it (see :mod:`lps_geo.export.atomic`).
+
+Every command that writes checks its output path first, before any input is
+read: writable, enough free space, existing-output policy. SIGINT and SIGTERM
+stop a run cleanly (its temporary folder is removed): one line
+``lps-geo: interrupted (signal N)`` and exit code 128 + N (130, 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import replace
@@ -23,8 +32,8 @@ from pathlib import Path
 from lps_geo import outputs
 from lps_geo._version import __version__
 from lps_geo.config import Config, load_config
-from lps_geo.errors import LpsGeoError, LpsGeoWarning
-from lps_geo.export.atomic import check_folder
+from lps_geo.errors import Interrupted, LpsGeoError, LpsGeoWarning
+from lps_geo.export.atomic import check_folder, input_bytes, space_needed
 from lps_geo.fetch import DEFAULT_BASE_URL, fetch
 from lps_geo.method.pipeline import run_all
 from lps_geo.vocab import TYPES, Lang, PageSize, choices
@@ -78,12 +87,33 @@ class _Progress:
         sys.stderr.write(f"{end}{what} ({time.perf_counter() - self.t0:.1f} s)\n")
 
 
+def config_inputs(config: Config) -> list[Path]:
+    """Every input file a configuration names (for the free-space estimate)."""
+    found: list[Path] = []
+
+    def walk(value) -> None:
+        if isinstance(value, Path):
+            found.append(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(config.inputs)
+    walk(getattr(config, "comparison", None))
+    return found
+
+
 def run_to_folder(
     config: Config, out: Path, overwrite: bool, maps: bool | None, quiet: bool
 ) -> dict:
     """Run an analysis and write its whole output folder (see
-    :func:`lps_geo.outputs.write_run`); returns the top report."""
-    out = check_folder(out, overwrite)
+    :func:`lps_geo.outputs.write_run`); returns the top report. The output
+    folder is checked before any input is read."""
+    needed = space_needed(input_bytes(config_inputs(config)))
+    out = check_folder(out, overwrite, needed=needed)
     progress = _Progress(quiet)
     results = run_all(config, progress=progress)
     report = outputs.write_run(
@@ -139,6 +169,8 @@ def _cmd_run(args) -> int:
 
 def _cmd_maps(args) -> int:
     t0 = time.perf_counter()
+    needed = space_needed(input_bytes([args.gpkg]))
+    check_folder(Path(args.out), args.overwrite, needed=needed, merge=True)
     paths = outputs.rebuild_maps(
         Path(args.gpkg),
         Path(args.out),
@@ -166,6 +198,8 @@ def _cmd_maps(args) -> int:
 def _cmd_atlas(args) -> int:
     progress = _Progress(args.quiet)
     t0 = time.perf_counter()
+    needed = space_needed(input_bytes([args.gpkg]))
+    outputs.check_file(Path(args.out), args.overwrite, needed)
     path, n = outputs.rebuild_atlas(
         Path(args.gpkg),
         Path(args.out),
@@ -363,7 +397,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def _install_signals() -> dict[int, object] | None:
+    """SIGINT raises KeyboardInterrupt (even if the parent ignored it) and
+    SIGTERM raises :class:`~lps_geo.errors.Interrupted`; returns the previous
+    handlers (None outside the main thread, where signals cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted),
+    }
+    return previous
+
+
+def _restore_signals(previous: dict[int, object] | None) -> None:
+    for signum, handler in (previous or {}).items():
+        signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0, 2 on an error, 130 on
+    SIGINT, 143 on SIGTERM). Signal handlers are restored on return."""
+    previous = _install_signals()
+    try:
+        return _main(argv)
+    finally:
+        _restore_signals(previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = (
@@ -385,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             text = " ".join(str(message).split())
             print(f"lps-geo: warning: {text}", file=sys.stderr)
 
+    saved = warnings.showwarning
     warnings.showwarning = show
     try:
         return args.func(args)
@@ -392,9 +459,12 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         print(f"lps-geo: error: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        print("lps-geo: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"lps-geo: interrupted (signal {int(signum)})", file=sys.stderr)
+        return 128 + int(signum)
+    finally:
+        warnings.showwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

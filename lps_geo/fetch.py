@@ -37,7 +37,12 @@ from typing import Any, get_args
 
 from lps_geo._version import __version__
 from lps_geo.errors import ConfigError, InputError, LpsGeoError
-from lps_geo.export.atomic import atomic_path, check_writable
+from lps_geo.export.atomic import (
+    atomic_path,
+    cannot_write,
+    check_folder,
+    merge_folder,
+)
 from lps_geo.io._util import clean_code, format_items
 from lps_geo.io.codes import STATE_ABBREVIATIONS
 from lps_geo.io.localidades import divisions_from_localidades
@@ -168,9 +173,13 @@ def _sha256(data: bytes) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-
-    with atomic_path(path, overwrite=True) as tmp:
-        tmp.write_bytes(data)
+    try:
+        with atomic_path(path, overwrite=True) as tmp:
+            tmp.write_bytes(data)
+    except OSError as exc:
+        if isinstance(exc, LpsGeoError):
+            raise
+        raise cannot_write(path, exc) from None
 
 
 def _cache_paths(cache_dir: Path, url: str) -> tuple[Path, Path]:
@@ -450,8 +459,6 @@ def fetch(
     code, label = area_code(area)
     items = _parse_what(what)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} exists and is not a folder")
     cache = Path(cache_dir) if cache_dir is not None else default_fetch_cache()
     targets: dict[str, Path] = {}
     if "mesh" in items:
@@ -459,8 +466,7 @@ def fetch(
     if "divisions" in items:
         targets["divisions"] = out / f"divisoes_{label}.csv"
     targets["manifest"] = out / MANIFEST_NAME
-    for path in targets.values():
-        check_writable(path, overwrite)
+    check_folder(out, overwrite, merge=[p.name for p in targets.values()])
     say = progress or (lambda message: None)
 
     downloads: list[Download] = []
@@ -480,13 +486,17 @@ def fetch(
     if isinstance(records, list) and not records:
         raise FetchError(f"{url}: the answer lists no municipality; check --area")
     divisions = divisions_from_localidades(records, source=url)
-    written: list[Path] = []
+    mesh = None
     if "mesh" in items:
         murl = mesh_url(code, base_url)
         mesh = mesh_frame(_load(get(murl)), divisions, source=murl)
-        with atomic_path(targets["mesh"], overwrite) as tmp:
+    written: list[Path] = []
+    # every file is written in a temporary folder inside ``out`` and moved in
+    # together; files of ``out`` that lps_geo did not write are never replaced
+    with merge_folder(out, overwrite) as tmp:
+        if mesh is not None:
             mesh.to_file(
-                tmp,
+                tmp / targets["mesh"].name,
                 layer=MESH_LAYER,
                 driver="GPKG",
                 engine="pyogrio",
@@ -494,29 +504,32 @@ def fetch(
                 geometry_type="MultiPolygon",
                 promote_to_multi=True,
             )
-        say(f"wrote {targets['mesh']} ({len(mesh)} municipalities)")
-        written.append(targets["mesh"])
-    if "divisions" in items:
-        with atomic_path(targets["divisions"], overwrite) as tmp:
-            divisions.to_csv(tmp, encoding="utf-8")
-        say(f"wrote {targets['divisions']} ({len(divisions)} municipalities)")
-        written.append(targets["divisions"])
-    manifest = {
-        "tool": f"lps-geo {__version__}",
-        "created": _now(),
-        "area": label,
-        "base_url": base_url,
-        "downloads": [d.manifest() for d in downloads],
-        "outputs": [
-            {
-                "file": path.name,
-                "bytes": path.stat().st_size,
-                "sha256": _sha256(path.read_bytes()),
-            }
-            for path in written
-        ],
-    }
-    with atomic_path(targets["manifest"], overwrite) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            written.append(targets["mesh"])
+        if "divisions" in items:
+            divisions.to_csv(tmp / targets["divisions"].name, encoding="utf-8")
+            written.append(targets["divisions"])
+        manifest = {
+            "tool": f"lps-geo {__version__}",
+            "created": _now(),
+            "area": label,
+            "base_url": base_url,
+            "downloads": [d.manifest() for d in downloads],
+            "outputs": [
+                {
+                    "file": path.name,
+                    "bytes": (tmp / path.name).stat().st_size,
+                    "sha256": _sha256((tmp / path.name).read_bytes()),
+                }
+                for path in written
+            ],
+        }
+        (tmp / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
     written.append(targets["manifest"])
+    if mesh is not None:
+        say(f"wrote {targets['mesh']} ({len(mesh)} municipalities)")
+    if "divisions" in items:
+        say(f"wrote {targets['divisions']} ({len(divisions)} municipalities)")
     return FetchResult(tuple(written), manifest)

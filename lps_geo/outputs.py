@@ -2,8 +2,9 @@
 
 Every folder is built in a hidden staging folder next to its destination and
 moved into place only when complete (:func:`lps_geo.export.atomic.staging_folder`),
-so a failed or interrupted run leaves nothing half-written. The CLI is a thin
-layer over these functions; they serve the Python API the same way::
+so a failed or interrupted run leaves nothing half-written, and marked with a
+``.lps_geo.json`` listing its files (``overwrite`` replaces nothing else).
+The CLI is a thin layer over these functions; they serve the Python API the same way::
 
     results = lps_geo.run_all(cfg)
     write_run(results, "out/run", cfg.output)
@@ -24,7 +25,17 @@ from matplotlib.figure import Figure
 
 from lps_geo.config import Output
 from lps_geo.errors import InputError, LpsGeoError
-from lps_geo.export.atomic import check_folder, staging_folder
+from lps_geo.export.atomic import (
+    cannot_write,
+    check_folder,
+    check_space,
+    check_writable,
+    input_bytes,
+    merge_folder,
+    probe_folder,
+    space_needed,
+    staging_folder,
+)
 from lps_geo.export.gpkg import (
     read_geopackage,
     read_metadata,
@@ -197,11 +208,34 @@ def run_lang(gpkg: str | os.PathLike, given: str | None = None) -> str:
 
 
 def rebuild_maps(
-    gpkg: str | os.PathLike, out: str | os.PathLike, **options
+    gpkg: str | os.PathLike,
+    out: str | os.PathLike,
+    overwrite: bool = False,
+    **options,
 ) -> list[Path]:
     """The maps of a result GeoPackage (``lps-geo maps``); see
-    :func:`lps_geo.render.maps.write_maps` for the options."""
-    return write_maps(Path(gpkg), Path(out), **options)
+    :func:`lps_geo.render.maps.write_maps` for the options.
+
+    The maps are drawn in a temporary folder inside ``out`` and moved in when
+    all are drawn (:func:`lps_geo.export.atomic.merge_folder`): other files in
+    ``out`` are kept, and ``overwrite`` replaces only maps lps_geo wrote."""
+    out = check_folder(
+        out, overwrite, needed=space_needed(input_bytes([gpkg])), merge=True
+    )
+    with merge_folder(out, overwrite) as tmp:
+        written = write_maps(Path(gpkg), tmp, **options)
+    return [out / p.relative_to(tmp) for p in written]
+
+
+def check_file(
+    path: str | os.PathLike, overwrite: bool = False, needed: int | None = None
+) -> Path:
+    """Check an output file (the atlas PDF) before any input is read: may be
+    (re)written, its folder is writable, enough space is free."""
+    path = check_writable(path, overwrite)
+    probe_folder(path)
+    check_space(path, space_needed(0) if needed is None else needed)
+    return path
 
 
 def rebuild_atlas(
@@ -213,14 +247,21 @@ def rebuild_atlas(
     **options,
 ) -> tuple[Path, int]:
     """The atlas of a result GeoPackage (``lps-geo atlas``) and its page count."""
-    path = write_atlas(
-        Path(gpkg),
-        Path(out),
-        industries=industries,
-        types=types,
-        states=states,
-        **options,
-    )
+    needed = space_needed(input_bytes([gpkg]))
+    out = check_file(out, options.get("overwrite", False), needed)
+    try:
+        path = write_atlas(
+            Path(gpkg),
+            out,
+            industries=industries,
+            types=types,
+            states=states,
+            **options,
+        )
+    except OSError as exc:
+        if isinstance(exc, LpsGeoError):
+            raise
+        raise cannot_write(out, exc) from exc
     n = len(atlas_plan(Path(gpkg), industries=industries, types=types, states=states))
     return path, n
 
@@ -244,8 +285,8 @@ def write_comparison(
     """Classify the change of the LPS between two result GeoPackages
     (``lps-geo compare``): writes ``lps_change.gpkg`` and ``change.png`` into
     ``out`` and returns their paths and the lineage counts by category."""
-    out = check_folder(out, overwrite)
     paths = [Path(before), Path(after)]
+    out = check_folder(out, overwrite, needed=space_needed(input_bytes(paths)))
     earlier, later = (read_geopackage(p) for p in paths)
     names = (
         labels[0] or _period_label(earlier, paths[0]),
