@@ -33,7 +33,9 @@ from lps_geo.vocab import (
     INSTITUTION_TYPES,
     TYPES,
     BadRows,
+    BlankPolicy,
     Correction,
+    DecimalMark,
     DelineationMode,
     DivisionLevel,
     Engine,
@@ -46,10 +48,12 @@ from lps_geo.vocab import (
     IslandPolicy,
     Lang,
     NonMunicipal,
+    OutlierPolicy,
     PageSize,
     ReferenceArea,
     SizeMeasure,
     TableForm,
+    Thousands,
     Unit,
     UnknownTypes,
     Unmatched,
@@ -203,6 +207,26 @@ class SizeInput:
     bad_rows: BadRows = "report"
     establishments: EstablishmentCount = "active"
     memory_limit: str | None = None
+    #: long and wide forms: number notation of the count cells (``thousands =
+    #: "."`` reads ``2.400`` as 2400; ``decimal = ","`` reads ``12,5``)
+    thousands: Thousands | None = None
+    decimal: DecimalMark = "."
+    #: blank, "NaN" and IBGE "-" count cells: an error, or read as 0 (warned)
+    blank: BlankPolicy = "error"
+    #: a cell over 100x the second-largest of its industry and over the sum of
+    #: every other region (industries with >= 3 nonzero regions): an error, a
+    #: warning, or kept silently
+    outliers: OutlierPolicy = "error"
+    #: wide form: more non-industry columns to drop, besides totals and
+    #: "{ñ class}" (compared without case and accents; "x*" matches a prefix)
+    drop_columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ConfigError(
+                f"[inputs.size] thousands and decimal are both {self.decimal!r}; "
+                'use different marks (e.g. thousands = "." and decimal = ",")'
+            )
 
 
 @dataclass(frozen=True)

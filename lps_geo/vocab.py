@@ -36,6 +36,14 @@ IndustryNames = Literal["code", "title", "auto"]
 Unmatched = Literal["raise", "drop"]
 #: Digits of the municipality codes of a table.
 CodeDigits = Literal["auto", 6, 7]
+#: Size tables: what a blank, "NaN" or IBGE "-" count cell means.
+BlankPolicy = Literal["error", "zero"]
+#: Size tables: what an implausibly large count cell does.
+OutlierPolicy = Literal["error", "warn", "keep"]
+#: Size tables: the thousands separator of count cells.
+Thousands = Literal[".", ",", " "]
+#: Size tables: the decimal mark of count cells.
+DecimalMark = Literal[".", ","]
 #: RAIS microdata: count unusable rows, or stop at the first.
 BadRows = Literal["report", "raise"]
 #: RAIS microdata: active establishments only, or every row.

@@ -19,7 +19,13 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import LineString, Polygon, box
 
-from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
+from lps_geo.errors import (
+    ConfigError,
+    CRSError,
+    InputError,
+    InputFixWarning,
+    MissingCodesWarning,
+)
 from lps_geo.io import (
     Boundaries,
     CnaeTable,
@@ -297,15 +303,23 @@ def test_sniff_separator():
 def test_read_long_class_level_and_aggregation(tmp_path: Path, caplog):
     path = tmp_path / "rais.csv"
     path.write_text(LONG_CSV, encoding="latin-1")
-    with caplog.at_level(logging.WARNING, logger="lps_geo.io"):
+    with pytest.raises(InputError, match=r"'estabelecimentos' has 1 blank count"):
+        read_long(path, "municipio", "cnae", "empregos", "estabelecimentos")
+    with pytest.warns(InputFixWarning) as caught:
         tables = read_long(
             path,
             "municipio",
             "cnae",
             employment_column="empregos",
             establishments_column="estabelecimentos",
+            blank="zero",
         )
-    assert "appear on several rows and were summed: 3516200/15.31-9" in caplog.text
+    messages = [str(w.message) for w in caught]
+    assert any(
+        "appear on several rows and were summed: 3516200/15.31-9 on rows" in m
+        for m in messages
+    )
+    assert any("1 blank count cell(s)" in m and "read as 0" in m for m in messages)
     E = tables.employment
     assert E.index.name == "region" and E.columns.name == "industry"
     assert E.index.tolist() == ["3516200", "3550308"]
@@ -313,8 +327,6 @@ def test_read_long_class_level_and_aggregation(tmp_path: Path, caplog):
     assert_allclose(E.to_numpy(), [[105.0, 20.0, 0.0], [1.0, 0.0, 7.0]])
     assert E.dtypes.unique().tolist() == [np.dtype(float)]
     assert_allclose(tables.establishments.loc["3516200"].to_numpy(), [11.0, 2.0, 0.0])
-    assert any("empty count cell(s) read as 0" in note for note in tables.notes)
-
     groups = read_long(
         path,
         "municipio",
@@ -322,6 +334,7 @@ def test_read_long_class_level_and_aggregation(tmp_path: Path, caplog):
         "empregos",
         "estabelecimentos",
         industry_level="group",
+        blank="zero",
     )
     assert groups.employment.columns.tolist() == ["15.3", "16.1"]
     assert_allclose(groups.employment.to_numpy(), [[125.0, 0.0], [1.0, 7.0]])
@@ -361,22 +374,23 @@ def test_read_long_excel_with_cnae_check(tmp_path: Path, small_cnae: CnaeTable):
             "mun,cnae,jobs\n3516200,15.3,1\n",
             {"region_column": "municipio"},
             InputError,
-            r"rais.csv: column 'municipio' not found; pass region_column= one of "
+            r"rais.csv: column 'municipio' not found; set \[inputs.size\] "
+            r"region_column = one of "
             r"the available columns: 'mun', 'cnae', 'jobs'",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\n3516200,15.4,x\n3550308,15.3,abc\n",
             {},
             InputError,
-            r"column 'jobs' has 2 non-numeric value\(s\) in row\(s\) 3, 4 "
-            r"\('x', 'abc'\)",
+            r"column 'jobs' has 2 value\(s\) that are not counts: row 3 "
+            r"\(region/industry 3516200/15.4\) 'x', row 4 .* 'abc'",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\n3550308,15.4,-2\n",
             {},
             InputError,
-            r"column 'jobs' has 1 negative value\(s\) in row\(s\) 3 "
-            r"\(region/industry 3550308/15.4\)",
+            r"column 'jobs' has 1 negative count\(s\): row 3 "
+            r"\(region/industry 3550308/15.4\) '-2'",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\n3550308,calçados,2\n",
@@ -388,14 +402,14 @@ def test_read_long_excel_with_cnae_check(tmp_path: Path, small_cnae: CnaeTable):
             "mun,cnae,jobs\n3516200,15.3,1\n,15.4,2\nSP-Franca,15.3,1\n",
             {},
             InputError,
-            r"column 'mun' has 1 empty region code\(s\) in data row\(s\) 2",
+            r"column 'mun' has 1 empty region code\(s\) in row 3",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\nSP-Franca,15.3,1\n",
             {},
             InputError,
-            r"column 'mun' has 1 region code\(s\) that are not numeric codes: "
-            r"'SP-Franca'",
+            r"column 'mun' has 1 region code\(s\) that are not numeric codes in "
+            r"row 3: 'SP-Franca'; .* check \[inputs.size\] region_column",
         ),
         (
             "mun,cnae,jobs\n3516200,15.3,1\n",
@@ -473,7 +487,8 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
         "3550308,0,0,0,0\n",  # repeated region (as Pinto Bandeira in RAIS 2015)
         encoding="utf-8",
     )
-    tables = read_wide(path, "ID_do_municipio", "establishments", cnae=small_cnae)
+    with pytest.warns(InputFixWarning, match=r"3550308 on rows 3, 4 \(1 of them"):
+        tables = read_wide(path, "ID_do_municipio", "establishments", cnae=small_cnae)
     assert tables.employment is None
     E = tables.establishments
     assert E.columns.tolist() == ["15.3", "31.0"]
@@ -481,7 +496,10 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
     assert tables.notes[0].endswith(
         "dropped non-industry column(s) '{ñ class}', 'Total_de_estabelecimentos'"
     )
-    assert "region(s) 3550308 appear on several rows" in tables.notes[1]
+    assert "region(s) appear on several rows and their rows were summed" in (
+        tables.notes[1]
+    )
+    assert "3550308 on rows 3, 4 (1 of them all zero)" in tables.notes[1]
     divisions = read_wide(
         path,
         "ID_do_municipio",
@@ -495,7 +513,7 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
 def test_read_wide_codes_and_drop_columns(tmp_path: Path):
     path = tmp_path / "wide.csv"
     path.write_text("mun;1531-9;16102;Outros\n351620;3;4;9\n", encoding="utf-8")
-    with pytest.raises(InputError, match="titles .* not CNAE codes; pass cnae="):
+    with pytest.raises(InputError, match=r"titles .* not CNAE codes; set \[inputs\] cnae"):
         read_wide(path, "mun", "employment")
     with pytest.raises(InputError, match=r"are not CNAE 2.0 codes: 'Outros'"):
         read_wide(path, "mun", "employment", industry_names="code")
@@ -515,7 +533,7 @@ def test_read_wide_unmatched_titles(tmp_path: Path, small_cnae: CnaeTable):
         InputError,
         match=r"2 industry column title\(s\) match no CNAE title: "
         r"'Fabricacao de Moveis de Madeira' \(close: 'Fabricação de móveis' \(31.0\)"
-        r".*pass unmatched='drop'",
+        r'.*set \[inputs.size\] unmatched = "drop"',
     ):
         read_wide(path, "mun", "employment", cnae=small_cnae, title_level="group")
     with pytest.warns(MissingCodesWarning, match="match no CNAE title"):
@@ -575,7 +593,7 @@ def test_validate_against_boundaries_unknown_codes():
     with pytest.raises(
         InputError,
         match=r"r.csv: 2 region code\(s\) of the table are not in the boundaries: "
-        r"1234567, 9999999; .*unmatched='drop'",
+        r'1234567, 9999999; .*outside_boundaries = "drop"',
     ):
         validate_against_boundaries(tables, ["3516200"], "r.csv")
     with pytest.warns(MissingCodesWarning, match="their rows were dropped"):

@@ -390,18 +390,18 @@ def test_long_and_wide_readers_name_rows(tmp_path):
     # row numbers are file rows, also after where= dropped rows
     with pytest.raises(
         InputError,
-        match=r"column 'jobs' has 1 negative value\(s\) in row\(s\) 4 "
+        match=r"column 'jobs' has 1 negative count\(s\): row 4 "
         r"\(region/industry 3550308/15.4\)",
     ):
         read_long(path, "mun", "cnae", "jobs", where={"year": 2015})
     path.write_text("year,mun,cnae,jobs\n2014,3516200,15.3,x\n2015,3516200,15.3,y\n")
-    with pytest.raises(InputError, match=r"non-numeric value\(s\) in row\(s\) 3 "):
+    with pytest.raises(InputError, match=r"not counts: row 3 .* 'y'"):
         read_long(path, "mun", "cnae", "jobs", where={"year": 2015})
     wide = tmp_path / "wide.csv"
     wide.write_text("mun,15.3,16.1\n3516200,7,1\n3550308,2,-1\n")
     with pytest.raises(
         InputError,
-        match=r"column '16.1' has 1 negative value\(s\) in row\(s\) 3 "
+        match=r"column '16.1' has 1 negative count\(s\): row 3 "
         r"\(region 3550308\)",
     ):
         read_wide(wide, "mun", "establishments")

@@ -50,6 +50,17 @@ def format_items(items: Iterable[Any], max_shown: int = MAX_SHOWN) -> str:
     return shown
 
 
+def format_rows(rows: Iterable[int], max_shown: int = MAX_SHOWN) -> str:
+    """File rows for a message, each named ``row N`` so one can be searched.
+
+    Examples
+    --------
+    >>> format_rows([5]), format_rows([5, 9])
+    ('row 5', 'row 5, row 9')
+    """
+    return format_items((f"row {row}" for row in rows), max_shown)
+
+
 def format_quoted(items: Iterable[Any], max_shown: int = MAX_SHOWN) -> str:
     """Like :func:`format_items` with each item quoted with ``repr``."""
     return format_items([repr(str(item)) for item in items], max_shown)
@@ -123,6 +134,8 @@ def normalize_region_codes(
     column: str,
     what: str = "region code",
     unit: str = "data row",
+    rows: Sequence[int] | None = None,
+    hint: str | None = None,
 ) -> list[str]:
     """Normalise region codes to strings of digits, or raise naming the rows.
 
@@ -134,6 +147,12 @@ def normalize_region_codes(
         File and column named in the error messages.
     what, unit
         What the codes are and what a row is called, for the messages.
+    rows
+        File row number of each value: the messages then name ``row N``
+        instead of the ``unit`` position.
+    hint
+        The fix to suggest for non-numeric codes (default: check the code
+        column, remove total and label rows).
 
     Returns
     -------
@@ -155,29 +174,45 @@ def normalize_region_codes(
     cleaned = [clean_code(value) for value in values]
     empty_rows = [i + 1 for i, code in enumerate(cleaned) if code is None]
     if empty_rows:
+        where = (
+            format_rows([rows[i - 1] for i in empty_rows])
+            if rows is not None
+            else f"{unit}(s) {format_items(empty_rows)}"
+        )
         raise InputError(
             f"{source}: column {column!r} has {len(empty_rows)} empty {what}(s) "
-            f"in {unit}(s) {format_items(empty_rows)}; fill in the codes or "
-            "remove those rows"
+            f"in {where}; fill in the codes or remove those rows"
         )
     bad = sorted({code for code in cleaned if not code.isdigit()})
     if bad:
+        where = ""
+        if rows is not None:
+            at = [rows[i] for i, code in enumerate(cleaned) if not code.isdigit()]
+            where = f" in {format_rows(at)}"
         raise InputError(
             f"{source}: column {column!r} has {len(bad)} {what}(s) that are not "
-            f"numeric codes: {format_quoted(bad)}; the column must hold IBGE "
-            "codes (digits only) -- check code_column/region_column, or remove "
-            "total and label rows"
+            f"numeric codes{where}: {format_quoted(bad)}; the column must hold IBGE "
+            "codes (digits only) -- "
+            + (
+                hint
+                or "check code_column/region_column, or remove total and label rows"
+            )
         )
     return cleaned  # type: ignore[return-value]
 
 
 def require_columns(
-    columns: Sequence[Any], wanted: dict[str, str | None], source: str
+    columns: Sequence[Any],
+    wanted: dict[str, str | None],
+    source: str,
+    section: str | None = None,
 ) -> None:
     """Raise naming the missing column(s) and listing the available ones.
 
     ``wanted`` maps the argument name (for the fix) to the column asked for;
-    ``None`` entries are skipped.
+    ``None`` entries are skipped. With ``section`` (e.g. ``"inputs.size"``)
+    the argument names are configuration keys of that section and the fix
+    says ``set [section] key = ...``.
     """
     available = [str(column) for column in columns]
     for argument, column in wanted.items():
@@ -186,9 +221,10 @@ def require_columns(
         if column not in available:
             close = _close(column, available)
             hint = f" (did you mean {close!r}?)" if close else ""
+            fix = f"set [{section}] {argument} =" if section else f"pass {argument}="
             raise InputError(
-                f"{source}: column {column!r} not found{hint}; pass "
-                f"{argument}= one of the available columns: "
+                f"{source}: column {column!r} not found{hint}; {fix} "
+                "one of the available columns: "
                 f"{format_quoted(available, max_shown=12)}"
             )
 
@@ -265,13 +301,18 @@ def read_table(
     decimal: str = ".",
     thousands: str | None = None,
     skiprows: int = 0,
+    all_text: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV/TSV, Excel or Parquet table; ``text_columns`` stay strings.
 
     CSV: the separator is sniffed when ``sep`` is None and the encoding
     falls back from UTF-8 to Latin-1. Code columns are read as text so
     leading zeros survive. ``skiprows`` lines before the header are skipped
-    (CSV and Excel).
+    (CSV and Excel). ``all_text``: every CSV cell stays the text of the file
+    (blank cells are ``""``, ``NaN`` stays ``"NaN"``) and Excel cells keep
+    their type without pandas' NA spellings, for the count parser of
+    :mod:`lps_geo.io.cells`. The raw header names (before pandas renames a
+    repeated ``X`` to ``X.1``) are kept in ``frame.attrs["header"]``.
     """
     path = check_file(path)
     suffix = path.suffix.lower()
@@ -293,12 +334,21 @@ def read_table(
                 header=0,
                 skiprows=skiprows,
                 converters=converters,
+                **({"keep_default_na": False, "na_values": [""]} if all_text else {}),
+            )
+            raw_header = read_excel(
+                path, sheet_name=sheet_name, header=None, skiprows=skiprows, nrows=1
             )
             frame.columns = [str(column).strip() for column in frame.columns]
+            frame.attrs["header"] = [
+                "" if is_missing(v) else str(v).strip()
+                for v in (raw_header.iloc[0] if len(raw_header) else [])
+            ]
             return frame
         if suffix in _PARQUET_SUFFIXES:
             frame = pd.read_parquet(path)
             frame.columns = [str(column) for column in frame.columns]
+            frame.attrs["header"] = list(frame.columns)
             return frame
         sample, encoding = _read_text_sample(path, encoding)
         sample = "\n".join(sample.split("\n")[skiprows:])
@@ -313,7 +363,7 @@ def read_table(
         dtype = {
             column: str
             for column in header_names
-            if stripped[column] in set(text_columns)
+            if all_text or stripped[column] in set(text_columns)
         }
         frame = pd.read_csv(
             path,
@@ -324,8 +374,13 @@ def read_table(
             thousands=thousands,
             skipinitialspace=True,
             skiprows=skiprows,
+            **({"keep_default_na": False} if all_text else {}),
         )
         frame.columns = [str(column).strip() for column in frame.columns]
+        first = next((line for line in sample.split("\n") if line.strip()), "")
+        frame.attrs["header"] = [
+            name.strip() for name in next(csv.reader([first], delimiter=sep), [])
+        ]
         return frame
     except InputError:
         raise

@@ -224,8 +224,12 @@ def normalize_cnae_codes(
     *,
     source: str = "input",
     column: str = "industry",
+    rows: Sequence[int] | None = None,
 ) -> tuple[list[str], CnaeLevel]:
     """Normalise a whole column of CNAE codes, which must share one level.
+
+    ``rows`` (file row numbers of the values) lets the errors name
+    ``row N``; without it they name 1-based data rows.
 
     Unlike :func:`normalize_cnae_code`, the level of ambiguous codes is
     inferred from the column as a whole: integer class codes such as
@@ -250,12 +254,17 @@ def normalize_cnae_codes(
     (['01.1', '15.3'], 'group')
     """
     raw = list(values)
-    empty = [i + 1 for i, value in enumerate(raw) if is_missing(value)]
+
+    def where(positions: list[int]) -> str:
+        if rows is None:
+            return f"data row(s) {format_items(p + 1 for p in positions)}"
+        return format_items(f"row {rows[p]}" for p in positions)
+
+    empty = [i for i, value in enumerate(raw) if is_missing(value)]
     if empty:
         raise InputError(
             f"{source}: column {column!r} has {len(empty)} empty industry "
-            f"code(s) in data row(s) {format_items(empty)}; fill them in or "
-            "remove those rows"
+            f"code(s) in {where(empty)}; fill them in or remove those rows"
         )
     if level is None:
         level = _infer_level(raw)
@@ -263,12 +272,14 @@ def normalize_cnae_codes(
     codes: list[str] = []
     bad: list[Any] = []
     levels: Counter[str] = Counter()
+    level_of: list[str] = []
     for value in raw:
         parsed = parse_code(value, level)
         if parsed is None:
             bad.append(value)
             continue
         codes.append(parsed[0])
+        level_of.append(parsed[1])
         levels[parsed[1]] += 1
     if bad:
         unique_bad = list(dict.fromkeys(str(value) for value in bad))
@@ -280,10 +291,15 @@ def normalize_cnae_codes(
         )
     if len(levels) > 1:
         found = ", ".join(f"{n} {lvl} codes" for lvl, n in levels.most_common())
+        main = levels.most_common(1)[0][0]
+        odd = [p for p, lvl in enumerate(level_of) if lvl != main]
+        shown = format_items(
+            f"{where([p])} {str(raw[p]).strip()!r} ({level_of[p]})" for p in odd
+        )
         raise InputError(
-            f"{source}: column {column!r} mixes CNAE levels ({found}); keep "
-            "one level per file or pass industry_level= to aggregate after "
-            "splitting the file"
+            f"{source}: column {column!r} mixes CNAE levels ({found}); the codes "
+            f"not at the {main} level: {shown}; keep one level per file (write "
+            f"{main} codes in those rows, or split the file)"
         )
     found_level = next(iter(levels), level or "class")
     return codes, found_level  # type: ignore[return-value]

@@ -23,6 +23,7 @@ import pandas as pd
 from lps_geo.errors import InputError
 from lps_geo.io._util import (
     check_file,
+    format_items,
     format_quoted,
     is_missing,
     normalize_text,
@@ -575,13 +576,26 @@ def describe_unmatched(
 
 
 def check_codes_known(
-    codes: Iterable[str], cnae: CnaeTable, *, source: str, column: str
+    codes: Iterable[str],
+    cnae: CnaeTable,
+    *,
+    source: str,
+    column: str,
+    rows: Sequence[int] | None = None,
 ) -> None:
-    """Raise naming the codes absent from the classification."""
+    """Raise naming the codes absent from the classification (and, given
+    the file ``rows`` of the codes, the first row of each)."""
+    codes = list(codes)
     unknown = sorted({code for code in codes if code not in cnae})
     if unknown:
+        shown = format_quoted(unknown)
+        if rows is not None:
+            first = {}
+            for code, row in zip(codes, rows, strict=True):
+                first.setdefault(code, row)
+            shown = format_items(f"{code!r} (row {first[code]})" for code in unknown)
         raise InputError(
             f"{source}: column {column!r} has {len(unknown)} code(s) absent from "
-            f"{cnae.source}: {format_quoted(unknown)}; check the codes (CNAE 2.0) "
-            "or pass cnae=None to skip this check"
+            f"the CNAE table {cnae.source}: {shown}; check the codes (CNAE 2.0), "
+            "or point [inputs] cnae to a table that has them"
         )

@@ -21,7 +21,12 @@ from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
 from lps_geo.io.points import read_institutions
 from lps_geo.io.rais import read_rais_microdata
 from lps_geo.io.reports import BoundaryReport, InstitutionReport, SizeReport
-from lps_geo.io.tables import read_long, read_wide, validate_against_boundaries
+from lps_geo.io.tables import (
+    DEFAULT_DROP_COLUMNS,
+    read_long,
+    read_wide,
+    validate_against_boundaries,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,14 @@ def read_inputs(cfg: Config) -> Inputs:
     )
     boundaries = read.regions
     cnae = read_cnae_table(cfg.inputs.cnae) if cfg.inputs.cnae else None
-    tables = read_size(cfg.inputs.size, cfg.analysis.industry_level, cnae, boundaries)
+    tables = read_size(
+        cfg.inputs.size,
+        cfg.analysis.industry_level,
+        cnae,
+        boundaries,
+        boundaries_report=read.report,
+        boundaries_column=b.code_column,
+    )
     lookup = None
     if cfg.inputs.lookup is not None:
         lk = cfg.inputs.lookup
@@ -77,15 +89,19 @@ def read_inputs(cfg: Config) -> Inputs:
                 f"{b.path}: population column {b.population_column!r} not found; "
                 f"columns: {', '.join(map(str, boundaries.columns))}"
             )
-        population = pd.to_numeric(
-            boundaries[b.population_column], errors="coerce"
-        ).rename("population")
+        raw = boundaries[b.population_column]
+        population = pd.to_numeric(raw, errors="coerce").rename("population")
         bad = population.index[population.isna() | (population < 0)]
         if len(bad):
+            shown = ", ".join(
+                f"region {code} ({'blank' if pd.isna(raw[code]) else repr(raw[code])})"
+                for code in bad[:5]
+            )
             raise InputError(
-                f"{b.path}: column {b.population_column!r} has missing or negative "
-                f"values at {', '.join(map(str, bad[:5]))}"
+                f"{b.path}: column {b.population_column!r} has {len(bad)} missing, "
+                f"non-numeric or negative population value(s): {shown}"
                 + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+                + "; fix the values, or unset [inputs.boundaries] population_column"
             )
     register = None
     ins = cfg.inputs.institutions
@@ -136,9 +152,27 @@ def _changed(s, name: str) -> str | None:
     return None if value == default else value
 
 
-def read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
-    """Read one size table (``[inputs.size]`` or ``[comparison.size]``) and
-    validate its regions against the boundaries."""
+def read_size(
+    s,
+    level: str,
+    cnae,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    section: str = "inputs.size",
+    boundaries_report: BoundaryReport | None = None,
+    boundaries_column: str | None = None,
+):
+    """Read one size table (``[inputs.size]`` or ``[comparison.size]``,
+    named by ``section`` in the hints) and validate its regions against the
+    boundaries (``boundaries_report`` names their file and the codes dropped
+    there for an empty geometry)."""
+    cells = {
+        "thousands": s.thousands,
+        "decimal": s.decimal,
+        "blank": s.blank,
+        "outliers": s.outliers,
+        "section": section,
+    }
     if s.form == "long":
         tables = read_long(
             s.path,
@@ -150,6 +184,7 @@ def read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
             encoding=s.encoding,
             industry_level=level,
             cnae=cnae,
+            **cells,
         )
     elif s.form == "rais_microdata":
         tables = read_rais_microdata(
@@ -176,12 +211,18 @@ def read_size(s, level: str, cnae, boundaries: gpd.GeoDataFrame):
             encoding=s.encoding,
             industry_level=level,
             unmatched=s.unmatched,
+            drop_columns=(*DEFAULT_DROP_COLUMNS, *s.drop_columns),
+            **cells,
         )
     tables = validate_against_boundaries(
         tables,
         boundaries.index,
         source=str(s.path),
         unmatched=s.outside_boundaries,
+        section=section,
+        boundaries_source=boundaries_report.path if boundaries_report else None,
+        boundaries_column=boundaries_column,
+        empty=boundaries_report.empty if boundaries_report else (),
     )
     return tables
 

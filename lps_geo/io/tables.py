@@ -25,22 +25,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, get_args
 
-import numpy as np
 import pandas as pd
 
-from lps_geo.errors import ConfigError, InputError, MissingCodesWarning
+from lps_geo.errors import (
+    ConfigError,
+    InputError,
+    MissingCodesWarning,
+)
 from lps_geo.io._util import (
     check_choice,
     file_rows,
     filter_rows,
     format_items,
     format_quoted,
-    is_missing,
     normalize_region_codes,
     normalize_text,
-    parse_numbers,
     read_table,
     require_columns,
+)
+from lps_geo.io.cells import (
+    check_header,
+    check_outliers,
+    check_rows,
+    parse_counts,
 )
 from lps_geo.io.cnae import LEVELS, aggregate_industries, normalize_cnae_codes
 from lps_geo.io.cnae_table import (
@@ -51,10 +58,18 @@ from lps_geo.io.cnae_table import (
 )
 from lps_geo.io.codes import match_rais6
 from lps_geo.io.reports import RaisReport
+from lps_geo.io.size_fixes import (
+    blame_boundaries,
+    drop_total_rows,
+    sum_repeated_pairs,
+    sum_repeated_regions,
+)
 from lps_geo.vocab import (
+    BlankPolicy,
     CodeDigits,
     IndustryLevel,
     IndustryNames,
+    OutlierPolicy,
     SizeMeasure,
     Unmatched,
 )
@@ -149,8 +164,8 @@ def _finish(
         if LEVELS.index(industry_level) > LEVELS.index(data_level):
             raise InputError(
                 f"{source}: industries are CNAE {data_level} codes; cannot "
-                f"disaggregate to industry_level={industry_level!r}; pass "
-                f"{data_level!r} or a coarser level"
+                f"disaggregate to industry_level={industry_level!r}; set "
+                f"[analysis] industry_level = {data_level!r} or a coarser level"
             )
         before = frame.shape[1]
         frame = aggregate_industries(frame, industry_level)
@@ -163,35 +178,6 @@ def _finish(
     frame.index.name = "region"
     frame.columns.name = "industry"
     return frame.sort_index(axis=0).sort_index(axis=1)
-
-
-def _check_negative(frame: pd.DataFrame, source: str, what: str) -> None:
-    if not (frame.to_numpy() < 0).any():
-        return
-    stacked = frame.stack()
-    negative = stacked[stacked < 0]
-    if len(negative):
-        cells = [f"{region}/{industry}" for region, industry in negative.index]
-        raise InputError(
-            f"{source}: {len(cells)} negative {what} count(s) at region/industry "
-            f"{format_items(cells)}; counts must be >= 0 -- fix the file"
-        )
-
-
-def _check_negative_cells(
-    values: pd.DataFrame, source: str, row_offset: int, describe: list[str]
-) -> None:
-    """Raise naming the column, file rows and regions of negative counts."""
-    for column in values.columns:
-        positions = np.flatnonzero(values[column].to_numpy() < 0)
-        if len(positions):
-            rows = file_rows(values.index, positions, row_offset)
-            where = format_items(describe[p] for p in positions)
-            raise InputError(
-                f"{source}: column {column!r} has {len(rows)} negative value(s) "
-                f"in row(s) {format_items(rows)} ({where}); counts must be >= 0 "
-                "-- fix the file"
-            )
 
 
 def read_long(
@@ -210,6 +196,9 @@ def read_long(
     thousands: str | None = None,
     skiprows: int = 0,
     where: Mapping[str, Any] | None = None,
+    blank: BlankPolicy = "error",
+    outliers: OutlierPolicy = "error",
+    section: str = "inputs.size",
 ) -> SizeTables:
     """Read a long table: one row per (region, industry) with counts.
 
@@ -232,28 +221,42 @@ def read_long(
     sheet_name
         Excel sheet.
     decimal, thousands
-        Number notation of CSV files (e.g. ``decimal=","``,
-        ``thousands="."`` for Brazilian spreadsheets).
+        Number notation of the count cells (e.g. ``decimal=","``,
+        ``thousands="."`` for Brazilian spreadsheets). Counts are read from
+        the raw text of the file (:func:`~lps_geo.io.cells.parse_counts`):
+        ``2.400`` with the default notation is an error naming
+        ``thousands``, never 2.4.
     skiprows
         Lines to skip before the header (e.g. 1 for DataViva exports, whose
         first line is ``data:text/csv;charset=utf-8,``).
     where
         Keep only rows whose column equals a value or one of a list of
         values, e.g. ``{"year": 2023}`` for a file holding several years.
+    blank
+        Blank, ``NaN``-like and ``-`` count cells: ``"error"``, or ``"zero"``
+        (read as 0 with an :class:`~lps_geo.errors.InputFixWarning`).
+    outliers
+        Cells failing :func:`~lps_geo.io.cells.outlier_cells` (over 100x the
+        second-largest of their industry and over all other regions
+        together): ``"error"``, ``"warn"`` or ``"keep"``.
+    section
+        Configuration section named in the hints (``inputs.size`` or
+        ``comparison.size``).
 
     Returns
     -------
     SizeTables
         With the measures whose column was given. Regions missing an industry
-        get 0; empty count cells count as 0. Rows repeating a (region,
-        industry) pair are summed.
+        get 0. Rows repeating a (region, industry) pair are summed and rows
+        whose region cell starts with "Total" dropped, each announced by an
+        :class:`~lps_geo.errors.InputFixWarning`.
 
     Raises
     ------
     InputError
-        Missing column (listing the available ones), empty or non-numeric
-        codes, non-numeric counts (naming the file rows), negative counts
-        (naming region/industry), codes that are not CNAE.
+        Header-only file, missing or repeated column, empty or non-numeric
+        codes, count cells that are not whole numbers >= 0 (naming column,
+        file row and region), implausible counts, codes that are not CNAE.
 
     Examples
     --------
@@ -286,58 +289,61 @@ def read_long(
         sep=sep,
         encoding=encoding,
         sheet_name=sheet_name,
-        decimal=decimal,
-        thousands=thousands,
         skiprows=skiprows,
+        all_text=True,
     )
-    require_columns(
-        frame.columns,
-        {
-            "region_column": region_column,
-            "industry_column": industry_column,
-            "employment_column": employment_column,
-            "establishments_column": establishments_column,
-        },
-        source,
-    )
+    check_rows(frame, source, section)
+    wanted = {
+        "region_column": region_column,
+        "industry_column": industry_column,
+        "employment_column": employment_column,
+        "establishments_column": establishments_column,
+    }
+    require_columns(frame.columns, wanted, source, section)
+    check_header(frame, [c for c in wanted.values() if c], source, section)
     frame = filter_rows(frame, where, source)
-    frame = _drop_total_rows(frame, region_column, source)
+    size_columns = [column for column in measures.values() if column is not None]
+    notes: list[str] = []
+    offset = 2 + skiprows
+    frame = drop_total_rows(
+        frame, region_column, source, size_columns, offset, thousands, decimal, notes
+    )
+    rows = file_rows(frame.index, range(len(frame)), offset)
     regions = normalize_region_codes(
-        frame[region_column], source=source, column=region_column
+        frame[region_column],
+        source=source,
+        column=region_column,
+        rows=rows,
+        hint=f"check [{section}] region_column, or remove total and label rows",
     )
     industries, data_level = normalize_cnae_codes(
-        frame[industry_column], source=source, column=industry_column
+        frame[industry_column], source=source, column=industry_column, rows=rows
     )
     if cnae is not None:
-        check_codes_known(industries, cnae, source=source, column=industry_column)
-    notes: list[str] = []
-    size_columns = [column for column in measures.values() if column is not None]
-    values = parse_numbers(frame, size_columns, source=source, row_offset=2 + skiprows)
-    _check_negative_cells(
-        values,
-        source,
-        2 + skiprows,
-        [f"region/industry {r}/{i}" for r, i in zip(regions, industries, strict=True)],
+        check_codes_known(
+            industries, cnae, source=source, column=industry_column, rows=rows
+        )
+    values = parse_counts(
+        frame,
+        size_columns,
+        rows=rows,
+        labels=[
+            f"region/industry {r}/{i}" for r, i in zip(regions, industries, strict=True)
+        ],
+        source=source,
+        section=section,
+        thousands=thousands,
+        decimal=decimal,
+        blank=blank,
     )
-    empty = int(values.isna().to_numpy().sum())
-    if empty:
-        _note(notes, f"{source}: {empty} empty count cell(s) read as 0")
-        values = values.fillna(0.0)
     values.index = pd.MultiIndex.from_arrays(
         [regions, industries], names=["region", "industry"]
     )
-    duplicated = values.index.duplicated(keep=False)
-    if duplicated.any():
-        pairs = list(dict.fromkeys(values.index[duplicated]))
-        shown = format_items(f"{r}/{i}" for r, i in pairs)
-        _note(
-            notes,
-            f"{source}: {len(pairs)} (region, industry) pair(s) appear on "
-            f"several rows and were summed: {shown} (if the file holds several "
-            "years or categories, select one with where=)",
-            logging.WARNING,
-        )
-        values = values.groupby(level=["region", "industry"], sort=False).sum()
+    first_row: dict[tuple[str, str], int] = {}
+    for pair, row in zip(values.index, rows, strict=True):
+        first_row.setdefault(pair, row)
+    if values.index.has_duplicates:
+        values = sum_repeated_pairs(values, rows, source, notes)
     out: dict[str, pd.DataFrame | None] = {}
     aggregation_notes: list[str] = []
     for measure, column in measures.items():
@@ -345,7 +351,15 @@ def read_long(
             out[measure] = None
             continue
         table = values[column].unstack("industry", fill_value=0.0)
-        _check_negative(table, source, measure)
+        check_outliers(
+            table,
+            source=source,
+            describe=lambda r, i, c=column: (
+                f"column {c!r} row {first_row[(r, i)]} (region/industry {r}/{i})"
+            ),
+            policy=outliers,
+            section=section,
+        )
         aggregation_notes = []
         out[measure] = _finish(
             table,
@@ -356,19 +370,6 @@ def read_long(
         )
     notes += aggregation_notes
     return SizeTables(notes=tuple(notes), **out)
-
-
-def _drop_total_rows(
-    frame: pd.DataFrame, region_column: str, source: str
-) -> pd.DataFrame:
-    labels = frame[region_column].map(
-        lambda v: "" if is_missing(v) else normalize_text(v)
-    )
-    totals = labels.str.startswith("total")
-    if totals.any():
-        logger.info("%s: dropped %d total row(s)", source, int(totals.sum()))
-        return frame.loc[~totals.to_numpy()]
-    return frame
 
 
 def _drop_matches(columns: Sequence[str], patterns: Iterable[str]) -> list[str]:
@@ -404,6 +405,9 @@ def read_wide(
     thousands: str | None = None,
     skiprows: int = 0,
     where: Mapping[str, Any] | None = None,
+    blank: BlankPolicy = "error",
+    outliers: OutlierPolicy = "error",
+    section: str = "inputs.size",
 ) -> SizeTables:
     """Read a wide table: one row per region, one column per industry.
 
@@ -441,21 +445,23 @@ def read_wide(
     title_level
         Restrict title matching to this CNAE level (None: any, the level most
         titles match at wins for ambiguous ones).
-    sheet_name, decimal, thousands, skiprows, where
+    sheet_name, decimal, thousands, skiprows, where, blank, outliers, section
         As in :func:`read_long` (the ``where`` columns are not industries).
 
     Returns
     -------
     SizeTables
-        With only ``measure`` filled. Empty cells count as 0; rows repeating
-        a region are summed.
+        With only ``measure`` filled. Rows repeating a region are summed and
+        "Total" rows dropped, each announced by an
+        :class:`~lps_geo.errors.InputFixWarning`.
 
     Raises
     ------
     InputError
-        Missing region column, unmatched titles (naming them with the closest
-        CNAE titles), two columns mapping to one code, non-numeric or
-        negative counts.
+        Header-only file, missing region column, a column name repeated in
+        the header (naming both positions), unmatched titles (naming them
+        with the closest CNAE titles), two columns mapping to one code, count
+        cells that are not whole numbers >= 0, implausible counts.
 
     Examples
     --------
@@ -480,17 +486,22 @@ def read_wide(
         sep=sep,
         encoding=encoding,
         sheet_name=sheet_name,
-        decimal=decimal,
-        thousands=thousands,
         skiprows=skiprows,
+        all_text=True,
     )
-    require_columns(frame.columns, {"region_column": region_column}, source)
+    check_rows(frame, source, section)
+    require_columns(frame.columns, {"region_column": region_column}, source, section)
     frame = filter_rows(frame, where, source)
-    frame = _drop_total_rows(frame, region_column, source)
     notes: list[str] = []
     not_industries = {region_column, *(where or {})}
     candidates = [column for column in frame.columns if column not in not_industries]
     dropped = _drop_matches(candidates, drop_columns)
+    check_header(
+        frame,
+        [c for c in frame.attrs.get("header", ()) if c not in dropped],
+        source,
+        section,
+    )
     if dropped:
         _note(
             notes, f"{source}: dropped non-industry column(s) {format_quoted(dropped)}"
@@ -499,14 +510,37 @@ def read_wide(
     if not industry_columns:
         raise InputError(
             f"{source}: no industry columns left besides {region_column!r}; "
-            "check region_column= and drop_columns="
+            f"check [{section}] region_column and drop_columns"
         )
+    offset = 2 + skiprows
+    frame = drop_total_rows(
+        frame,
+        region_column,
+        source,
+        industry_columns,
+        offset,
+        thousands,
+        decimal,
+        notes,
+    )
+    rows = file_rows(frame.index, range(len(frame)), offset)
     regions = normalize_region_codes(
-        frame[region_column], source=source, column=region_column
+        frame[region_column],
+        source=source,
+        column=region_column,
+        rows=rows,
+        hint=f"check [{section}] region_column, or remove total and label rows",
     )
 
     mapping, data_level = _industry_codes(
-        industry_columns, industry_names, cnae, source, unmatched, title_level, notes
+        industry_columns,
+        industry_names,
+        cnae,
+        source,
+        unmatched,
+        title_level,
+        notes,
+        section,
     )
     industry_columns = list(mapping)
     codes = [mapping[column] for column in industry_columns]
@@ -519,30 +553,38 @@ def read_wide(
         ]
         raise InputError(
             f"{source}: several columns map to the same CNAE code: "
-            f"{format_items(clashes)}; drop or merge the duplicate columns"
+            f"{format_items(clashes)}; drop or merge the duplicate columns "
+            f"([{section}] drop_columns)"
         )
 
-    values = parse_numbers(
-        frame, industry_columns, source=source, row_offset=2 + skiprows
+    values = parse_counts(
+        frame,
+        industry_columns,
+        rows=rows,
+        labels=[f"region {r}" for r in regions],
+        source=source,
+        section=section,
+        thousands=thousands,
+        decimal=decimal,
+        blank=blank,
     )
-    _check_negative_cells(
-        values, source, 2 + skiprows, [f"region {r}" for r in regions]
-    )
-    empty = int(values.isna().to_numpy().sum())
-    if empty:
-        _note(notes, f"{source}: {empty} empty cell(s) read as 0")
-        values = values.fillna(0.0)
+    title_of = dict(zip(codes, industry_columns, strict=True))
     values.columns = pd.Index(codes, name="industry")
     values.index = pd.Index(regions, name="region")
+    first_row: dict[str, int] = {}
+    for region, row in zip(regions, rows, strict=True):
+        first_row.setdefault(region, row)
     if values.index.has_duplicates:
-        repeated = values.index[values.index.duplicated()].unique().tolist()
-        _note(
-            notes,
-            f"{source}: region(s) {format_items(repeated)} appear on several "
-            "rows; their rows were summed",
-        )
-        values = values.groupby(level="region", sort=False).sum()
-    _check_negative(values, source, measure)
+        values = sum_repeated_regions(values, rows, source, notes)
+    check_outliers(
+        values,
+        source=source,
+        describe=lambda r, i: (
+            f"column {title_of[i]!r} row {first_row[r]} (region {r}, industry {i})"
+        ),
+        policy=outliers,
+        section=section,
+    )
     table = _finish(
         values,
         source=source,
@@ -561,6 +603,7 @@ def _industry_codes(
     unmatched: Unmatched,
     title_level: IndustryLevel | None,
     notes: list[str],
+    section: str = "inputs.size",
 ) -> tuple[dict[str, str], str]:
     """Column name -> canonical CNAE code, and the level of those codes."""
     if industry_names in ("code", "auto"):
@@ -578,8 +621,9 @@ def _industry_codes(
     if cnae is None:
         raise InputError(
             f"{source}: the industry columns are titles (e.g. "
-            f"{format_quoted(columns, max_shown=2)}), not CNAE codes; pass "
-            "cnae=read_cnae_table(...) to map titles to codes"
+            f"{format_quoted(columns, max_shown=2)}), not CNAE codes; set "
+            "[inputs] cnae to a CNAE table file to map titles to codes (or "
+            f'[{section}] industry_names = "code" if they are codes)'
         )
     match = title_map(columns, cnae, level=title_level, source=source)
     if match.unmatched:
@@ -589,8 +633,8 @@ def _industry_codes(
         )
         if unmatched == "raise":
             raise InputError(
-                message + "; rename the columns, add them to drop_columns=, or "
-                "pass unmatched='drop'"
+                message + f"; rename the columns, list them in [{section}] "
+                f'drop_columns, or set [{section}] unmatched = "drop"'
             )
         warnings.warn(
             message + "; these columns were dropped", MissingCodesWarning, stacklevel=4
@@ -615,6 +659,11 @@ def validate_against_boundaries(
     source: str,
     code_digits: CodeDigits = "auto",
     unmatched: Unmatched = "raise",
+    *,
+    section: str = "inputs.size",
+    boundaries_source: str | None = None,
+    boundaries_column: str | None = None,
+    empty: Iterable[str] = (),
 ) -> SizeTables:
     """Check a size table's regions against the boundary layer's codes.
 
@@ -633,7 +682,15 @@ def validate_against_boundaries(
         table code has 6 digits and the boundaries' have 7.
     unmatched
         Table codes absent from the boundaries: ``"raise"`` an InputError,
-        or ``"drop"`` those rows with a MissingCodesWarning.
+        or ``"drop"`` those rows with a MissingCodesWarning
+        (``[inputs.size] outside_boundaries``).
+    section
+        Configuration section named in the hints.
+    boundaries_source, boundaries_column, empty
+        The boundary file, its code column and the codes its reader dropped
+        for an empty geometry (:attr:`BoundaryReport.empty`): table codes
+        among those are blamed on the boundaries, and boundary codes that are
+        the table's codes zero-padded (``'03516200'``) on the boundary file.
 
     Returns
     -------
@@ -685,18 +742,29 @@ def validate_against_boundaries(
         for code, new in zip(table_codes, mapped, strict=True)
         if new not in boundary
     ]
+    bfile = boundaries_source or "the boundaries"
+    bcol = f" column {boundaries_column!r}" if boundaries_column else ""
     if absent:
+        blame_boundaries(
+            absent, boundary, source, bfile, bcol, empty, section, unmatched
+        )
         message = (
             f"{source}: {len(absent)} region code(s) of the table are not in the "
             f"boundaries: {format_items(absent)}"
         )
         hint = ""
         if {len(code) for code in absent} == {6} and digits != 6:
-            hint = " (these look like RAIS 6-digit codes: pass code_digits=6)"
+            hint = (
+                " (these look like RAIS 6-digit codes: pass code_digits=6)"
+                if code_digits == 7
+                else " (these look like RAIS 6-digit codes, matched only when "
+                "every code of the table has 6 digits)"
+            )
         if unmatched == "raise":
             raise InputError(
                 message + hint + "; remove those rows (e.g. 'not identified' "
-                "999999), use matching boundaries, or pass unmatched='drop'"
+                "999999), use matching boundaries, or set "
+                f'[{section}] outside_boundaries = "drop"'
             )
         warnings.warn(
             message + "; their rows were dropped", MissingCodesWarning, stacklevel=2

@@ -1,0 +1,144 @@
+"""Announced fixes of size tables: total rows dropped, repeated rows summed.
+
+Every automatic change of a size table warns with an
+:class:`~lps_geo.errors.InputFixWarning` naming the file, the codes or rows
+and the size of the change (the pipeline writes these warnings into
+``report.json``), and is also kept as a note of the reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lps_geo.errors import InputError, InputFixWarning
+from lps_geo.io._util import file_rows, format_items, is_missing, normalize_text
+from lps_geo.io.cells import lenient_sum
+
+logger = logging.getLogger(__name__)
+
+
+def _note(notes: list[str], message: str) -> None:
+    notes.append(message)
+    logger.info(message)
+
+
+def drop_total_rows(
+    frame: pd.DataFrame,
+    region_column: str,
+    source: str,
+    columns: Sequence[str],
+    offset: int,
+    thousands: str | None,
+    decimal: str,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Drop rows whose region cell starts with "Total", with a warning that
+    names their file rows and what their count cells add up to."""
+    labels = frame[region_column].map(
+        lambda v: "" if is_missing(v) else normalize_text(v)
+    )
+    totals = labels.str.startswith("total").to_numpy(dtype=bool)
+    if not totals.any():
+        return frame
+    positions = np.flatnonzero(totals)
+    rows = file_rows(frame.index, positions, offset)
+    sums = lenient_sum(frame.iloc[positions], columns, thousands, decimal)
+    shown = format_items(
+        f"row {row} ({str(frame[region_column].iloc[p]).strip()!r}, counts "
+        f"summing to {total:,.0f})"
+        for row, p, total in zip(rows, positions, sums, strict=True)
+    )
+    message = (
+        f"{source}: dropped {len(rows)} total row(s) of column {region_column!r}: "
+        f"{shown}; totals are recomputed from the regions"
+    )
+    warnings.warn(message, InputFixWarning, stacklevel=3)
+    _note(notes, message)
+    return frame.loc[~totals]
+
+
+def sum_repeated_regions(
+    values: pd.DataFrame, rows: list[int], source: str, notes: list[str]
+) -> pd.DataFrame:
+    """Sum the rows of a region repeated in a wide table, with a warning
+    naming each region, its file rows and how many of them are all zero."""
+    repeated = values.index[values.index.duplicated()].unique()
+    zero = (values.to_numpy() == 0).all(axis=1)
+    parts = []
+    for region in repeated:
+        at = np.flatnonzero(values.index == region)
+        zeros = int(zero[at].sum())
+        part = f"{region} on rows {format_items([rows[p] for p in at], 3)}"
+        if zeros:
+            part += f" ({zeros} of them all zero)"
+        parts.append(part)
+    extra = int(values.index.duplicated().sum())
+    message = (
+        f"{source}: {len(repeated)} region(s) appear on several rows and their "
+        f"rows were summed ({extra} row(s) merged): {format_items(parts)}"
+    )
+    warnings.warn(message, InputFixWarning, stacklevel=4)
+    _note(notes, message)
+    return values.groupby(level="region", sort=False).sum()
+
+
+def sum_repeated_pairs(
+    values: pd.DataFrame, rows: list[int], source: str, notes: list[str]
+) -> pd.DataFrame:
+    """Sum the rows of a long table repeating a (region, industry) pair, with
+    a warning naming each pair and its file rows."""
+    duplicated = values.index.duplicated(keep=False)
+    at: dict[tuple[str, str], list[int]] = {}
+    for pair, row, dup in zip(values.index, rows, duplicated, strict=True):
+        if dup:
+            at.setdefault(pair, []).append(row)
+    shown = format_items(
+        f"{r}/{i} on rows {format_items(where_, 3)}" for (r, i), where_ in at.items()
+    )
+    message = (
+        f"{source}: {len(at)} (region, industry) pair(s) appear on "
+        f"several rows and were summed: {shown} ({int(duplicated.sum())} rows "
+        f"into {len(at)}; if the file holds several years or categories, keep "
+        "one per file)"
+    )
+    warnings.warn(message, InputFixWarning, stacklevel=2)
+    _note(notes, message)
+    return values.groupby(level=["region", "industry"], sort=False).sum()
+
+
+def blame_boundaries(
+    absent: list[str],
+    boundary: pd.Index,
+    source: str,
+    bfile: str,
+    bcol: str,
+    empty: Iterable[str],
+    section: str,
+    unmatched: str = "raise",
+) -> None:
+    """Raise when table codes are missing because of the boundary file:
+    stored zero-padded there, or dropped there for an empty geometry (the
+    latter only when ``unmatched`` is "raise")."""
+    stripped = {code.lstrip("0"): code for code in boundary if code.startswith("0")}
+    padded = [code for code in absent if code.lstrip("0") in stripped]
+    if padded and len(padded) * 2 >= len(absent):
+        examples = format_items(f"{stripped[c.lstrip('0')]!r} for {c}" for c in padded)
+        raise InputError(
+            f"{bfile}:{bcol} stores the region codes zero-padded ({examples}), "
+            f"so {len(padded)} code(s) of {source} match none; write the codes "
+            "without leading zeros (IBGE municipality codes have 7 digits) or "
+            "point [inputs.boundaries] code_column to the plain codes"
+        )
+    dropped = sorted(set(absent) & set(empty))
+    if dropped and unmatched == "raise":
+        raise InputError(
+            f"{source}: {len(dropped)} region code(s) of the table were dropped "
+            f"from the boundaries (empty geometry) in {bfile}: "
+            f"{format_items(dropped)}; fix those geometries in the boundary file, "
+            f'or set [{section}] outside_boundaries = "drop" to leave them out'
+        )
