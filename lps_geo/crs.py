@@ -3,6 +3,8 @@
 Every layer needs a CRS; layers combined must agree; distance and area work
 needs a projected CRS. The default is :data:`DEFAULT_CRS`, SIRGAS 2000 /
 Brazil Polyconic, a projected CRS in metres that covers the whole country.
+Readers pass ``hint``: the configuration key that fixes the problem (e.g.
+``set [inputs.boundaries] crs = "EPSG:4674"``), named in the message.
 
 Examples
 --------
@@ -17,10 +19,13 @@ Traceback (most recent call last):
 ...
 lps_geo.errors.CRSError: points is in EPSG:31983 but the grid is in EPSG:5880; \
 reproject with .to_crs('EPSG:5880')
+>>> lonlat_problem((330000.0, 7400000.0, 370000.0, 7440000.0))
+'x up to 370000, y up to 7440000'
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pyproj import CRS
@@ -42,7 +47,54 @@ def crs_name(crs: CRS) -> str:
     return f"{auth[0]}:{auth[1]}" if auth else crs.name
 
 
-def projected_crs(crs: Any, what: str) -> CRS:
+def parse_crs(value: Any, what: str, hint: str | None = None) -> CRS:
+    """``value`` as a :class:`pyproj.CRS`; ``what`` names it in the message.
+
+    ``hint`` (e.g. ``'[inputs.boundaries] crs'``) is the setting to fix.
+
+    >>> parse_crs("EPSG:99999", "[inputs.boundaries] crs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.CRSError: [inputs.boundaries] crs = 'EPSG:99999' is not a CRS ...
+    """
+    try:
+        return CRS.from_user_input(value)
+    except PyprojCRSError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fix = f"set {hint} =" if hint else "use"
+        raise CRSError(
+            f"{what} = {value!r} is not a CRS pyproj knows ({reason}); {fix} "
+            'an EPSG code such as "EPSG:4674" (SIRGAS 2000 lon/lat) or '
+            f'"{DEFAULT_CRS}"'
+        ) from None
+
+
+def require_crs(crs: Any, what: str, hint: str | None = None) -> CRS:
+    """The CRS of a layer, which must exist; ``hint`` says how to give one.
+
+    >>> require_crs(None, "mun.shp", '[inputs.boundaries] crs = "EPSG:4674"')
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.CRSError: mun.shp has no CRS; set [inputs.boundaries] crs = \
+"EPSG:4674" (the CRS its coordinates are in; EPSG:4674 is IBGE's SIRGAS 2000 lon/lat)
+    """
+    if crs is None:
+        fix = (
+            f"set {hint}"
+            if hint
+            else "set one (e.g. .set_crs('EPSG:4674')) and project it "
+            f"(e.g. .to_crs('{DEFAULT_CRS}'))"
+        )
+        extra = (
+            " (the CRS its coordinates are in; EPSG:4674 is IBGE's SIRGAS 2000 lon/lat)"
+            if hint
+            else ""
+        )
+        raise CRSError(f"{what} has no CRS; {fix}{extra}")
+    return parse_crs(crs, what, None) if not isinstance(crs, CRS) else crs
+
+
+def projected_crs(crs: Any, what: str = "target_crs") -> CRS:
     """``crs`` as a :class:`pyproj.CRS`, which must exist and be projected.
 
     ``what`` names the layer or argument in the error messages.
@@ -52,19 +104,11 @@ def projected_crs(crs: Any, what: str) -> CRS:
     CRSError
         ``crs`` is None, not a CRS, or geographic.
     """
-    if crs is None:
-        raise CRSError(
-            f"{what} has no CRS; set one (e.g. .set_crs('EPSG:4674')) and "
-            f"project it (e.g. .to_crs('{DEFAULT_CRS}'))"
-        )
-    try:
-        crs = CRS.from_user_input(crs)
-    except PyprojCRSError as exc:
-        raise CRSError(f"{what}: {crs!r} is not a CRS ({exc})") from exc
+    crs = require_crs(crs, what)
     if not crs.is_projected:
         raise CRSError(
-            f"{what} is in {crs_name(crs)}, a geographic CRS; surfaces need "
-            f"distances in metres: use a projected CRS such as {DEFAULT_CRS} "
+            f"{what} is in {crs_name(crs)}, a geographic CRS; distances and "
+            f"areas need metres: use a projected CRS such as {DEFAULT_CRS} "
             "(SIRGAS 2000 / Brazil Polyconic)"
         )
     return crs
@@ -84,3 +128,43 @@ def check_same_crs(layer_crs: Any, target: CRS, what: str) -> None:
             f"{what} is in {crs_name(crs)} but the grid is in {crs_name(target)}; "
             f"reproject with .to_crs('{crs_name(target)}')"
         )
+
+
+def check_layers_agree(layers: Sequence[tuple[str, Any]]) -> CRS | None:
+    """Every ``(name, crs)`` is projected and all equal; returns the shared CRS.
+
+    >>> check_layers_agree([("institutions", "EPSG:5880"), ("regions", "EPSG:31983")])
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.CRSError: regions is in EPSG:31983 but institutions is in \
+EPSG:5880; reproject one of them with .to_crs('EPSG:5880')
+    """
+    first_name, first = None, None
+    for name, value in layers:
+        crs = projected_crs(value, name)
+        if first is None:
+            first_name, first = name, crs
+        elif not crs.equals(first, ignore_axis_order=True):
+            raise CRSError(
+                f"{name} is in {crs_name(crs)} but {first_name} is in "
+                f"{crs_name(first)}; reproject one of them with "
+                f".to_crs('{crs_name(first)}')"
+            )
+    return first
+
+
+def lonlat_problem(bounds: Sequence[float]) -> str | None:
+    """What makes ``(xmin, ymin, xmax, ymax)`` impossible as lon/lat, or None.
+
+    GeoJSON without a ``crs`` member is read as WGS84 lon/lat; projected
+    coordinates in such a file have |x| > 180 or |y| > 90.
+
+    >>> lonlat_problem((-47.0, -22.0, -46.6, -21.6)) is None
+    True
+    """
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    if max(abs(xmin), abs(xmax)) <= 180 and max(abs(ymin), abs(ymax)) <= 90:
+        return None
+    x = xmax if abs(xmax) >= abs(xmin) else xmin
+    y = ymax if abs(ymax) >= abs(ymin) else ymin
+    return f"x up to {x:.0f}, y up to {y:.0f}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -670,14 +671,16 @@ def test_read_boundaries_crs_policy(tmp_path: Path):
     assert not shp.with_suffix(".prj").exists()
     with pytest.raises(
         CRSError,
-        match=r"mun.shp has no CRS; pass crs=\.\.\. \(e.g. EPSG:4674 for IBGE",
+        match=r'mun.shp has no CRS; set \[inputs.boundaries\] crs = "EPSG:4674"',
     ):
         read_boundaries(shp)
     b = read_boundaries(shp, crs="EPSG:4674").regions
     assert b.crs.to_epsg() == 5880
-    with pytest.raises(CRSError, match=r"target_crs='EPSG:4674' is a geographic CRS"):
+    with pytest.raises(CRSError, match=r"target_crs is in EPSG:4674, a geographic CRS"):
         read_boundaries(shp, crs=4674, target_crs="EPSG:4674")
-    with pytest.raises(CRSError, match="crs='EPSG:99999999' is not a CRS"):
+    with pytest.raises(
+        CRSError, match=r"\[inputs.boundaries\] crs = 'EPSG:99999999' is not a CRS"
+    ):
         read_boundaries(shp, crs="EPSG:99999999")
 
 
@@ -692,8 +695,8 @@ def test_read_boundaries_geojson_keeps_other_columns(tmp_path: Path):
     assert b.columns.tolist() == ["name", "description", "geometry"]
     with pytest.raises(
         InputError,
-        match=r"column 'CD_MUN' not found; pass code_column= one of the available "
-        r"columns: 'id', 'name', 'description'",
+        match=r"column 'CD_MUN' not found; set \[inputs.boundaries\] code_column = "
+        r"one of the available columns: 'id', 'name', 'description'",
     ):
         read_boundaries(path)
 
@@ -730,7 +733,9 @@ def test_read_boundaries_dissolves_multipart_municipalities(tmp_path: Path, capl
     assert b.index.tolist() == ["3516200", "3550308"]
     assert b.geometry.iloc[0].geom_type == "MultiPolygon"
     assert_allclose(b.area.iloc[0], 2 * b.area.iloc[1], rtol=0.01)
-    with pytest.raises(InputError, match=r"1 code\(s\) appear on several features"):
+    with pytest.raises(
+        InputError, match=r"column 'CD_MUN' has 1 code\(s\) on several features"
+    ):
         read_boundaries(path, duplicates="raise")
     conflict = write_layer(
         tmp_path / "conflict.gpkg",
@@ -740,13 +745,15 @@ def test_read_boundaries_dissolves_multipart_municipalities(tmp_path: Path, capl
     )
     with pytest.raises(
         InputError,
-        match=r"shared by features with different names: 3516200 "
-        r"\(Franca / Ribeirão Preto\)",
+        match=r"column 'CD_MUN' has 1 code\(s\) on features with different names "
+        r"\(column 'NM_MUN'\): 3516200 \(Franca / Ribeirão Preto\)",
     ):
         read_boundaries(conflict)
 
 
 def test_read_boundaries_repairs_and_drops_geometries(tmp_path: Path, caplog):
+    from lps_geo.errors import InputFixWarning
+
     x, y = -47.5, -20.6
     bowtie = Polygon([(x, y), (x + 0.1, y + 0.1), (x + 0.1, y), (x, y + 0.1)])
     path = write_layer(
@@ -756,8 +763,11 @@ def test_read_boundaries_repairs_and_drops_geometries(tmp_path: Path, caplog):
         [bowtie, square(3), Polygon()],
     )
     with caplog.at_level(logging.INFO, logger="lps_geo.io"):
-        with pytest.warns(MissingCodesWarning, match=r"empty geometry .*\(codes 3\)"):
+        with pytest.warns(InputFixWarning) as caught:
             b = read_boundaries(path).regions
+    texts = [str(w.message) for w in caught]
+    assert any(re.search(r"empty or null geometry .*\(codes 3\)", t) for t in texts)
+    assert any("1: area " in t and "make_valid" in t for t in texts)
     assert "repaired 1 invalid geometry with make_valid" in caplog.text
     assert b.index.tolist() == ["1", "2"]
     assert b.is_valid.all()
@@ -903,7 +913,7 @@ def test_non_municipal_and_excluded_features_are_dropped_and_reported(tmp_path):
         "features": 4,
         "non_municipal": [{"code": "4300002", "name": "Lagoa dos Patos"}],
         "excluded": [{"code": "4399999", "name": "Estrangeiro"}],
-        "repaired": 0,
+        "repaired": [],
         "empty": [],
         "dissolved": [],
         "regions": 2,

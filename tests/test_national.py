@@ -25,7 +25,7 @@ def dtb() -> pd.DataFrame:
 
 def test_mesh_2022(dtb):
     path = require_shared("boundaries", "BR_Municipios_2022.json")
-    with pytest.warns(lps_geo.errors.MissingCodesWarning, match="3157336"):
+    with pytest.warns(lps_geo.errors.InputFixWarning, match="3157336"):
         read = read_boundaries(path, crs="EPSG:4674")
     b, report = read.regions, read.report.to_dict()
     assert report["features"] == 5571
@@ -36,7 +36,7 @@ def test_mesh_2022(dtb):
     ]
     # 5,569 municipalities; one polygon was lost in the simplification
     assert report["empty"] == ["3157336"]
-    assert report["repaired"] == 2
+    assert [r["code"] for r in report["repaired"]] == ["1702703", "2919553"]
     assert len(b) == report["regions"] == 5568
     assert b.index.str.fullmatch(r"\d{7}").all()
     assert set(b.index) <= set(dtb["id"])
@@ -51,7 +51,7 @@ def test_mesh_sao_paulo_geojson(dtb):
     read = read_boundaries(path, code_column="id", name_column="name")
     b = read.regions
     assert len(b) == 645
-    assert read.report.repaired == 7
+    assert len(read.report.repaired) == 7
     assert set(b.index) == set(dtb.loc[dtb["id"].str[:2] == "35", "id"])
     assert b.geometry.is_valid.all()
 

@@ -20,6 +20,7 @@ in (GeoPackage, Shapefile, GeoJSON, TopoJSON, ...):
 
 from __future__ import annotations
 
+import difflib
 import logging
 import warnings
 from collections.abc import Iterable
@@ -27,65 +28,47 @@ from pathlib import Path
 from typing import Any, get_args
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError as PyprojCRSError
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from lps_geo.errors import ConfigError, CRSError, InputError, MissingCodesWarning
+from lps_geo.crs import (
+    DEFAULT_CRS,
+    crs_name,
+    lonlat_problem,
+    parse_crs,
+    projected_crs,
+    require_crs,
+)
+from lps_geo.errors import ConfigError, CRSError, InputError, InputFixWarning
 from lps_geo.io._util import (
     clean_code,
     format_items,
     format_quoted,
     is_missing,
     normalize_region_codes,
-    require_columns,
 )
-from lps_geo.io.reports import Boundaries, BoundaryReport, FeatureName
+from lps_geo.io.reports import Boundaries, BoundaryReport, FeatureName, RepairedFeature
 from lps_geo.vocab import Duplicates, NonMunicipal
 
 logger = logging.getLogger(__name__)
 
-#: Default projected CRS: SIRGAS 2000 / Brazil Polyconic.
-DEFAULT_CRS = "EPSG:5880"
+#: The setting that fixes the boundaries' CRS, named in the messages.
+CRS_KEY = "[inputs.boundaries] crs"
 
 
-def projected_crs(target_crs: str | int | CRS, argument: str = "target_crs") -> CRS:
-    """Parse a CRS and require it to be projected (metres, not degrees).
-
-    Raises
-    ------
-    CRSError
-        When the CRS cannot be parsed or is geographic.
-
-    Examples
-    --------
-    >>> projected_crs("EPSG:5880").name
-    'SIRGAS 2000 / Brazil Polyconic'
-    """
-    crs = _parse_crs(target_crs, argument)
-    if not crs.is_projected:
-        raise CRSError(
-            f"{argument}={target_crs!r} is a geographic CRS ({crs.name}); "
-            "distances and areas need a projected CRS: use e.g. EPSG:5880 "
-            "(SIRGAS 2000 / Brazil Polyconic) or a UTM zone such as EPSG:31983"
-        )
-    return crs
+def _parse_crs(value: Any, what: str, key: str | None = None) -> CRS:
+    """``value`` parsed by :func:`lps_geo.crs.parse_crs` (``key`` names the fix)."""
+    return parse_crs(value, what, key)
 
 
-def _parse_crs(value: Any, argument: str) -> CRS:
-    try:
-        return CRS.from_user_input(value)
-    except PyprojCRSError as error:
-        raise CRSError(
-            f"{argument}={value!r} is not a CRS pyproj understands ({error}); "
-            "pass an EPSG code such as 'EPSG:4674' or 5880"
-        ) from None
-
-
-def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
+def _read_vector(
+    path: Path, layer: str | int | None, section: str = "inputs.boundaries"
+) -> gpd.GeoDataFrame:
+    """Read one layer; ``section`` names the configuration table of the fix."""
     # lazy: the GDAL bindings load only when a vector file is read
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
@@ -102,7 +85,7 @@ def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
     if layer is None and len(spatial) > 1:
         raise InputError(
             f"{path}: holds {len(spatial)} layers ({format_quoted(spatial)}); "
-            "pass layer= to choose one"
+            f"set [{section}] layer = one of them"
         )
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
@@ -110,12 +93,37 @@ def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
         names = [str(name) for name, _ in layers]
         raise InputError(
             f"{path}: cannot read layer {layer!r} ({str(error).splitlines()[0]}); "
-            f"available layers: {format_quoted(names)}"
+            f"set [{section}] layer = one of the available layers: "
+            f"{format_quoted(names)}"
         ) from None
     except DataSourceError as error:
         raise InputError(
             f"{path}: cannot read ({str(error).splitlines()[0]}); check the file"
         ) from None
+
+
+def require_keyed_columns(
+    columns: Iterable[Any], wanted: dict[str, str | None], source: str, section: str
+) -> None:
+    """Raise naming a missing column and the ``[section] key`` that names it.
+
+    >>> require_keyed_columns(["CD_MUN"], {"code_column": "CD_MUNIC"}, "m.gpkg",
+    ...                       "inputs.boundaries")
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.InputError: m.gpkg: column 'CD_MUNIC' not found (did you mean \
+'CD_MUN'?); set [inputs.boundaries] code_column = one of the available columns: 'CD_MUN'
+    """
+    available = [str(column) for column in columns]
+    for key, column in wanted.items():
+        if column is None or column in available:
+            continue
+        close = difflib.get_close_matches(column, available, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(
+            f"{source}: column {column!r} not found{hint}; set [{section}] {key} "
+            f"= one of the available columns: {format_quoted(available)}"
+        )
 
 
 def _polygonal(geometry: BaseGeometry | None) -> BaseGeometry:
@@ -222,7 +230,8 @@ def read_boundaries(
         columns (a ``name`` or ``region`` column that is not ``name_column``
         gets a ``_file`` suffix); polygons in ``target_crs``. ``report``: a
         :class:`~lps_geo.io.reports.BoundaryReport` of what was done:
-        ``features`` read, ``repaired`` geometries, ``non_municipal`` and
+        ``features`` read, ``repaired`` geometries (code, area before and
+        after in km2), ``non_municipal`` and
         ``excluded`` features dropped (code and name), ``empty`` geometries
         dropped, ``dissolved`` codes, ``regions`` kept.
 
@@ -233,14 +242,17 @@ def read_boundaries(
         or non-numeric codes (naming the rows), duplicated codes with
         different names, non-polygon features (points, lines).
     CRSError
-        The file has no CRS and ``crs`` was not given; ``target_crs`` is
-        geographic or unknown.
+        The file has no CRS and ``crs`` was not given; a geographic CRS with
+        coordinates that are not longitude/latitude (a projected GeoJSON
+        without ``crs``); ``target_crs`` is geographic or unknown.
 
     Warns
     -----
-    MissingCodesWarning
-        Regions whose geometry is empty (e.g. lost in simplification) are
-        dropped.
+    InputFixWarning
+        Regions whose geometry is empty or null (e.g. lost in simplification)
+        are dropped (codes named); invalid geometries repaired with
+        ``make_valid`` (codes and area as drawn -> after repair); codes padded
+        with leading zeros stripped.
 
     Examples
     --------
@@ -262,43 +274,35 @@ def read_boundaries(
         raise ConfigError(
             f"non_municipal={non_municipal!r} is not valid; use 'drop' or 'keep'"
         )
-    target = projected_crs(target_crs)
+    target = projected_crs(target_crs, "target_crs")
     path = Path(path)
     source = str(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found; check the path")
+        raise InputError(f"{path}: file not found; check [inputs.boundaries] path")
     frame = _read_vector(path, layer)
     if frame.empty:
         raise InputError(f"{path}: the layer has no features")
     attributes = [column for column in frame.columns if column != frame.geometry.name]
     if name_column == code_column:
         name_column = None
-    require_columns(
-        attributes, {"code_column": code_column, "name_column": name_column}, source
+    require_keyed_columns(
+        attributes,
+        {"code_column": code_column, "name_column": name_column},
+        source,
+        "inputs.boundaries",
     )
     codes = normalize_region_codes(
-        frame[code_column], source=source, column=code_column, unit="feature"
+        frame[code_column],
+        source=source,
+        column=code_column,
+        unit="feature",
     )
+    codes = _strip_zero_padding(codes, source, code_column)
     n_features = len(frame)
     frame, codes, lakes, excluded = _drop_features(
         frame, codes, name_column, non_municipal, exclude_codes, source
     )
-
-    if crs is not None:
-        given = _parse_crs(crs, "crs")
-        if frame.crs is not None and not frame.crs.equals(given):
-            logger.warning(
-                "%s: declares CRS %s; using crs=%s instead as requested",
-                source,
-                frame.crs.to_string(),
-                given.to_string(),
-            )
-        frame = frame.set_crs(given, allow_override=True)
-    elif frame.crs is None:
-        raise CRSError(
-            f"{source} has no CRS; pass crs=... (e.g. EPSG:4674 for IBGE "
-            "SIRGAS 2000 lon/lat)"
-        )
+    frame = _with_crs(frame, crs, source)
 
     kinds = frame.geometry.geom_type
     allowed = ("Polygon", "MultiPolygon", "GeometryCollection")
@@ -310,10 +314,11 @@ def read_boundaries(
     if wrong:
         kinds_found = sorted({kind for _, kind in wrong})
         raise InputError(
-            f"{source}: {len(wrong)} feature(s) are not polygons (codes "
+            f"{source}: {len(wrong)} of {len(frame)} feature(s) are not polygons "
+            f"(column {code_column!r}: codes "
             f"{format_items(code for code, _ in wrong)}; types "
             f"{format_quoted(kinds_found)}); boundaries must be a Polygon or "
-            "MultiPolygon layer"
+            "MultiPolygon layer -- check [inputs.boundaries] path and layer"
         )
     geometry = frame.geometry.to_crs(target)
     geometry = gpd.GeoSeries(
@@ -321,7 +326,21 @@ def read_boundaries(
         index=frame.index,
         crs=target,
     )
-    geometry, repaired = repair_geometries(geometry, source)
+    invalid = ~geometry.is_valid.to_numpy()
+    area_before = geometry.area.to_numpy()
+    geometry, _ = repair_geometries(geometry, source)
+    repaired = _repairs(codes, invalid, area_before, geometry.area.to_numpy())
+    if repaired:
+        warnings.warn(
+            f"{source}: {len(repaired)} invalid (e.g. self-intersecting) "
+            f"geometr{'y' if len(repaired) == 1 else 'ies'} of column "
+            f"{code_column!r} repaired with make_valid, area as drawn -> after "
+            f"repair: {'; '.join(r.describe() for r in repaired[:5])}"
+            + (f" and {len(repaired) - 5} more" if len(repaired) > 5 else "")
+            + "; check those features if the change is large",
+            InputFixWarning,
+            stacklevel=2,
+        )
 
     table = pd.DataFrame(
         {column: frame[column].to_numpy() for column in attributes}, index=frame.index
@@ -334,19 +353,21 @@ def read_boundaries(
     table = table.loc[~empty.to_numpy()]
     if table.empty:
         raise InputError(
-            f"{source}: no feature has a polygon geometry; check the file and layer"
+            f"{source}: none of the {len(frame)} feature(s) has a polygon geometry "
+            "(all are empty or null); check [inputs.boundaries] path and layer"
         )
     if no_geometry:
         warnings.warn(
-            f"{source}: {len(no_geometry)} region(s) have an empty geometry and "
-            f"were dropped (codes {format_items(no_geometry)}); their table rows "
-            "will be reported as absent from the boundaries -- fix the features "
+            f"{source}: {len(no_geometry)} of {len(frame)} feature(s) of column "
+            f"{code_column!r} have an empty or null geometry and were dropped "
+            f"(codes {format_items(no_geometry)}); tables that list those codes "
+            "will report them absent from the boundaries -- fix the features "
             "or use a more detailed boundary file",
-            MissingCodesWarning,
+            InputFixWarning,
             stacklevel=2,
         )
     before = table["_code"]
-    table = _dissolve_duplicates(table, name_column, duplicates, source)
+    table = _dissolve_duplicates(table, code_column, name_column, duplicates, source)
     dissolved = sorted(set(before[before.duplicated()]))
 
     region_codes = pd.Index(table["_code"].tolist(), name="region")
@@ -384,6 +405,76 @@ def read_boundaries(
         regions=len(result),
     )
     return Boundaries(regions=result, report=report)
+
+
+def _strip_zero_padding(codes: list[str], source: str, column: str) -> list[str]:
+    """IBGE codes never start with 0 (the first digit is the region, 1-5):
+    leading zeros are padding of a text column, stripped with a warning."""
+    padded = [code for code in codes if len(code) > 1 and code.startswith("0")]
+    if not padded:
+        return codes
+    stripped = {code: code.lstrip("0") or "0" for code in padded}
+    examples = ", ".join(f"{old} -> {new}" for old, new in list(stripped.items())[:3])
+    warnings.warn(
+        f"{source}: column {column!r} has {len(padded)} of {len(codes)} code(s) "
+        f"padded with leading zeros, stripped ({examples}); IBGE codes do not "
+        "start with 0 -- check [inputs.boundaries] code_column if these are "
+        "not IBGE codes",
+        InputFixWarning,
+        stacklevel=3,
+    )
+    return [stripped.get(code, code) for code in codes]
+
+
+def _with_crs(frame: gpd.GeoDataFrame, crs: Any, source: str) -> gpd.GeoDataFrame:
+    """The frame with its CRS (``crs`` overrides the file's), checked against
+    the coordinates: a geographic CRS needs longitudes and latitudes."""
+    if crs is not None:
+        given = _parse_crs(crs, CRS_KEY, CRS_KEY)
+        if frame.crs is not None and not frame.crs.equals(given):
+            logger.warning(
+                "%s: declares CRS %s; using %s = %s instead as configured",
+                source,
+                crs_name(frame.crs),
+                CRS_KEY,
+                crs_name(given),
+            )
+        frame = frame.set_crs(given, allow_override=True)
+    else:
+        require_crs(frame.crs, source, f'{CRS_KEY} = "EPSG:4674"')
+    if frame.crs.is_geographic:
+        present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+        problem = lonlat_problem(present.total_bounds) if len(present) else None
+        if problem:
+            declared = (
+                f"{CRS_KEY} is {crs_name(frame.crs)}"
+                if crs is not None
+                else f"the file's CRS is {crs_name(frame.crs)}"
+                + (
+                    " (a GeoJSON without a crs member means WGS84 lon/lat)"
+                    if source.lower().endswith((".geojson", ".json"))
+                    else ""
+                )
+            )
+            raise CRSError(
+                f"{source}: coordinates are not longitude/latitude ({problem}) "
+                f"but {declared}: the file looks projected; set {CRS_KEY} = the "
+                'CRS of its coordinates (e.g. "EPSG:31983" for SIRGAS 2000 / '
+                'UTM 23S, "EPSG:5880" for Brazil Polyconic)'
+            )
+    return frame
+
+
+def _repairs(codes, invalid, before, after) -> tuple[RepairedFeature, ...]:
+    """One :class:`RepairedFeature` per invalid geometry (areas in km2)."""
+    return tuple(
+        RepairedFeature(
+            code=str(codes[i]),
+            area_before_km2=round(float(before[i]) / 1e6, 3),
+            area_after_km2=round(float(after[i]) / 1e6, 3),
+        )
+        for i in np.flatnonzero(invalid)
+    )
 
 
 def is_non_municipal(code: str) -> bool:
@@ -447,7 +538,11 @@ def _is_polygon(geometry: BaseGeometry | None) -> bool:
 
 
 def _dissolve_duplicates(
-    table: pd.DataFrame, name_column: str | None, duplicates: str, source: str
+    table: pd.DataFrame,
+    code_column: str,
+    name_column: str | None,
+    duplicates: str,
+    source: str,
 ) -> pd.DataFrame:
     repeated = table["_code"].duplicated(keep=False).to_numpy()
     if not repeated.any():
@@ -455,8 +550,8 @@ def _dissolve_duplicates(
     codes = sorted(set(table.loc[repeated, "_code"]))
     if duplicates == "raise":
         raise InputError(
-            f"{source}: {len(codes)} code(s) appear on several features: "
-            f"{format_items(codes)}; fix the codes or pass duplicates='dissolve'"
+            f"{source}: column {code_column!r} has {len(codes)} code(s) on "
+            f"several features: {format_items(codes)}; fix the codes"
         )
     if name_column is not None:
         folded = (
@@ -476,9 +571,11 @@ def _dissolve_duplicates(
             ]
             more = f" and {len(conflicting) - 5} more" if len(conflicting) > 5 else ""
             raise InputError(
-                f"{source}: {len(conflicting)} code(s) are shared by features with "
-                f"different names: {', '.join(examples)}{more}; fix the codes in "
-                f"column {name_column!r}'s rows"
+                f"{source}: column {code_column!r} has {len(conflicting)} code(s) "
+                f"on features with different names (column {name_column!r}): "
+                f"{', '.join(examples)}{more}; fix the codes in column "
+                f"{code_column!r} (features of one municipality share its code "
+                "and name)"
             )
     first = table.drop_duplicates("_code", keep="first").set_index("_code", drop=False)
     unions = (

@@ -10,7 +10,7 @@ JSON-friendly dict of the run report (``report.json``), key for key.
 Examples
 --------
 >>> r = BoundaryReport("mun.gpkg", features=3, non_municipal=(
-...     FeatureName("4300002", "Lagoa dos Patos"),), excluded=(), repaired=0,
+...     FeatureName("4300002", "Lagoa dos Patos"),), excluded=(), repaired=(),
 ...     empty=(), dissolved=(), regions=2)
 >>> r.to_dict()["non_municipal"]
 [{'code': '4300002', 'name': 'Lagoa dos Patos'}]
@@ -41,6 +41,37 @@ class FeatureName:
 
 
 @dataclass(frozen=True)
+class RepairedFeature:
+    """An invalid boundary geometry repaired with ``make_valid``: its code and
+    its area (km2) as drawn (GEOS area of the invalid ring: 0 for a
+    symmetric bow tie, whose lobes cancel) and after the repair.
+
+    >>> RepairedFeature("3516200", 120.3, 60.1).describe()
+    '3516200: area 120.3 -> 60.1 km2 (-50%)'
+    """
+
+    code: str
+    area_before_km2: float
+    area_after_km2: float
+
+    def describe(self) -> str:
+        before, after = self.area_before_km2, self.area_after_km2
+        change = (
+            f"{100 * (after - before) / before:+.0f}%"
+            if before > 0 and after < 10 * before
+            else "as drawn, the ring's loops cancel out"
+        )
+        return f"{self.code}: area {before:.1f} -> {after:.1f} km2 ({change})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "area_before_km2": self.area_before_km2,
+            "area_after_km2": self.area_after_km2,
+        }
+
+
+@dataclass(frozen=True)
 class BoundaryReport:
     """What :func:`~lps_geo.io.read_boundaries` did with a boundary file.
 
@@ -54,9 +85,10 @@ class BoundaryReport:
         Features dropped as non-municipal (IBGE water bodies) or by
         ``exclude_codes``.
     repaired
-        Invalid geometries repaired with ``make_valid``.
+        Invalid geometries repaired with ``make_valid``, with their area
+        before and after (:class:`RepairedFeature`).
     empty
-        Codes dropped for an empty geometry.
+        Codes dropped for an empty or null geometry.
     dissolved
         Codes whose several features were dissolved into one region.
     regions
@@ -67,7 +99,7 @@ class BoundaryReport:
     features: int
     non_municipal: tuple[FeatureName, ...]
     excluded: tuple[FeatureName, ...]
-    repaired: int
+    repaired: tuple[RepairedFeature, ...]
     empty: tuple[str, ...]
     dissolved: tuple[str, ...]
     regions: int
@@ -79,7 +111,7 @@ class BoundaryReport:
             "features": self.features,
             "non_municipal": [feature.to_dict() for feature in self.non_municipal],
             "excluded": [feature.to_dict() for feature in self.excluded],
-            "repaired": self.repaired,
+            "repaired": [feature.to_dict() for feature in self.repaired],
             "empty": list(self.empty),
             "dissolved": list(self.dissolved),
             "regions": self.regions,

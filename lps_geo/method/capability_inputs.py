@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lps_geo.errors import ConfigError, CRSError, InputError
+from lps_geo.crs import check_layers_agree
+from lps_geo.errors import ConfigError, InputError
 from lps_geo.io._util import format_quoted
 from lps_geo.vocab import INSTITUTION_TYPES
 
@@ -24,29 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def check_layers(**layers: gpd.GeoDataFrame | gpd.GeoSeries) -> None:
-    """Every layer has a projected CRS and all layers share it."""
-    first_name, first_crs = None, None
-    for name, layer in layers.items():
-        crs = getattr(layer, "crs", None)
-        if crs is None:
-            raise CRSError(
-                f"{name} has no CRS; set the one its coordinates are in with "
-                f"{name}.set_crs(...) and project it, e.g. .to_crs('EPSG:5880')"
-            )
-        if not crs.is_projected:
-            raise CRSError(
-                f"{name} is in a geographic CRS ({crs.name}); capability "
-                "distances need metres: project it with .to_crs('EPSG:5880') "
-                "(SIRGAS 2000 / Brazil Polyconic) or another projected CRS"
-            )
-        if first_crs is None:
-            first_name, first_crs = name, crs
-        elif crs != first_crs:
-            raise CRSError(
-                f"{name} is in {crs.to_string()} but {first_name} is in "
-                f"{first_crs.to_string()}; reproject one of them with "
-                f".to_crs({first_crs.to_string()!r})"
-            )
+    """Every layer has a projected CRS and all layers share it (CRS policy of
+    :func:`lps_geo.crs.check_layers_agree`)."""
+    check_layers_agree(
+        [(name, getattr(layer, "crs", None)) for name, layer in layers.items()]
+    )
 
 
 def check_distance(distance: float) -> float:

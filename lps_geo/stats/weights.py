@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 from libpysal.graph import Graph
 
+from lps_geo.crs import DEFAULT_CRS, crs_name
 from lps_geo.errors import ConfigError, CRSError, IslandWarning
 from lps_geo.vocab import IslandPolicy, WeightsKind
 
@@ -108,7 +109,7 @@ def _require_projected(gdf: gpd.GeoDataFrame, what: str) -> None:
     if not gdf.crs.is_projected:
         raise CRSError(
             f"{what} needs a projected CRS (distances in metres), got "
-            f"{gdf.crs.to_string()}; reproject, e.g. to EPSG:5880"
+            f"{crs_name(gdf.crs)}; reproject, e.g. to {DEFAULT_CRS}"
         )
 
 
