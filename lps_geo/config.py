@@ -208,9 +208,10 @@ class SizeInput:
     establishments: EstablishmentCount = "active"
     memory_limit: str | None = None
     #: long and wide forms: number notation of the count cells (``thousands =
-    #: "."`` reads ``2.400`` as 2400; ``decimal = ","`` reads ``12,5``)
+    #: "."`` reads ``2.400`` as 2400; ``decimal = ","`` reads ``12,5``; the
+    #: decimal mark defaults to "," when thousands = ".", else ".")
     thousands: Thousands | None = None
-    decimal: DecimalMark = "."
+    decimal: DecimalMark | None = None
     #: blank, "NaN" and IBGE "-" count cells: an error, or read as 0 (warned)
     blank: BlankPolicy = "error"
     #: a cell over 100x the second-largest of its industry and over the sum of

@@ -168,7 +168,7 @@ def read_size(
     there for an empty geometry)."""
     cells = {
         "thousands": s.thousands,
-        "decimal": s.decimal,
+        "decimal": s.decimal or ("," if s.thousands == "." else "."),
         "blank": s.blank,
         "outliers": s.outliers,
         "section": section,

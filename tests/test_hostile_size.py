@@ -1,0 +1,333 @@
+"""Hostile corpus: size tables, the CNAE table and the lookup, one flaw each.
+
+Each case spoils one cell, row or column of the valid baseline and runs
+``lps-geo run``: either it stops with one error line naming the file, the
+column, the file row and the region, and the configuration key that would
+read the cell, or a documented policy lets it succeed with the right totals
+and the fix announced in ``report.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hostile import (
+    CODES,
+    TOTAL_JOBS,
+    assert_fails,
+    assert_succeeds,
+    read_employment,
+    run,
+)
+
+#: Row 5 of the long table: region CODES[1], industry 15.3, 437 jobs.
+LONG_CELL = ("cod_ibge", 5, "empregos", CODES[1], 437)
+#: Row 5 of the wide table: region CODES[3], column 15.3, 3 jobs.
+WIDE_CELL = ("cod_ibge", 5, "15.3", CODES[3], 3)
+
+
+def _rows(baseline, name="employment.csv") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(baseline.path(name).read_text("utf-8"))))
+
+
+def _write(baseline, rows, name="employment.csv") -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    baseline.path(name).write_text(out.getvalue(), encoding="utf-8")
+
+
+def _set_cell(baseline, row: int, column: str, text: str) -> None:
+    """Write ``text`` into file row ``row`` (1 = header) of ``column``."""
+    rows = _rows(baseline)
+    rows[row - 1][rows[0].index(column)] = text
+    _write(baseline, rows)
+
+
+def _make_wide(baseline) -> None:
+    """Rewrite employment.csv as one row per region, one column per group."""
+    long = pd.read_csv(
+        baseline.path("employment.csv"), dtype={"cod_ibge": str, "cnae_grupo": str}
+    )
+    wide = long.pivot(index="cod_ibge", columns="cnae_grupo", values="empregos")
+    wide = wide.loc[CODES, ["15.3", "10.1", "31.0"]].reset_index()
+    wide.to_csv(baseline.path("employment.csv"), index=False)
+    baseline.configure(
+        inputs={
+            "size": {
+                "form": "wide",
+                "industry_column": None,
+                "employment_column": None,
+                "establishments_column": None,
+                "measure": "employment",
+                "industry_names": "code",
+            }
+        }
+    )
+
+
+def _form(baseline, form: str):
+    if form == "wide":
+        _make_wide(baseline)
+        return WIDE_CELL
+    return LONG_CELL
+
+
+def _size(baseline, **keys) -> None:
+    baseline.configure(inputs={"size": keys})
+
+
+# ------------------------------------------------------------ count cells
+
+
+@pytest.mark.parametrize("form", ["long", "wide"])
+@pytest.mark.parametrize(
+    ("text", "culprits"),
+    [
+        ("2.400", ["non-integer", 'thousands = "."']),
+        ("12,5", ["not counts", 'decimal = ","']),
+        ("1.234,5", ["not counts", 'thousands = "." and decimal = ","']),
+        ("", ["blank count", 'blank = "zero"']),
+        ("NaN", ["blank count", "'NaN'", 'blank = "zero"']),
+        ("-", ["blank count", "IBGE's dash", 'blank = "zero"']),
+        ("X", ["suppressed", "confidentiality"]),
+        ("-3", ["negative count", "'-3'"]),
+        ("2.5", ["non-integer", "'2.5'"]),
+        ("many", ["not counts", "'many'"]),
+    ],
+)
+def test_a_bad_count_cell_is_an_error_naming_the_cell(baseline, form, text, culprits):
+    _region_column, row, column, region, _value = _form(baseline, form)
+    _set_cell(baseline, row, column, text)
+    digest = baseline.inputs_digest()
+    outcome = run(baseline)
+    assert_fails(
+        baseline,
+        outcome,
+        "employment.csv",
+        repr(column),
+        f"row {row}",
+        region,
+        *culprits,
+        digest=digest,
+    )
+
+
+@pytest.mark.parametrize("form", ["long", "wide"])
+def test_thousands_dot_reads_2400(baseline, form):
+    _region_column, row, column, _region, value = _form(baseline, form)
+    _set_cell(baseline, row, column, "2.400")
+    _size(baseline, thousands=".")
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS - value + 2400
+    assert not [w for w in report["warnings"] if "employment.csv" in w]
+
+
+@pytest.mark.parametrize("text", ["-", "", "NaN", "null"])
+def test_blank_zero_reads_blanks_as_zero_with_a_warning(baseline, text):
+    _set_cell(baseline, 5, "empregos", text)
+    _size(baseline, blank="zero")
+    outcome = run(baseline)
+    report = assert_succeeds(baseline, outcome)
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS - 437
+    (message,) = [w for w in report["warnings"] if "blank count cell" in w]
+    assert "employment.csv" in message and "row 5" in message
+    assert "1 blank count cell(s)" in message and 'blank = "zero"' in message
+    assert any("blank count cell" in line for line in outcome.warnings)
+
+
+def test_suppressed_x_is_an_error_even_with_blank_zero(baseline):
+    _set_cell(baseline, 5, "empregos", "X")
+    _size(baseline, blank="zero")
+    assert_fails(baseline, run(baseline), "employment.csv", "row 5", "suppressed")
+
+
+def test_an_outlier_cell_is_an_error_naming_cell_and_ratio(baseline):
+    # the largest footwear cell (CODES[5], 585 jobs, row 17) gets 3 more digits
+    _set_cell(baseline, 17, "empregos", "585000")
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "'empregos'",
+        "row 17",
+        CODES[5],
+        "585000",
+        "1,068x the second-largest",
+        'outliers = "warn"',
+        digest=digest,
+    )
+    assert "implausible" in line
+
+
+def test_outliers_warn_keeps_the_cell_with_a_warning(baseline):
+    _set_cell(baseline, 17, "empregos", "585000")
+    _size(baseline, outliers="warn")
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS - 585 + 585000
+    assert any("implausible" in w and "row 17" in w for w in report["warnings"])
+
+
+# ------------------------------------------------------- rows and columns
+
+
+def test_a_header_only_table_names_the_file(baseline):
+    _write(baseline, _rows(baseline)[:1])
+    assert_fails(baseline, run(baseline), "employment.csv", "header but no data rows")
+
+
+def test_a_repeated_wide_column_is_named_with_both_positions(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    _write(baseline, [row + [row[1]] for row in rows])  # 15.3 again at column 5
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "repeats",
+        "'15.3' (columns 2, 5)",
+        "drop_columns",
+    )
+
+
+@pytest.mark.parametrize("form", ["long", "wide"])
+def test_a_total_row_is_dropped_with_a_warning(baseline, form):
+    _form(baseline, form)
+    rows = _rows(baseline)
+    width = len(rows[0])
+    total = ["Total"] + [""] * (width - 1)
+    counted = 2 if form == "long" else 1
+    for k in range(counted, width):
+        total[k] = str(sum(int(r[k]) for r in rows[1:]))
+    _write(baseline, rows + [total])
+    outcome = run(baseline)
+    report = assert_succeeds(baseline, outcome)
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    (message,) = [w for w in report["warnings"] if "total row" in w]
+    assert f"row {len(rows) + 1} ('Total'" in message and "employment.csv" in message
+
+
+def test_repeated_long_rows_are_summed_with_a_warning(baseline):
+    rows = _rows(baseline)
+    _write(baseline, rows + [rows[4]])  # row 5 again, as row 50
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS + 437
+    (message,) = [w for w in report["warnings"] if "were summed" in w]
+    assert f"{CODES[1]}/15.3 on rows 5, 50" in message
+
+
+def test_a_repeated_all_zero_wide_row_is_summed_with_a_warning(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    _write(baseline, rows + [[CODES[3], "0", "0", "0"]])  # as Pinto Bandeira
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    (message,) = [w for w in report["warnings"] if "were summed" in w]
+    assert f"{CODES[3]} on rows 5, 18 (1 of them all zero)" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "wrong"),
+    [("region_column", "cod_mun"), ("employment_column", "emprego")],
+)
+def test_an_unknown_column_names_the_configuration_key(baseline, key, wrong):
+    _size(baseline, **{key: wrong})
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        repr(wrong),
+        f"set [inputs.size] {key} =",
+        "'cod_ibge'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "culprit"), [("", "empty region code"), ("SP-Franca", "'SP-Franca'")]
+)
+def test_a_bad_region_code_names_the_row(baseline, text, culprit):
+    _set_cell(baseline, 5, "cod_ibge", text)
+    assert_fails(
+        baseline, run(baseline), "employment.csv", "'cod_ibge'", "row 5", culprit
+    )
+
+
+def test_mixed_cnae_levels_name_the_rows_and_codes(baseline):
+    _set_cell(baseline, 5, "cnae_grupo", "15.31-9")
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "'cnae_grupo'",
+        "mixes CNAE levels",
+        "row 5 '15.31-9' (class)",
+    )
+
+
+def test_an_unknown_cnae_code_names_code_and_row(baseline):
+    _set_cell(baseline, 5, "cnae_grupo", "99.9")
+    assert_fails(
+        baseline, run(baseline), "employment.csv", "cnae.csv", "'99.9' (row 5)"
+    )
+
+
+def test_a_cnae_table_missing_a_code_names_both_files(baseline):
+    cnae = pd.read_csv(baseline.path("cnae.csv"), dtype=str)
+    cnae[cnae["code"] != "31.0"].to_csv(baseline.path("cnae.csv"), index=False)
+    assert_fails(
+        baseline, run(baseline), "employment.csv", "cnae.csv", "'31.0' (row 4)"
+    )
+
+
+def test_rais_six_digit_codes_are_matched(baseline):
+    rows = _rows(baseline)
+    _write(baseline, [rows[0]] + [[r[0][:6], *r[1:]] for r in rows[1:]])
+    assert_succeeds(baseline, run(baseline))
+    employment = read_employment(baseline)
+    assert sorted(employment.index) == sorted(CODES)
+    assert employment.to_numpy().sum() == TOTAL_JOBS
+
+
+# ------------------------------------------------- boundaries and lookup
+
+
+def test_zero_padded_boundary_codes_are_not_blamed_on_the_table(baseline):
+    """The boundary reader strips the padding (and says so); the table's codes
+    then match (without it, validate_against_boundaries names the boundary
+    file: tests/test_size_cells.py)."""
+    path = baseline.path("municipalities.geojson")
+    mesh = gpd.read_file(path)
+    mesh["CD_MUN"] = "0" + mesh["CD_MUN"].astype(str)
+    mesh.to_file(path, driver="GeoJSON")
+    outcome = run(baseline)
+    assert_succeeds(baseline, outcome)
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    assert "employment.csv" not in outcome.stderr
+
+
+def test_codes_dropped_for_empty_geometry_blame_the_boundaries(baseline):
+    path = baseline.path("municipalities.geojson")
+    mesh = gpd.read_file(path)
+    mesh.loc[mesh["CD_MUN"] == CODES[2], "geometry"] = None
+    mesh.to_file(path, driver="GeoJSON")
+    line = assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        CODES[2],
+        "dropped from the boundaries (empty geometry)",
+        "municipalities.geojson",
+    )
+    assert "outside_boundaries" in line
+
+
+def test_a_lookup_missing_a_municipality_names_it(baseline):
+    lookup = pd.read_csv(baseline.path("micro.csv"), dtype=str)
+    lookup[lookup["cod_ibge"] != CODES[7]].to_csv(
+        baseline.path("micro.csv"), index=False
+    )
+    assert_fails(baseline, run(baseline), "micro.csv", CODES[7])
