@@ -223,6 +223,8 @@ def rebuild_maps(
         out, overwrite, needed=space_needed(input_bytes([gpkg])), merge=True
     )
     with merge_folder(out, overwrite) as tmp:
+        # read_geopackage reports a bad GeoPackage as an InputError, never as
+        # a write error; the path (not a Result) lets the maps find its rasters
         written = write_maps(Path(gpkg), tmp, **options)
     return [out / p.relative_to(tmp) for p in written]
 

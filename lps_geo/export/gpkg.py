@@ -420,15 +420,60 @@ def _json_default(value: Any) -> Any:
 # ---------------------------------------------------------------------------- read
 
 
+def _check_gpkg(path: str | os.PathLike) -> Path:
+    """``path`` as a Path; InputError when it is missing or a folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a GeoPackage; give the result.gpkg "
+            "written by lps-geo run"
+        )
+    if not path.is_file():
+        raise InputError(f"GeoPackage {path} not found; write it with write_geopackage")
+    return path
+
+
+def _not_readable(path: Path, exc: Exception) -> InputError:
+    text = " ".join(str(exc).split()).split(";")[0].rstrip(".")
+    return InputError(
+        f"{path} cannot be read as a GeoPackage ({text}); give the result.gpkg "
+        "written by lps-geo run"
+    )
+
+
+def _layer_names(path: Path) -> set[str]:
+    """The layer names of a GeoPackage (InputError for a file GDAL cannot open)."""
+    import pyogrio
+
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # noqa: BLE001 - any GDAL failure is one message
+        raise _not_readable(path, exc) from None
+
+
+def _read_table(path: Path, layer: str, geometry: bool = False) -> pd.DataFrame:
+    """One layer of a GeoPackage (InputError naming the file and the layer)."""
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=geometry)
+    except Exception as exc:  # noqa: BLE001 - any GDAL failure is one message
+        raise _not_readable(path, exc) from None
+
+
 def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The run metadata stored in a GeoPackage's ``run_metadata`` table.
 
     Values are decoded from JSON; a value that is not valid JSON is returned as
     the stored text.
     """
-    import pyogrio
-
-    table = pyogrio.read_dataframe(path, layer="run_metadata", read_geometry=False)
+    path = _check_gpkg(path)
+    if "run_metadata" not in _layer_names(path):
+        raise InputError(
+            f"{path} has no 'run_metadata' table; it was not written by "
+            "lps_geo.write_geopackage"
+        )
+    table = _read_table(path, "run_metadata")
     out: dict[str, Any] = {}
     for key, value in zip(table["key"], table["value"], strict=True):
         try:
@@ -482,12 +527,8 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     >>> back.warnings
     ('IslandWarning: x',)
     """
-    import pyogrio
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"GeoPackage {path} not found; write it with write_geopackage")
-    present = {str(name) for name, _ in pyogrio.list_layers(path)}
+    path = _check_gpkg(path)
+    present = _layer_names(path)
     required = [n for n in LAYERS if n not in OPTIONAL_LAYERS]
     missing = [n for n in required if n not in present]
     if missing:
@@ -500,9 +541,7 @@ def read_geopackage(path: str | os.PathLike) -> Result:
     for name in LAYERS:
         if name not in present or name == "run_metadata":
             continue
-        frames[name] = pyogrio.read_dataframe(
-            path, layer=name, read_geometry=name in SPATIAL_LAYERS
-        )
+        frames[name] = _read_table(path, name, geometry=name in SPATIAL_LAYERS)
     metadata = read_metadata(path)
     report = metadata.get("report", {})
     return Result(
