@@ -23,6 +23,7 @@ from lps_geo.errors import (
     ConfigError,
     CRSError,
     InputError,
+    InputFixWarning,
     LpsGeoWarning,
     MissingCodesWarning,
 )
@@ -184,7 +185,10 @@ def test_points_file_crs_policy(tmp_path: Path):
         [{"name": "A", "type": "university", "xy": (-46.6, -23.5)}],
         crs=None,
     )
-    with pytest.raises(CRSError, match=r"nocrs\.gpkg has no CRS; pass crs="):
+    with pytest.raises(
+        CRSError,
+        match=r'nocrs\.gpkg has no CRS; set \[inputs.institutions\] crs = "EPSG:4674"',
+    ):
         read_institutions(path)
     gdf_read = read_institutions(path, crs="EPSG:4674")
     gdf = gdf_read.points
@@ -249,7 +253,9 @@ def test_lonlat_csv(tmp_path: Path, municipalities):
 def test_coordinate_table_errors(tmp_path: Path):
     path = tmp_path / "inst.csv"
     path.write_text("name,type,x,y\nA,university,-46.6,-23.5\nB,university,5e6,7e6\n")
-    with pytest.raises(CRSError, match=r"'x'/'y' need crs=.*EPSG:4326"):
+    with pytest.raises(
+        CRSError, match=r"'x'/'y' need a CRS; set \[inputs.institutions\] crs"
+    ):
         read_institutions(path, x_column="x", y_column="y")
     with pytest.raises(InputError, match=r"out of range.*rows 3;.*swapped"):
         read_institutions(path, x_column="x", y_column="y", crs="EPSG:4326")
@@ -257,7 +263,10 @@ def test_coordinate_table_errors(tmp_path: Path):
         read_institutions(path, x_column="x")
     with pytest.raises(ConfigError, match="x_column= and y_column= .* or code_column="):
         read_institutions(path)
-    with pytest.raises(InputError, match=r"column 'kind' not found; pass type_column="):
+    with pytest.raises(
+        InputError,
+        match=r"column 'kind' not found; set \[inputs.institutions\] type_column =",
+    ):
         read_institutions(
             path, type_column="kind", x_column="x", y_column="y", crs="EPSG:5880"
         )
@@ -328,7 +337,7 @@ def test_missing_coordinates_without_code_names_rows(tmp_path: Path):
     with pytest.raises(
         InputError,
         match=r"inst\.csv: 2 record\(s\) have no coordinates: row\(s\) 3, 4 "
-        r"\(ids k2, k3\); fill in 'x'/'y', pass code_column=",
+        r"\(ids k2, k3\); fill in 'x'/'y', set \[inputs.institutions\] code_column",
     ):
         read_institutions(
             path, x_column="x", y_column="y", crs="EPSG:5880", id_column="id"
@@ -345,7 +354,7 @@ def test_codes_not_in_boundaries(tmp_path: Path, municipalities):
     with pytest.raises(
         InputError,
         match=r"2 municipality code\(s\) of 3 record\(s\) are not in the "
-        r"boundaries: 9999998, 9999999; .*unmatched='drop'",
+        r"boundaries: 9999998, 9999999; fix the codes",
     ):
         read_institutions(path, **kwargs)
     with pytest.warns(MissingCodesWarning, match="9999998, 9999999.*dropped"):
@@ -445,14 +454,16 @@ def test_unknown_type_raises(unknown_csv: Path):
     with pytest.raises(
         InputError,
         match=r"unknown\.csv: column 'type' has 4 record\(s\) with 3 unknown "
-        r"institution type\(s\): 'Fablab' \(2\), 'Coworking' \(1\), '\(empty\)' "
-        r"\(1\); pass type_map=.*or unknown_types='other'",
+        r"institution type\(s\): 'Fablab' \(row 3, 4\), 'Coworking' \(row 5\), "
+        r"'\(empty\)' \(row 6\); map them in the CSV named by "
+        r"\[inputs.institutions\] type_map .* set \[inputs.institutions\] "
+        r'unknown_types = "other"',
     ):
         read_institutions(unknown_csv, x_column="x", y_column="y", crs="EPSG:5880")
 
 
 def test_unknown_types_other_warns(unknown_csv: Path):
-    with pytest.warns(MissingCodesWarning, match=r"4 record.*'Fablab' \(2\)"):
+    with pytest.warns(InputFixWarning, match=r"4 record.*'Fablab' \(row 3, 4\)"):
         gdf_read = read_institutions(
             unknown_csv,
             x_column="x",
@@ -487,9 +498,9 @@ def test_points_outside_are_counted_reported_and_dropped(
     rows.append({"id": "in2", "name": "In", "type": "other", "xy": (25_000, 5_000)})
     path = write_points(tmp_path / "inst.gpkg", rows)
     with pytest.warns(
-        LpsGeoWarning,
-        match=r"8 institution\(s\) lie outside the study area.*ids out1, out2, "
-        r"out3, out4, out5 and 3 more; dropped",
+        InputFixWarning,
+        match=r"8 of 9 institution\(s\) lie outside the study area.*dropped: ids "
+        r"out1, out2, out3, out4, out5 and 3 more \(e.g. Out \(feature 2\)",
     ):
         gdf_read = read_institutions(path, id_column="id", boundaries=municipalities)
         gdf = gdf_read.points

@@ -44,11 +44,12 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import Point
 
+from lps_geo.crs import crs_name
 from lps_geo.errors import (
     ConfigError,
     CRSError,
     InputError,
-    LpsGeoWarning,
+    InputFixWarning,
     MissingCodesWarning,
 )
 from lps_geo.io._util import format_items, is_missing
@@ -100,6 +101,7 @@ def place_records(
     allow_unplaced: bool,
     dropped_before: Sequence[str] = (),
     extra_columns: Sequence[str] = (),
+    source_crs: CRS | None = None,
 ) -> Institutions:
     """Type mapping, placement, spatial join and the report, shared by readers.
 
@@ -107,7 +109,16 @@ def place_records(
     None), ``weight`` and ``extra_columns``; ``points`` the point of each
     record in ``target`` (None when it has none); ``rows`` the row numbers
     named in messages; ``n_read`` the records the reader read and
-    ``dropped_before`` the ids it left out already (reported first).
+    ``dropped_before`` the ids it left out already (reported first);
+    ``source_crs`` the CRS of the source coordinates, in which the message
+    about points that all fall outside the boundaries gives the ranges.
+
+    Raises
+    ------
+    InputError
+        Unknown types (``unknown_types="raise"``, naming rows and values);
+        records without a place; codes not in the boundaries
+        (``unmatched="raise"``); points that all fall outside the boundaries.
     """
     ids = records["_id"].tolist()
     n = len(records)
@@ -125,8 +136,14 @@ def place_records(
         name_rules=name_rules,
     )
     if unknown:
+        where: dict[str, list[int]] = {}
+        for i, code in enumerate(types):
+            if code is None:
+                value = records["source_type"].iloc[i]
+                where.setdefault(str(value).strip() or "(empty)", []).append(rows[i])
         listed = ", ".join(
-            f"{category!r} ({count})" for category, count in unknown.most_common()
+            f"{category!r} ({unit} {format_items(where.get(category, []))})"
+            for category, _ in unknown.most_common()
         )
         total = sum(unknown.values())
         n_unknown_type = int(total)
@@ -134,15 +151,16 @@ def place_records(
         if unknown_types == "raise":
             raise InputError(
                 f"{source}: column {type_label!r} has {total} record(s) with "
-                f"{len(unknown)} unknown institution type(s): {listed}; pass "
-                "type_map= (a dict or a CSV with columns source,type mapping "
-                f"them to {', '.join(INSTITUTION_TYPES)}) or unknown_types='other'"
+                f"{len(unknown)} unknown institution type(s): {listed}; map them "
+                "in the CSV named by [inputs.institutions] type_map (columns "
+                f"source,type; types {', '.join(INSTITUTION_TYPES)}) or set "
+                '[inputs.institutions] unknown_types = "other"'
             )
         warnings.warn(
             f"{source}: column {type_label!r}: {total} record(s) with unknown "
-            f"institution type(s) mapped to 'other': {listed}; pass type_map= "
-            "to classify them",
-            MissingCodesWarning,
+            f"institution type(s) mapped to 'other': {listed}; map them in the "
+            "CSV named by [inputs.institutions] type_map to classify them",
+            InputFixWarning,
             stacklevel=3,
         )
         types = [code if code is not None else "other" for code in types]
@@ -161,8 +179,8 @@ def place_records(
             "no coordinates" if coordinate_hint is not None else "no municipality code"
         )
         fix = (
-            f"fill in {coordinate_hint}, pass code_column= (with boundaries=) to "
-            "place them at their municipality, or remove them"
+            f"fill in {coordinate_hint}, set [inputs.institutions] code_column "
+            "to place them at their municipality, or remove them"
             if coordinate_hint is not None
             else "fill in the codes or remove those rows"
         )
@@ -198,8 +216,7 @@ def place_records(
             )
             if unmatched == "raise":
                 raise InputError(
-                    message + "; fix the codes, use boundaries that cover them, "
-                    "or pass unmatched='drop'"
+                    message + "; fix the codes or use boundaries that cover them"
                 )
             warnings.warn(
                 message + "; those records were dropped",
@@ -240,19 +257,30 @@ def place_records(
                     source,
                     disagree,
                 )
+            if out_pos and len(out_pos) == len(with_point):
+                raise InputError(
+                    _none_inside(
+                        [points[i] for i in with_point],
+                        boundaries,
+                        source,
+                        target,
+                        source_crs,
+                    )
+                )
             if out_pos:
                 out_ids = [ids[i] for i in out_pos]
                 outside_ids = tuple(out_ids)
-                action = (
-                    "dropped (pass outside='keep' to keep them with no region)"
-                    if outside == "drop"
-                    else "kept with no region"
-                )
+                action = "dropped" if outside == "drop" else "kept with no region"
+                examples = ", ".join(
+                    f"{records['name'].iloc[i]} ({unit} {rows[i]})" for i in out_pos[:5]
+                ) + (f" and {len(out_pos) - 5} more" if len(out_pos) > 5 else "")
                 warnings.warn(
-                    f"{source}: {len(out_pos)} institution(s) lie outside the "
-                    f"study area (the union of the boundaries), ids "
-                    f"{format_items(out_ids)}; {action}",
-                    LpsGeoWarning,
+                    f"{source}: {len(out_pos)} of {len(with_point)} institution(s) "
+                    f"lie outside the study area (the union of the boundaries) "
+                    f"and were {action}: ids {format_items(out_ids)} (e.g. "
+                    f"{examples}); check their coordinates "
+                    "([inputs.institutions] x_column, y_column, crs)",
+                    InputFixWarning,
                     stacklevel=3,
                 )
                 if outside == "drop":
@@ -326,3 +354,40 @@ def place_records(
         ", ".join(f"{k} {v}" for k, v in counts.items()),
     )
     return Institutions(points=out, report=report)
+
+
+def _none_inside(
+    points: list[Point],
+    boundaries: gpd.GeoDataFrame,
+    source: str,
+    target: CRS,
+    source_crs: CRS | None,
+) -> str:
+    """The message for points of which none falls inside the boundaries:
+    their ranges and the boundaries' in the source CRS, and the likely cause."""
+    shown = source_crs if source_crs is not None else target
+    cloud = gpd.GeoSeries(points, crs=target).to_crs(shown)
+    px0, py0, px1, py1 = cloud.total_bounds
+    bx0, by0, bx1, by1 = boundaries.geometry.to_crs(shown).total_bounds
+    digits = 3 if shown.is_geographic else 0
+
+    def span(a: float, b: float) -> str:
+        return f"{a:.{digits}f} .. {b:.{digits}f}"
+
+    cause = ""
+    if source_crs is not None and source_crs.is_projected:
+        if max(abs(px0), abs(px1)) <= 180 and max(abs(py0), abs(py1)) <= 90:
+            cause = (
+                f" the coordinates look like degrees but the CRS is "
+                f"{crs_name(source_crs)} (set [inputs.institutions] crs = "
+                '"EPSG:4674" for SIRGAS 2000 lon/lat?);'
+            )
+    elif bx0 <= py0 <= bx1 or by0 <= px0 <= by1:
+        cause = " the x range matches the boundaries' y span or the reverse;"
+    return (
+        f"{source}: none of the {len(points)} institutions falls inside the "
+        f"boundaries (x range {span(px0, px1)}, y range {span(py0, py1)}; the "
+        f"boundaries span x {span(bx0, bx1)}, y {span(by0, by1)}, in "
+        f"{crs_name(shown)});{cause} are x_column/y_column swapped? check "
+        "[inputs.institutions] x_column, y_column, crs"
+    )

@@ -21,6 +21,7 @@ import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
+from lps_geo.crs import DEFAULT_CRS, crs_name, parse_crs, projected_crs, require_crs
 from lps_geo.errors import ConfigError, CRSError, InputError
 from lps_geo.io._util import (
     check_choice,
@@ -33,13 +34,16 @@ from lps_geo.io._util import (
     read_table,
     require_columns,
 )
-from lps_geo.io.boundaries import DEFAULT_CRS, _parse_crs, _read_vector, projected_crs
+from lps_geo.io.boundaries import _read_vector, require_keyed_columns
 from lps_geo.io.placement import place_records, prepare_boundaries
 from lps_geo.io.reports import Institutions
 from lps_geo.io.taxonomy import load_type_map
 from lps_geo.vocab import Outside, Placement, UnknownTypes, Unmatched
 
 logger = logging.getLogger(__name__)
+
+#: The setting that fixes the register's CRS, named in the messages.
+CRS_KEY = "[inputs.institutions] crs"
 
 _TABLE_SUFFIXES = (
     ".csv",
@@ -124,6 +128,39 @@ def _weights(
             f"weight(s) in {unit}(s) {format_items(negative)}; weights must be >= 0"
         )
     return values
+
+
+def _coordinates(
+    frame: pd.DataFrame, column: str, source: str, rows: list[int], decimal: str
+) -> np.ndarray:
+    """One coordinate column as floats (NaN where blank), or raise naming the
+    rows and cells that are not numbers (a decimal comma said as such)."""
+    values = frame[column]
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float)
+    text = values.map(lambda v: "" if is_missing(v) else str(v).strip())
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    parsed = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(float)
+    bad = [i for i in range(len(text)) if text.iloc[i] and np.isnan(parsed[i])]
+    if bad:
+        cells = format_quoted(text.iloc[i] for i in bad)
+        where = format_items(rows[i] for i in bad)
+        comma = all(
+            pd.notna(pd.to_numeric(text.iloc[i].replace(",", "."), errors="coerce"))
+            for i in bad
+        )
+        fix = (
+            "these use a decimal comma: write coordinates with a decimal point "
+            "(-46.5, not -46,5)"
+            if comma
+            else "fix the cells (decimal degrees or metres, e.g. -46.65)"
+        )
+        raise InputError(
+            f"{source}: column {column!r} has {len(bad)} coordinate(s) that are "
+            f"not numbers in row(s) {where} ({cells}); {fix}"
+        )
+    return parsed
 
 
 def read_institutions(
@@ -292,7 +329,7 @@ def read_institutions(
             "pass both x_column= and y_column= (or neither, for a point layer "
             "or a table placed by code_column=)"
         )
-    target = projected_crs(target_crs)
+    target = projected_crs(target_crs, "target_crs")
     path = check_file(path)
     source = str(path)
     mapping = load_type_map(type_map)
@@ -313,38 +350,39 @@ def read_institutions(
         )
         unit, rows = "row", [i + 2 for i in range(len(frame))]
     else:
-        frame = _read_vector(path, layer)
+        frame = _read_vector(path, layer, "inputs.institutions")
         unit, rows = "feature", [i + 1 for i in range(len(frame))]
     if len(frame) == 0:
         raise InputError(f"{source}: the register has no records")
-    require_columns(
+    require_keyed_columns(
         frame.columns,
         {
             "type_column": type_column,
             "name_column": name_column,
             "code_column": code_column,
             "weight_column": weight_column,
-            "id_column": id_column,
             "x_column": x_column,
             "y_column": y_column,
         },
         source,
+        "inputs.institutions",
     )
+    require_columns(frame.columns, {"id_column": id_column}, source)
     for column in keep_columns:
         require_columns(frame.columns, {"keep_columns": column}, source)
 
     ids = _ids(frame, id_column, source, unit, rows)
+    source_crs = None
     if as_table and x_column is not None:
         if crs is None:
             raise CRSError(
-                f"{source}: coordinates in {x_column!r}/{y_column!r} need crs=; "
-                "e.g. crs='EPSG:4326' for longitude/latitude in degrees, or the "
-                "EPSG code of projected x/y"
+                f"{source}: coordinates in {x_column!r}/{y_column!r} need a CRS; "
+                f'set {CRS_KEY} = "EPSG:4674" for SIRGAS 2000 longitude/latitude '
+                "in degrees, or the EPSG code of projected x/y"
             )
-        given = _parse_crs(crs, "crs")
-        xy = parse_numbers(frame, [x_column, y_column], source=source)
-        x = xy[x_column].to_numpy()
-        y = xy[y_column].to_numpy()
+        given = parse_crs(crs, CRS_KEY, CRS_KEY)
+        x = _coordinates(frame, x_column, source, rows, decimal)
+        y = _coordinates(frame, y_column, source, rows, decimal)
         present = ~(np.isnan(x) | np.isnan(y))
         if given.is_geographic:
             wrong = present & ((np.abs(x) > 180) | (np.abs(y) > 90))
@@ -353,14 +391,16 @@ def read_institutions(
                 raise InputError(
                     f"{source}: {int(wrong.sum())} row(s) have coordinates out "
                     f"of range for {given.name} (longitude within +-180, "
-                    f"latitude within +-90): rows {shown}; check x_column/"
-                    "y_column (swapped?) and crs (projected metres?)"
+                    f"latitude within +-90): rows {shown}; check [inputs."
+                    "institutions] x_column, y_column (swapped?) and crs "
+                    "(projected metres?)"
                 )
         projected = gpd.GeoSeries(
             gpd.points_from_xy(np.where(present, x, 0.0), np.where(present, y, 0.0)),
             crs=given,
         ).to_crs(target)
         points = [projected.iloc[i] if present[i] else None for i in range(len(frame))]
+        source_crs = given
         coordinate_hint = f"{x_column!r}/{y_column!r}"
     elif as_table:
         if code_column is None:
@@ -374,28 +414,27 @@ def read_institutions(
         if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
             if code_column is None:
                 raise InputError(
-                    f"{source}: the layer has no point geometries; pass "
-                    "code_column= (with boundaries=) to place the records"
+                    f"{source}: the layer has no point geometries; set "
+                    "[inputs.institutions] code_column to place the records at "
+                    "their municipality"
                 )
             points = [None] * len(frame)
             coordinate_hint = None
         else:
             if crs is not None:
                 declared = frame.crs
-                given = _parse_crs(crs, "crs")
+                given = parse_crs(crs, CRS_KEY, CRS_KEY)
                 if declared is not None and not declared.equals(given):
                     logger.warning(
-                        "%s: declares CRS %s; using crs=%s instead as requested",
+                        "%s: declares CRS %s; using %s = %s instead as configured",
                         source,
-                        declared.to_string(),
-                        given.to_string(),
+                        crs_name(declared),
+                        CRS_KEY,
+                        crs_name(given),
                     )
                 frame = frame.set_crs(given, allow_override=True)
-            elif frame.crs is None:
-                raise CRSError(
-                    f"{source} has no CRS; pass crs=... (e.g. 'EPSG:4674' for "
-                    "SIRGAS 2000 lon/lat)"
-                )
+            else:
+                require_crs(frame.crs, source, f'{CRS_KEY} = "EPSG:4674"')
             converted = [_as_point(g) for g in frame.geometry.to_crs(target)]
             wrong = [i for i, p in enumerate(converted) if p is False]
             if wrong:
@@ -407,6 +446,7 @@ def read_institutions(
                     "layer -- convert polygons with representative_point()"
                 )
             points = converted  # type: ignore[assignment]
+            source_crs = frame.crs
             coordinate_hint = "the point geometry"
 
     records = pd.DataFrame(
@@ -447,4 +487,5 @@ def read_institutions(
         coordinate_hint=coordinate_hint,
         allow_unplaced=False,
         extra_columns=keep_columns,
+        source_crs=source_crs,
     )

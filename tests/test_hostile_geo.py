@@ -1,0 +1,312 @@
+"""Hostile corpus, boundaries and institutions: the valid baseline, one flaw each."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from hostile import (
+    CODES,
+    TOTAL_JOBS,
+    assert_fails,
+    assert_succeeds,
+    read_employment,
+    run,
+)
+
+GEOJSON = "municipalities.geojson"
+INSTITUTIONS = "institutions.csv"
+
+
+def _features(baseline):
+    return json.loads(baseline.path(GEOJSON).read_text(encoding="utf-8"))
+
+
+def _write_features(baseline, data):
+    baseline.path(GEOJSON).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _spoil_feature(baseline, k, geometry=None, drop_geometry=False, **properties):
+    data = _features(baseline)
+    feature = data["features"][k]
+    if drop_geometry:
+        feature["geometry"] = None
+    elif geometry is not None:
+        feature["geometry"] = geometry
+    feature["properties"].update(properties)
+    _write_features(baseline, data)
+
+
+def _institutions(baseline):
+    return pd.read_csv(baseline.path(INSTITUTIONS), dtype=str)
+
+
+def _write_institutions(baseline, frame):
+    frame.to_csv(baseline.path(INSTITUTIONS), index=False)
+
+
+def _warnings(report, text):
+    return [w for w in report["warnings"] if text in w]
+
+
+# -- boundaries ------------------------------------------------------------
+
+
+def test_empty_geometry_is_named_as_cause(baseline):
+    _spoil_feature(baseline, 5, geometry={"type": "Polygon", "coordinates": []})
+    digest = baseline.inputs_digest()
+    outcome = run(baseline, "-q")
+    line = assert_fails(baseline, outcome, GEOJSON, CODES[5], digest=digest)
+    assert "empty" in line
+
+
+def test_null_geometry_is_named_as_cause(baseline):
+    _spoil_feature(baseline, 3, drop_geometry=True)
+    digest = baseline.inputs_digest()
+    outcome = run(baseline, "-q")
+    line = assert_fails(baseline, outcome, GEOJSON, CODES[3], digest=digest)
+    assert "geometry" in line
+
+
+def test_bowtie_is_repaired_with_a_warning_naming_code_and_area(baseline):
+    # the first cell, drawn as a bow tie: make_valid keeps two triangles
+    x0, y0 = -47.0, -22.0
+    bowtie = [[x0, y0], [x0 + 0.1, y0 + 0.1], [x0 + 0.1, y0], [x0, y0 + 0.1], [x0, y0]]
+    _spoil_feature(baseline, 0, geometry={"type": "Polygon", "coordinates": [bowtie]})
+    digest = baseline.inputs_digest()
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    found = _warnings(report, CODES[0])
+    assert found and "InputFixWarning" in found[0], report["warnings"]
+    # as drawn, the bow tie's two lobes cancel (area 0); repaired, it keeps both
+    assert f"{CODES[0]}: area 0.0 -> " in found[0] and "km2" in found[0]
+    assert GEOJSON in found[0] and "make_valid" in found[0]
+    (repaired,) = report["inputs"]["boundaries"]["repaired"]
+    assert repaired["code"] == CODES[0] and repaired["area_before_km2"] < 0.1
+    # half of a 0.1 x 0.1 degree cell near 22 S: about 57 km2
+    assert 50 < repaired["area_after_km2"] < 65
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    assert baseline.inputs_digest() == digest
+
+
+def test_projected_coordinates_without_crs(baseline):
+    data = _features(baseline)
+    data.pop("crs", None)
+    for k, feature in enumerate(data["features"]):
+        r, c = divmod(k, 4)
+        x0, y0 = 330000 + 10000 * c, 7400000 + 10000 * r
+        ring = [[x0, y0], [x0 + 1e4, y0], [x0 + 1e4, y0 + 1e4], [x0, y0 + 1e4]]
+        feature["geometry"] = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    _write_features(baseline, data)
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        GEOJSON,
+        "[inputs.boundaries] crs",
+        digest=digest,
+    )
+    assert "longitude/latitude" in line and "projected" in line
+
+
+def test_duplicate_code_names_the_code_column(baseline):
+    _spoil_feature(baseline, 1, CD_MUN=CODES[0])
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline, run(baseline, "-q"), GEOJSON, "CD_MUN", CODES[0], digest=digest
+    )
+
+
+def test_code_column_missing(baseline):
+    baseline.configure(inputs={"boundaries": {"code_column": "CD_MUNIC"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline, run(baseline, "-q"), GEOJSON, "CD_MUNIC", "CD_MUN", digest=digest
+    )
+
+
+def test_codes_as_floats_are_read_as_codes(baseline):
+    data = _features(baseline)
+    for feature in data["features"]:
+        feature["properties"]["CD_MUN"] = float(feature["properties"]["CD_MUN"])
+    _write_features(baseline, data)
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    assert report["inputs"]["boundaries"]["regions"] == len(CODES)
+
+
+def test_zero_padded_codes_are_stripped_with_a_warning(baseline):
+    data = _features(baseline)
+    for feature in data["features"]:
+        feature["properties"]["CD_MUN"] = "00" + feature["properties"]["CD_MUN"]
+    _write_features(baseline, data)
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    found = _warnings(report, "leading zeros")
+    assert found and "InputFixWarning" in found[0] and "'CD_MUN'" in found[0]
+    assert f"00{CODES[0]} -> {CODES[0]}" in found[0] and "16 of 16" in found[0]
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+
+
+def test_non_digit_code(baseline):
+    _spoil_feature(baseline, 2, CD_MUN="19003X")
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline, run(baseline, "-q"), GEOJSON, "CD_MUN", "19003X", digest=digest
+    )
+
+
+def test_empty_code_cell(baseline):
+    _spoil_feature(baseline, 2, CD_MUN=None)
+    digest = baseline.inputs_digest()
+    assert_fails(baseline, run(baseline, "-q"), GEOJSON, "CD_MUN", digest=digest)
+
+
+def test_point_geometries_instead_of_polygons(baseline):
+    data = _features(baseline)
+    for k, feature in enumerate(data["features"]):
+        r, c = divmod(k, 4)
+        feature["geometry"] = {
+            "type": "Point",
+            "coordinates": [-46.95 + 0.1 * c, -21.95 + 0.1 * r],
+        }
+    _write_features(baseline, data)
+    digest = baseline.inputs_digest()
+    line = assert_fails(baseline, run(baseline, "-q"), GEOJSON, "Point", digest=digest)
+    assert "polygon" in line.lower()
+
+
+def test_invalid_crs_string_for_boundaries(baseline):
+    baseline.configure(inputs={"boundaries": {"crs": "EPSG:99999"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "[inputs.boundaries] crs",
+        "EPSG:99999",
+        digest=digest,
+    )
+
+
+def test_missing_layer(baseline):
+    baseline.configure(inputs={"boundaries": {"layer": "municipios"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        GEOJSON,
+        "municipios",
+        "[inputs.boundaries] layer",
+        digest=digest,
+    )
+
+
+# -- institutions ----------------------------------------------------------
+
+
+def test_institutions_lat_lon_swapped(baseline):
+    baseline.configure(inputs={"institutions": {"x_column": "lat", "y_column": "lon"}})
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline, run(baseline, "-q"), INSTITUTIONS, "x_column", digest=digest
+    )
+    assert "swapped" in line and "silverman" not in line
+
+
+def test_institutions_all_outside(baseline):
+    frame = _institutions(baseline)
+    frame["lon"] = ["-40.1", "-40.2", "-40.3", "-40.4"]
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        INSTITUTIONS,
+        "none of the 4",
+        "[inputs.institutions]",
+        digest=digest,
+    )
+    assert "silverman" not in line
+
+
+def test_one_institution_outside_warns_and_succeeds(baseline):
+    frame = _institutions(baseline)
+    frame.loc[2, "lon"] = "-40.5"
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    found = _warnings(report, "outside")
+    assert found and "Escola C" in found[0] and INSTITUTIONS in found[0]
+    assert "1 of 4" in found[0]
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    assert baseline.inputs_digest() == digest
+
+
+def test_unknown_institution_type(baseline):
+    frame = _institutions(baseline)
+    frame.loc[1, "type"] = "observatório"
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        INSTITUTIONS,
+        "observatório",
+        "row 3",
+        "[inputs.institutions] type_map",
+        'unknown_types = "other"',
+        digest=digest,
+    )
+    assert "type_map=" not in line
+
+
+def test_blank_coordinate(baseline):
+    frame = _institutions(baseline)
+    frame.loc[1, "lat"] = ""
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    assert_fails(baseline, run(baseline, "-q"), INSTITUTIONS, "3", "lat", digest=digest)
+
+
+def test_non_numeric_coordinate(baseline):
+    frame = _institutions(baseline)
+    frame.loc[0, "lon"] = "oeste"
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline, run(baseline, "-q"), INSTITUTIONS, "lon", "oeste", digest=digest
+    )
+
+
+def test_decimal_comma_coordinate(baseline):
+    frame = _institutions(baseline)
+    frame.loc[3, "lon"] = "-46,65"
+    _write_institutions(baseline, frame)
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline, run(baseline, "-q"), INSTITUTIONS, "lon", "-46,65", digest=digest
+    )
+
+
+def test_wrong_crs_for_institutions(baseline):
+    # lon/lat declared as UTM metres: every point lands far outside the area
+    baseline.configure(inputs={"institutions": {"crs": "EPSG:31983"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        INSTITUTIONS,
+        "[inputs.institutions]",
+        "crs",
+        digest=digest,
+    )
+
+
+def test_invalid_crs_string_for_institutions(baseline):
+    baseline.configure(inputs={"institutions": {"crs": "EPSG:46740"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "[inputs.institutions] crs",
+        "EPSG:46740",
+        digest=digest,
+    )
