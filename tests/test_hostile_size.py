@@ -190,7 +190,7 @@ def test_a_repeated_wide_column_is_named_with_both_positions(baseline):
         "employment.csv",
         "repeats",
         "'15.3' (columns 2, 5)",
-        "drop_columns",
+        "rename or remove the duplicate",
     )
 
 

@@ -150,7 +150,8 @@ def parse_counts(
     source, section
         File and configuration section (``inputs.size``) named in messages.
     thousands, decimal
-        Number notation (``[inputs.size] thousands`` and ``decimal``).
+        Number notation (``[inputs.size] thousands`` and ``decimal``); when
+        both are the same mark, ``decimal`` is the other one.
     blank
         ``"error"``: blank, NA-spelled and ``-`` cells are errors; ``"zero"``:
         they are 0, announced by an :class:`~lps_geo.errors.InputFixWarning`.
@@ -180,6 +181,8 @@ def parse_counts(
 row 2 (a) '2.400' = 2.4; counts are whole numbers -- "." looks like a \
 thousands separator: set [inputs.size] thousands = "."
     """
+    if thousands == decimal:  # thousands="." alone: the decimal mark is ","
+        decimal = "," if thousands == "." else "."
     pattern = _number_pattern(thousands, decimal)
     key = f"[{section}]"
     out: dict[str, np.ndarray] = {}
@@ -330,7 +333,7 @@ def check_outliers(
     shown = format_items(
         (
             f"{describe(region, industry)} = {value:g}, {ratio:,.0f}x the "
-            f"second-largest of industry {industry}"
+            f"second-largest of industry {industry} ({value / ratio:g})"
             for region, industry, value, ratio in found
         ),
         max_shown=_SHOWN,
@@ -373,8 +376,7 @@ def check_header(
         )
         raise InputError(
             f"{source}: the header repeats {len(repeated)} column name(s): {shown}; "
-            "each column must be named once -- rename or remove the duplicate "
-            f"(or list it in [{section}] drop_columns)"
+            "each column must be named once -- rename or remove the duplicate"
         )
 
 
@@ -389,13 +391,14 @@ def check_rows(frame: pd.DataFrame, source: str, section: str) -> None:
 
 def lenient_sum(
     frame: pd.DataFrame, columns: Sequence[str], thousands: str | None, decimal: str
-) -> np.ndarray:
-    """Row sums of the cells that read as numbers (for announcing total rows)."""
+) -> pd.DataFrame:
+    """The cells that read as numbers, others 0 (for announcing total rows)."""
     pattern = _number_pattern(thousands, decimal)
-    total = np.zeros(len(frame))
+    out = {}
     for column in columns:
-        for p, value in enumerate(frame[column].to_numpy(dtype=object)):
-            kind, number = _classify(value, pattern, thousands, decimal)
-            if kind == "ok":
-                total[p] += number
-    return total
+        cells = [
+            _classify(value, pattern, thousands, decimal)
+            for value in frame[column].to_numpy(dtype=object)
+        ]
+        out[column] = [number if kind == "ok" else 0.0 for kind, number in cells]
+    return pd.DataFrame(out, index=frame.index, columns=list(columns))

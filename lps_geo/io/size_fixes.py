@@ -48,10 +48,16 @@ def drop_total_rows(
     positions = np.flatnonzero(totals)
     rows = file_rows(frame.index, positions, offset)
     sums = lenient_sum(frame.iloc[positions], columns, thousands, decimal)
+
+    def counts(p: int) -> str:
+        row = sums.iloc[p]
+        if len(columns) <= 3:
+            return ", ".join(f"{c} {row[c]:,.0f}" for c in columns)
+        return f"{len(columns)} count columns summing to {row.sum():,.0f}"
+
     shown = format_items(
-        f"row {row} ({str(frame[region_column].iloc[p]).strip()!r}, counts "
-        f"summing to {total:,.0f})"
-        for row, p, total in zip(rows, positions, sums, strict=True)
+        f"row {row} ({str(frame[region_column].iloc[p]).strip()!r}: {counts(k)})"
+        for k, (row, p) in enumerate(zip(rows, positions, strict=True))
     )
     message = (
         f"{source}: dropped {len(rows)} total row(s) of column {region_column!r}: "
