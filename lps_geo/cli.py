@@ -411,6 +411,8 @@ def _install_signals() -> dict[int, object] | None:
         signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
         signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupted),
     }
+    if hasattr(signal, "SIGBREAK"):  # pragma: no cover - Windows: CTRL_BREAK_EVENT
+        previous[signal.SIGBREAK] = signal.signal(signal.SIGBREAK, _raise_interrupted)
     return previous
 
 

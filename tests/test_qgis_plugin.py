@@ -17,10 +17,10 @@ import doctest
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 import zipfile
 from dataclasses import replace
@@ -218,6 +218,10 @@ def test_run_command_reports_crashes_and_cancels(tmp_path):
     with pytest.raises(runner.LpsGeoRunError, match="exit code 1") as err:
         runner.run_command(crash, [], _Feedback())
     assert "RuntimeError: boom in lps-geo" in str(err.value)
+    # the fake lps-geo announces a stage only once its signal handlers are in
+    # place (Python's SIGINT handler is installed before the script runs), then
+    # waits in short sleeps: a signal arriving between two sleeps is handled at
+    # the next one, never lost behind one long sleep (the old race)
     slow = _fake_cli(
         tmp_path,
         """
@@ -225,18 +229,85 @@ def test_run_command_reports_crashes_and_cancels(tmp_path):
         try:
             sys.stderr.write("[------------------------] 1/7 read inputs (0.0 s)\\n")
             sys.stderr.flush()
-            time.sleep(60)
+            while True:
+                time.sleep(0.01)
         except KeyboardInterrupt:
-            sys.stderr.write("lps-geo: interrupted\\n")
+            sys.stderr.write("lps-geo: interrupted (signal 2)\\n")
             sys.exit(130)
         """,
     )
     fb = _Feedback(cancel_on="read inputs")
-    t0 = time.perf_counter()
-    with pytest.raises(runner.LpsGeoRunError, match="cancelled"):
-        runner.run_command(slow, [], fb)
-    assert time.perf_counter() - t0 < 10
-    assert fb.info[-1] == "lps-geo: interrupted"  # it got SIGINT, not a kill
+    with pytest.raises(runner.LpsGeoRunError, match="cancelled") as err:
+        runner.run_command(slow, [], fb, grace=60)
+    assert err.value.returncode == 130  # it got SIGINT, not a kill
+    assert "exit code 130" in str(err.value)
+    assert fb.info[-1] == "lps-geo: interrupted (signal 2)"
+
+
+_IGNORES_SIGINT = """
+    import signal, sys, time
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    {term}
+    sys.stderr.write("[------------------------] 1/7 read inputs (0.0 s)\\n")
+    sys.stderr.flush()
+    while True:
+        time.sleep(0.01)
+"""
+
+
+def test_cancel_escalates_to_sigterm_then_kill(tmp_path):
+    # a run that ignores SIGINT (e.g. started with SIGINT ignored) stops on
+    # SIGTERM; the outcome does not depend on how long anything takes
+    term = _fake_cli(
+        tmp_path,
+        _IGNORES_SIGINT.format(
+            term="signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))"
+        ),
+    )
+    with pytest.raises(runner.LpsGeoRunError, match="exit code 143") as err:
+        runner.run_command(term, [], _Feedback(cancel_on="read inputs"), grace=0.2)
+    assert err.value.returncode == 143
+    # one that ignores both is killed, and the message says what may remain
+    deaf = _fake_cli(
+        tmp_path,
+        _IGNORES_SIGINT.format(term="signal.signal(signal.SIGTERM, signal.SIG_IGN)"),
+    )
+    with pytest.raises(runner.LpsGeoRunError, match="was killed") as err:
+        runner.run_command(deaf, [], _Feedback(cancel_on="read inputs"), grace=0.2)
+    assert err.value.returncode == -signal.SIGKILL
+    assert ".tmp-" in str(err.value)
+
+
+def test_cli_interrupt_through_the_runner(tmp_path):
+    # the real command line under the runner, made to wait (short sleeps) once
+    # report.json is in its staging folder: the run cannot end before the
+    # runner's SIGINT, which must remove the staging folder and exit 130
+    exe = _fake_cli(
+        tmp_path,
+        f"""
+        import sys, time
+        sys.path.insert(0, {str(Path(lps_geo.__file__).parents[1])!r})
+        from lps_geo import cli, outputs
+        real = outputs.write_report
+        def write_report(*args, **kwargs):
+            real(*args, **kwargs)
+            sys.stderr.write("[########################] atlas page 1/1\\n")
+            sys.stderr.flush()
+            while True:
+                time.sleep(0.01)
+        outputs.write_report = write_report
+        sys.exit(cli.main(sys.argv[1:]))
+        """,
+    )
+    fb = _Feedback(cancel_on="atlas page")
+    out = tmp_path / "run"
+    args = ["demo", "--no-maps", "--out", str(out)]
+    with pytest.raises(runner.LpsGeoRunError, match="cancelled") as err:
+        runner.run_command(exe, args, fb, grace=60)
+    assert err.value.returncode == 130, fb.info
+    assert "lps-geo: interrupted (signal 2)" in fb.info
+    assert not out.exists()
+    assert not list(tmp_path.glob(".run.tmp-*"))
 
 
 def test_run_command_cannot_start(tmp_path):
@@ -613,7 +684,9 @@ def test_demo_loads_styled_layers_into_project(qgis, lps_geo_exe):
     assert all(la["valid"] for la in layers)
     assert [la["features"] for la in layers] == [148, report["n_lps"], 500]
     assert {la["renderer"] for la in layers} == {"categorizedSymbol"}
-    assert out["cancel"] == "lps-geo was cancelled; its output was not written"
-    assert "lps-geo: interrupted" in out["cancel_lines"]
+    assert out["cancel"] == (
+        "lps-geo was cancelled (exit code 130); its output was not written"
+    )
+    assert "lps-geo: interrupted (signal 2)" in out["cancel_lines"]
     assert not (qgis / "cancelled").exists()
     assert not list(qgis.glob(".cancelled.tmp-*"))

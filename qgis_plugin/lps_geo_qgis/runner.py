@@ -31,7 +31,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 #: Environment variable that overrides the configured executable.
@@ -64,7 +63,14 @@ _PAGE = re.compile(r"^\[[#-]+\]\s+(atlas page)\s+(\d+)/(\d+)\s*$")
 
 
 class LpsGeoRunError(Exception):
-    """lps-geo could not be found or started, failed, or was cancelled."""
+    """lps-geo could not be found or started, failed, or was cancelled.
+
+    ``returncode`` is lps-geo's exit code when it ran (negative: killed by
+    that signal), else None."""
+
+    def __init__(self, message: str, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 # ----------------------------------------------------------------- executable
@@ -263,8 +269,10 @@ def run_command(
     Progress lines set the progress bar (stages fill ``1 - atlas_share`` of
     it, atlas pages the rest); warnings go to ``pushWarning``; everything else
     to ``pushInfo``. ``feedback.isCanceled()`` is polled a few times a second:
-    the process then gets an interrupt (so it removes its unfinished output)
-    and is killed after ``grace`` seconds.
+    the process then gets an interrupt (SIGINT: it removes its unfinished
+    output and exits with 130), after ``grace`` seconds a SIGTERM (for a run
+    that ignores SIGINT; exit 143), and after ``grace`` more it is killed (a
+    run stuck in a long C call may leave a ``.NAME.tmp-*`` folder then).
 
     Returns
     -------
@@ -331,13 +339,23 @@ def run_command(
         t.join(timeout=1)
     proc.stdout.close()
     proc.stderr.close()
+    if cancelled and code < 0:
+        raise LpsGeoRunError(
+            f"lps-geo was cancelled and did not stop within {2 * grace:g} s, so it "
+            f"was killed (signal {-code}); a temporary folder .NAME.tmp-* may "
+            "remain next to the output",
+            code,
+        )
     if cancelled:
-        raise LpsGeoRunError("lps-geo was cancelled; its output was not written")
+        raise LpsGeoRunError(
+            f"lps-geo was cancelled (exit code {code}); its output was not written",
+            code,
+        )
     if code == 2 and errors:
-        raise LpsGeoRunError(errors[-1])
+        raise LpsGeoRunError(errors[-1], code)
     if code != 0:
         tail = "\n".join(stderr[-15:]) or "(no output)"
-        raise LpsGeoRunError(f"lps-geo failed with exit code {code}:\n{tail}")
+        raise LpsGeoRunError(f"lps-geo failed with exit code {code}:\n{tail}", code)
     return stdout
 
 
@@ -367,19 +385,25 @@ def _show(line: str, feedback, atlas_share: float, errors: list[str]) -> None:
 
 
 def _stop(proc: subprocess.Popen, grace: float) -> None:
-    """Interrupt the process (it cleans up its temporary output), then kill it."""
-    if proc.poll() is not None:
-        return
-    try:
-        if os.name == "nt":  # pragma: no cover - Windows only
-            proc.send_signal(signal.CTRL_BREAK_EVENT)
-        else:
-            proc.send_signal(signal.SIGINT)
-    except OSError:
-        pass
-    deadline = time.monotonic() + grace
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    """Interrupt the process (it cleans up its temporary output); if it has
+    not exited after ``grace`` seconds, terminate it (SIGTERM, cleaned up
+    the same way); after ``grace`` more, kill it."""
+    if os.name == "nt":  # pragma: no cover - Windows only
+        gentle = (signal.CTRL_BREAK_EVENT,)
+    else:
+        gentle = (signal.SIGINT, signal.SIGTERM)
+    for signum in gentle:
+        if proc.poll() is not None:
+            return
+        try:
+            proc.send_signal(signum)
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
     if proc.poll() is None:
         proc.kill()
 
