@@ -331,3 +331,29 @@ def test_a_lookup_missing_a_municipality_names_it(baseline):
         baseline.path("micro.csv"), index=False
     )
     assert_fails(baseline, run(baseline), "micro.csv", CODES[7])
+
+
+def test_a_lookup_row_without_group_names_code_and_row(baseline):
+    rows = _rows(baseline, "micro.csv")
+    rows[5][1] = ""
+    _write(baseline, rows, "micro.csv")
+    assert_fails(
+        baseline, run(baseline), "micro.csv", "'cod_micro'", f"{CODES[4]} (row 6)"
+    )
+
+
+def test_a_bad_population_value_names_the_region(baseline):
+    path = baseline.path("municipalities.geojson")
+    mesh = gpd.read_file(path)
+    mesh["POP"] = [1000.0 + k for k in range(len(mesh))]
+    mesh.loc[mesh["CD_MUN"] == CODES[6], "POP"] = -5.0
+    mesh.to_file(path, driver="GeoJSON")
+    baseline.configure(inputs={"boundaries": {"population_column": "POP"}})
+    assert_fails(
+        baseline,
+        run(baseline),
+        "municipalities.geojson",
+        "'POP'",
+        f"region {CODES[6]} (-5.0)",
+        "[inputs.boundaries] population_column",
+    )

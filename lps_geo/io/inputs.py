@@ -79,6 +79,7 @@ def read_inputs(cfg: Config) -> Inputs:
                 code_column=lk.code_column,
                 group_column=lk.group_column,
                 name_column=lk.name_column,
+                section="inputs.lookup",
             )
         check_lookup_covers(lookup, boundaries.index, source=str(lk.path))
     titles = cnae_titles(cnae, industries_of(tables))
@@ -94,7 +95,7 @@ def read_inputs(cfg: Config) -> Inputs:
         bad = population.index[population.isna() | (population < 0)]
         if len(bad):
             shown = ", ".join(
-                f"region {code} ({'blank' if pd.isna(raw[code]) else repr(raw[code])})"
+                f"region {code} ({'blank' if pd.isna(raw[code]) else str(raw[code])})"
                 for code in bad[:5]
             )
             raise InputError(

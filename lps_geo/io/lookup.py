@@ -20,6 +20,7 @@ import shapely
 from lps_geo.errors import InputError
 from lps_geo.io._util import (
     clean_code,
+    file_rows,
     format_items,
     is_missing,
     normalize_region_codes,
@@ -40,8 +41,12 @@ def read_region_lookup(
     sep: str | None = None,
     encoding: str | None = None,
     sheet_name: str | int = 0,
+    section: str | None = None,
 ) -> pd.DataFrame:
     """Read a municipality -> region (group) lookup table.
+
+    ``section`` (e.g. ``"inputs.lookup"``) makes the hints name that
+    configuration section's keys; errors name the file rows.
 
     Parameters
     ----------
@@ -96,15 +101,24 @@ def read_region_lookup(
             "name_column": name_column,
         },
         source,
+        section,
     )
+    rows = file_rows(frame.index, range(len(frame)), 2)
+    key = f"[{section}] code_column" if section else "code_column="
     codes = normalize_region_codes(
         frame[code_column],
         source=source,
         column=code_column,
         what="municipality code",
+        rows=rows,
+        hint=f"check {key}, or remove total and label rows",
     )
     groups = [clean_code(value) for value in frame[group_column]]
-    empty = [code for code, group in zip(codes, groups, strict=True) if group is None]
+    empty = [
+        f"{code} (row {row})"
+        for code, group, row in zip(codes, groups, rows, strict=True)
+        if group is None
+    ]
     if empty:
         raise InputError(
             f"{source}: column {group_column!r} is empty for {len(empty)} "
@@ -183,8 +197,7 @@ def check_lookup_covers(
     if missing_lengths != lookup_lengths and len(lookup_lengths) == 1:
         hint = (
             f" (they have {'/'.join(map(str, sorted(missing_lengths)))} digits, the "
-            f"lookup's codes {lookup_lengths.pop()}: map RAIS 6-digit codes with "
-            "validate_against_boundaries first)"
+            f"lookup's codes {lookup_lengths.pop()})"
         )
     are = "y is" if len(missing) == 1 else "ies are"
     raise InputError(
