@@ -88,12 +88,16 @@ class _Progress:
 
 
 def config_inputs(config: Config) -> list[Path]:
-    """Every input file a configuration names (for the free-space estimate)."""
+    """The input files a configuration names, for the free-space estimate:
+    RAIS microdata are left out (they are summed to a small table, so their
+    size says nothing about the output's)."""
     found: list[Path] = []
 
     def walk(value) -> None:
         if isinstance(value, Path):
             found.append(value)
+        elif getattr(value, "form", None) == "rais_microdata":
+            return
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
                 walk(getattr(value, f.name))

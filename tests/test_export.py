@@ -615,3 +615,99 @@ def test_write_report(tmp_path):
 def test_output_path_is_directory(tmp_path, result):
     with pytest.raises(OutputExistsError, match="is a directory"):
         write_geopackage(result, tmp_path, overwrite=True)
+
+
+# ------------------------------------------------- output folders and markers
+
+
+def test_staging_folder_marks_what_it_wrote(tmp_path):
+    from lps_geo.export.atomic import MARKER, read_marker, staging_folder
+
+    with staging_folder(tmp_path / "run") as tmp:
+        (tmp / "maps").mkdir()
+        (tmp / "maps" / "a.png").write_bytes(b"png")
+        (tmp / "report.json").write_text("{}")
+    body = json.loads((tmp_path / "run" / MARKER).read_text(encoding="utf-8"))
+    assert body["tool"] == "lps_geo" and body["version"]
+    assert read_marker(tmp_path / "run") == {"maps/a.png", "report.json"}
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_check_folder_overwrite_only_what_lps_geo_wrote(tmp_path):
+    from lps_geo.export.atomic import check_folder, staging_folder
+
+    with staging_folder(tmp_path / "run") as tmp:
+        (tmp / "report.json").write_text("{}")
+    assert check_folder(tmp_path / "run", overwrite=True) == tmp_path / "run"
+    with pytest.raises(OutputExistsError, match="exists and is not empty"):
+        check_folder(tmp_path / "run")
+    (tmp_path / "run" / "sub").mkdir()
+    (tmp_path / "run" / "sub" / "mine.csv").write_text("x")
+    with pytest.raises(OutputExistsError, match=r"run/sub/mine\.csv, which lps_geo"):
+        check_folder(tmp_path / "run", overwrite=True)
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "a.txt").write_text("x")
+    with pytest.raises(OutputExistsError, match=r"theirs was not written by lps_geo"):
+        check_folder(tmp_path / "theirs", overwrite=True)
+    # a refused publish leaves both folders as they were
+    with pytest.raises(OutputExistsError, match="a.txt"):
+        with staging_folder(tmp_path / "theirs") as tmp:
+            (tmp / "report.json").write_text("{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "theirs"]
+    assert [p.name for p in (tmp_path / "theirs").iterdir()] == ["a.txt"]
+
+
+def test_staging_folder_write_error_is_one_output_error(tmp_path):
+    import errno
+
+    from lps_geo.errors import OutputError
+    from lps_geo.export.atomic import staging_folder
+
+    with pytest.raises(OutputError, match=r"cannot write .*run: No space left") as e:
+        with staging_folder(tmp_path / "run") as tmp:
+            (tmp / "half.gpkg").write_bytes(b"x")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert e.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_merge_folder_adds_files_and_keeps_others(tmp_path):
+    from lps_geo.export.atomic import MARKER, merge_folder, read_marker
+
+    out = tmp_path / "maps"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with merge_folder(out) as tmp:
+        (tmp / "a.png").write_bytes(b"1")
+    with pytest.raises(OutputExistsError, match=r"a\.png exists; pass --overwrite"):
+        with merge_folder(out) as tmp:
+            (tmp / "a.png").write_bytes(b"2")
+    with merge_folder(out, overwrite=True) as tmp:
+        (tmp / "a.png").write_bytes(b"3")
+    assert (out / "a.png").read_bytes() == b"3"
+    assert read_marker(out) == {"a.png"}
+    (out / "notes.txt").rename(out / "b.png")  # the user's file, a map's name
+    with pytest.raises(OutputExistsError, match=r"b\.png, which lps_geo did not"):
+        with merge_folder(out, overwrite=True) as tmp:
+            (tmp / "b.png").write_bytes(b"4")
+    assert (out / "b.png").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.png", "b.png"]
+
+
+def test_check_space_and_input_bytes(tmp_path, monkeypatch):
+    from collections import namedtuple
+
+    from lps_geo.errors import OutputError
+    from lps_geo.export import atomic
+
+    for ext in ("shp", "dbf", "shx"):
+        (tmp_path / f"m.{ext}").write_bytes(b"x" * 100)
+    (tmp_path / "e1.csv").write_bytes(b"x" * 10)
+    (tmp_path / "e2.csv").write_bytes(b"x" * 10)
+    assert atomic.input_bytes([tmp_path / "m.shp", tmp_path / "e*.csv"]) == 320
+    assert atomic.space_needed(320) == atomic.SPACE_FLOOR + 3200
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(atomic.shutil, "disk_usage", lambda p: usage(0, 0, 2**20))
+    with pytest.raises(OutputError, match=r"1 MB free on its disk, about 50 MB"):
+        atomic.check_folder(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
