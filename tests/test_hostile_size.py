@@ -357,3 +357,18 @@ def test_a_bad_population_value_names_the_region(baseline):
         f"region {CODES[6]} (-5.0)",
         "[inputs.boundaries] population_column",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "culprit"), [("calçados", "'calçados' (in row 5)"), ("", "row 5")]
+)
+def test_a_bad_industry_code_names_the_row(baseline, text, culprit):
+    _set_cell(baseline, 5, "cnae_grupo", text)
+    assert_fails(baseline, run(baseline), "employment.csv", "'cnae_grupo'", culprit)
+
+
+def test_ibge_not_available_mark_is_named(baseline):
+    _set_cell(baseline, 5, "empregos", "...")
+    assert_fails(
+        baseline, run(baseline), "employment.csv", "row 5", "'...'", "not available"
+    )

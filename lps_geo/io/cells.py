@@ -69,6 +69,12 @@ def _number_pattern(thousands: str | None, decimal: str) -> re.Pattern[str]:
 def _notation_hint(text: str, thousands: str | None, decimal: str, section: str) -> str:
     """Which setting reads a cell written in another notation, or ''."""
     key = f"[{section}]"
+    if text in ("..", "...", "\u2026"):
+        return (
+            "IBGE marks a value not applicable with '..' and not available with "
+            "'...'; no setting reads it as a count -- fill in the cells or remove "
+            "the rows"
+        )
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", text):
         return (
             f'Brazilian notation (thousands "." and decimal ","): set {key} '

@@ -273,10 +273,12 @@ def normalize_cnae_codes(
     bad: list[Any] = []
     levels: Counter[str] = Counter()
     level_of: list[str] = []
-    for value in raw:
+    bad_at: list[int] = []
+    for position, value in enumerate(raw):
         parsed = parse_code(value, level)
         if parsed is None:
             bad.append(value)
+            bad_at.append(position)
             continue
         codes.append(parsed[0])
         level_of.append(parsed[1])
@@ -284,9 +286,10 @@ def normalize_cnae_codes(
     if bad:
         unique_bad = list(dict.fromkeys(str(value) for value in bad))
         at = f" {level}" if level else ""
+        rows_at = f" (in {where(bad_at)})" if rows is not None else ""
         raise InputError(
             f"{source}: column {column!r} has {len(unique_bad)} value(s) that "
-            f"are not CNAE 2.0{at} codes: {format_quoted(unique_bad)}; use "
+            f"are not CNAE 2.0{at} codes: {format_quoted(unique_bad)}{rows_at}; use "
             "codes like '15.31-9' (class), '15.3' (group) or '15' (division)"
         )
     if len(levels) > 1:
