@@ -528,7 +528,7 @@ def _drop_features(frame, codes, name_column, non_municipal, exclude_codes, sour
         if frame.empty:
             raise InputError(
                 f"{source}: every feature was dropped as non-municipal or excluded; "
-                "check code_column and exclude_codes"
+                "check [inputs.boundaries] code_column and exclude_codes"
             )
     return frame, codes.tolist(), lakes, excluded_features
 

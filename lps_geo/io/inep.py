@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lps_geo.crs import DEFAULT_CRS, projected_crs
 from lps_geo.errors import InputError, MissingCodesWarning
 from lps_geo.io._util import (
     check_choice,
@@ -33,7 +34,6 @@ from lps_geo.io._util import (
     read_excel,
     read_table,
 )
-from lps_geo.io.boundaries import DEFAULT_CRS, projected_crs
 from lps_geo.io.placement import place_records, prepare_boundaries
 from lps_geo.io.reports import InepReport, Institutions
 from lps_geo.io.taxonomy import DEFAULT_TYPE_MAP, INEP_TYPE_MAP, load_type_map
@@ -169,7 +169,7 @@ def read_inep_ies(
     >>> ies.report.n_inactive
     1
     """
-    target = projected_crs(target_crs)
+    target = projected_crs(target_crs, "target_crs")
     path = check_file(path)
     source = str(path)
     check_choice(unknown_types, get_args(UnknownTypes), "unknown_types")

@@ -424,8 +424,9 @@ def bandwidth(
     n = len(xy)
     if n < 2:
         raise InputError(
-            f"the {rule} bandwidth needs at least two points, got {n}; pass bandwidth= "
-            "in metres instead"
+            f"the {rule} bandwidth needs at least two points, got {n} "
+            "(institutions inside the study area); set [capability] bandwidth = "
+            "a distance in metres, or check the institutions file"
         )
     sd = xy.std(axis=0, ddof=1)
     if rule == "silverman":
@@ -440,8 +441,8 @@ def bandwidth(
         h = max(h, float(cell_size))
     if h <= 0:
         raise InputError(
-            f"all {n} points coincide, so the {rule} bandwidth is 0; pass bandwidth= "
-            "in metres or a cell_size floor"
+            f"all {n} points coincide, so the {rule} bandwidth is 0; set "
+            "[capability] bandwidth = a distance in metres (or cell_size, its floor)"
         )
     return h
 
