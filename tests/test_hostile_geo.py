@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pandas as pd
 from hostile import (
     CODES,
@@ -308,5 +309,45 @@ def test_invalid_crs_string_for_institutions(baseline):
         run(baseline, "-q"),
         "[inputs.institutions] crs",
         "EPSG:46740",
+        digest=digest,
+    )
+
+
+def test_shapefile_without_prj_and_no_crs_key(baseline):
+    frame = gpd.read_file(baseline.path(GEOJSON))
+    frame.to_file(baseline.path("municipalities.shp"))
+    baseline.path("municipalities.prj").unlink()
+    baseline.configure(inputs={"boundaries": {"path": "municipalities.shp"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "municipalities.shp",
+        "has no CRS",
+        '[inputs.boundaries] crs = "EPSG:4674"',
+        digest=digest,
+    )
+
+
+def test_repeated_institution_is_dropped_with_a_warning(baseline):
+    frame = _institutions(baseline)
+    frame = pd.concat([frame, frame.iloc[[1]]], ignore_index=True)
+    _write_institutions(baseline, frame)
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    found = _warnings(report, "repeat an earlier one")
+    assert found and "InputFixWarning" in found[0] and INSTITUTIONS in found[0]
+    assert "row 6 = row 3 (Instituto B)" in found[0]
+    assert report["capability"]["reader"]["n_kept"] == 4
+
+
+def test_institutions_coordinate_column_missing(baseline):
+    baseline.configure(inputs={"institutions": {"x_column": "longitude"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        INSTITUTIONS,
+        "'longitude' not found",
+        "[inputs.institutions] x_column",
         digest=digest,
     )

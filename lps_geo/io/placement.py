@@ -196,6 +196,20 @@ def place_records(
         )
 
     keep = np.ones(n, dtype=bool)
+    repeated = _repeated_records(records, points)
+    if repeated:
+        keep[[i for i, _ in repeated]] = False
+        shown = ", ".join(
+            f"{unit} {rows[i]} = {unit} {rows[j]} ({records['name'].iloc[i]})"
+            for i, j in repeated[:5]
+        ) + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
+        warnings.warn(
+            f"{source}: {len(repeated)} of {n} record(s) repeat an earlier one "
+            f"(same name, type, place and weight) and were dropped, so that "
+            f"they are not counted twice: {shown}; remove the repeated rows",
+            InputFixWarning,
+            stacklevel=3,
+        )
     located: list[str | None] = ["point" if p is not None else None for p in points]
     region: list[str | None] = [None] * n
     geometry: list[Point | None] = list(points)
@@ -391,3 +405,30 @@ def _none_inside(
         f"{crs_name(shown)});{cause} are x_column/y_column swapped? check "
         "[inputs.institutions] x_column, y_column, crs"
     )
+
+
+def _repeated_records(
+    records: pd.DataFrame, points: list[Point | None]
+) -> list[tuple[int, int]]:
+    """``(i, j)`` for each record ``i`` equal to an earlier record ``j``: same
+    name (case-folded), source type, weight and point (to 0.1 m). Records
+    without a point are never repeats: several institutions of one name in a
+    municipality (INEP's register) share its representative point."""
+    first: dict[tuple, int] = {}
+    out: list[tuple[int, int]] = []
+    for i in range(len(records)):
+        point = points[i]
+        if point is None:
+            continue
+        place = (round(point.x, 1), round(point.y, 1))
+        key = (
+            str(records["name"].iloc[i]).strip().casefold(),
+            str(records["source_type"].iloc[i]).strip().casefold(),
+            float(records["weight"].iloc[i]),
+            place,
+        )
+        if key in first:
+            out.append((i, first[key]))
+        else:
+            first[key] = i
+    return out
