@@ -60,3 +60,22 @@ def test_warnings_come_before_the_error_of_a_failed_run(baseline):
     warning = next(i for i, line in enumerate(lines) if CODES[0] in line)
     assert "lps-geo: warning:" in lines[warning]
     assert warning < lines.index(outcome.errors[0])
+
+
+def test_a_flaw_in_the_earlier_period_names_the_comparison_table(baseline):
+    """The hints of the earlier period's table name [comparison.size]."""
+    table = pd.read_csv(baseline.path("employment.csv"), dtype=str)
+    table.loc[4, "empregos"] = "2.400"
+    table.to_csv(baseline.path("employment_2010.csv"), index=False)
+    baseline.configure(
+        comparison={
+            "label_before": "2010",
+            "label_after": "2015",
+            "size": {"path": "employment_2010.csv"},
+        }
+    )
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline, run(baseline), "employment_2010.csv", "empregos", digest=digest
+    )
+    assert "[comparison.size] thousands" in line

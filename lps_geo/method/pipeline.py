@@ -255,7 +255,13 @@ def with_comparison(
     cp = cfg.comparison
     if shared.earlier is None:  # read once for every reference area
         shared.earlier = read_size(
-            cp.size, cfg.analysis.industry_level, inp.cnae, inp.boundaries
+            cp.size,
+            cfg.analysis.industry_level,
+            inp.cnae,
+            inp.boundaries,
+            section="comparison.size",
+            boundaries_report=inp.boundaries_report,
+            boundaries_column=cfg.inputs.boundaries.code_column,
         )
     tables = shared.earlier
     titles = {**cnae_titles(inp.cnae, industries_of(tables)), **inp.titles}
