@@ -465,6 +465,11 @@ def _main(argv: list[str] | None) -> int:
         msg = " ".join(str(exc).split())
         print(f"lps-geo: error: {msg}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an input or cache the OS refuses: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or " ".join(str(exc).split())
+        print(f"lps-geo: error: {where}{reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"lps-geo: interrupted (signal {int(signum)})", file=sys.stderr)

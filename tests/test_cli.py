@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -281,3 +282,64 @@ def test_atlas_command_rebuilds_from_the_geopackage(demo_out, tmp_path, capsys):
     assert "Atlas de arranjos produtivos locais" in text
     # refuses to overwrite
     assert main(["atlas", str(out / "result.gpkg"), "--out", str(pdf), "-q"]) == 2
+
+
+# a real lps-geo process that waits (short sleeps) once report.json is in its
+# staging folder, so the signal always arrives mid-write, whatever the timing
+_WAITS_IN_STAGING = """
+import sys, time
+sys.path.insert(0, {root!r})
+from lps_geo import cli, outputs
+real = outputs.write_report
+def write_report(*args, **kwargs):
+    real(*args, **kwargs)
+    sys.stderr.write("ready\\n")
+    sys.stderr.flush()
+    while True:
+        time.sleep(0.01)
+outputs.write_report = write_report
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "signum, code, ignore_sigint",
+    [
+        (signal.SIGTERM, 143, False),
+        (signal.SIGINT, 130, False),
+        # started with SIGINT ignored (as by some GUI parents): still stops
+        (signal.SIGINT, 130, True),
+    ],
+)
+def test_signal_removes_the_staging_folder(baseline, signum, code, ignore_sigint):
+    folder = baseline.folder
+    script = folder / "lps_geo_waiting.py"
+    script.write_text(_WAITS_IN_STAGING.format(root=str(ROOT)), encoding="utf-8")
+    before = sorted(p.name for p in folder.iterdir())
+    out = folder / "run"
+    cmd = [sys.executable, str(script), "run", str(baseline.toml), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--permutations", "99", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        if ignore_sigint
+        else None,
+    )
+    try:
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            if line.strip() == "ready":
+                break
+        assert [p.name for p in folder.glob(".run.tmp-*")], "".join(lines)
+        proc.send_signal(signum)
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == code, rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert rest.strip() == f"lps-geo: interrupted (signal {int(signum)})"
+    assert not out.exists()
+    assert sorted(p.name for p in folder.iterdir()) == before
