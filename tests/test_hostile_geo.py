@@ -295,8 +295,9 @@ def test_wrong_crs_for_institutions(baseline):
         baseline,
         run(baseline, "-q"),
         INSTITUTIONS,
-        "[inputs.institutions]",
-        "crs",
+        "none of the 4",
+        "look like degrees but the CRS is EPSG:31983",
+        '[inputs.institutions] crs = "EPSG:4674"',
         digest=digest,
     )
 

@@ -383,9 +383,9 @@ def _none_inside(
     cloud = gpd.GeoSeries(points, crs=target).to_crs(shown)
     px0, py0, px1, py1 = cloud.total_bounds
     bx0, by0, bx1, by1 = boundaries.geometry.to_crs(shown).total_bounds
-    digits = 3 if shown.is_geographic else 0
 
     def span(a: float, b: float) -> str:
+        digits = 3 if max(abs(a), abs(b)) < 1000 else 0
         return f"{a:.{digits}f} .. {b:.{digits}f}"
 
     cause = ""
