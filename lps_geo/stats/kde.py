@@ -567,7 +567,8 @@ def kernel_density(
             if len(positive) == 1:
                 warnings.warn(
                     "a bandwidth rule needs two or more points; the one point is "
-                    f"smoothed over one cell ({h:g} m): pass bandwidth= in metres",
+                    f"smoothed over one cell ({h:g} m): set [capability] "
+                    "bandwidth in metres",
                     SmallBaseWarning,
                     stacklevel=2,
                 )
