@@ -220,12 +220,15 @@ def read_marker(folder: str | os.PathLike) -> set[str] | None:
     return {str(f) for f in files} if isinstance(files, list) else None
 
 
-def _owned(path: Path, stop: Path | None = None) -> bool:
+def _owned(path: Path, stop: Path | None = None, cache: dict | None = None) -> bool:
     """Whether a marker in ``path``'s folder or an ancestor lists ``path``."""
     if path.name == MARKER:
         return True
+    cache = {} if cache is None else cache
     for folder in path.parents:
-        listed = read_marker(folder)
+        if folder not in cache:
+            cache[folder] = read_marker(folder)
+        listed = cache[folder]
         if listed is not None and path.relative_to(folder).as_posix() in listed:
             return True
         if stop is not None and folder == stop:
@@ -245,10 +248,11 @@ def foreign_files(folder: str | os.PathLike) -> list[str]:
     ['notes.txt']
     """
     folder = Path(folder)
+    cache: dict[Path, set[str] | None] = {}
     return sorted(
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
-        if not p.is_dir() and not _owned(p, stop=folder)
+        if not p.is_dir() and not _owned(p, stop=folder, cache=cache)
     )
 
 
