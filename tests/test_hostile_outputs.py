@@ -357,6 +357,21 @@ def test_maps_keep_foreign_files_and_refuse_to_replace_them(baseline, result_gpk
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def test_maps_overwrite_inside_a_run_folder(baseline):
+    # the run's marker lists maps/*.png: `maps --overwrite` may replace them,
+    # and the run may then be replaced again with the maps' own marker in it
+    baseline.configure(output={"maps": True, "atlas": False})
+    assert_succeeds(baseline, run(baseline, *FAST))
+    assert (
+        "maps/typology.png" in json.loads((baseline.out / MARKER).read_text())["files"]
+    )
+    gpkg, maps = baseline.out / "result.gpkg", baseline.out / "maps"
+    again = run_cli("maps", gpkg, "--out", maps, "--overwrite", "-q")
+    assert again.code == 0, again.stderr
+    assert (maps / MARKER).exists() and leftovers(baseline.folder) == []
+    assert_succeeds(baseline, run(baseline, *FAST, "--overwrite"))
+
+
 def test_compare_into_a_foreign_folder_refused(baseline, result_gpkg):
     out = baseline.folder / "change"
     out.mkdir()
