@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -446,6 +447,16 @@ class Config:
         return clean(asdict(self))
 
 
+def _did_you_mean(unknown: set[str], valid: Any) -> str:
+    """`` (did you mean 'x' for 'y'?)`` for the unknown names close to a valid one."""
+    close = {
+        key: hit[0]
+        for key in sorted(unknown)
+        if (hit := difflib.get_close_matches(key, list(valid), n=1, cutoff=0.7))
+    }
+    return "".join(f" (did you mean {v!r} for {k!r}?)" for k, v in close.items())
+
+
 def _build(cls, data: Any, where: str, base: Path | None):
     if not isinstance(data, dict):
         raise ConfigError(f"[{where}] must be a table, got {type(data).__name__}")
@@ -453,8 +464,8 @@ def _build(cls, data: Any, where: str, base: Path | None):
     unknown = set(data) - set(names)
     if unknown:
         raise ConfigError(
-            f"unknown key(s) {', '.join(sorted(unknown))} in [{where}]; valid keys: "
-            f"{', '.join(names)}"
+            f"unknown key(s) {', '.join(sorted(unknown))} in [{where}]"
+            f"{_did_you_mean(unknown, names)}; valid keys: {', '.join(names)}"
         )
     kwargs = {}
     for name, value in data.items():
@@ -543,11 +554,13 @@ _SECTIONS = {
 
 def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
     """Build and validate a :class:`Config` from nested dictionaries."""
-    unknown = set(data) - set(_SECTIONS) - {"inputs", "comparison"}
+    sections = ["inputs", *_SECTIONS, "comparison"]
+    unknown = set(data) - set(sections)
     if unknown:
         raise ConfigError(
-            f"unknown section(s) {', '.join(sorted(unknown))}; valid sections: "
-            f"inputs, {', '.join(_SECTIONS)}, comparison"
+            f"unknown section(s) {', '.join(sorted(unknown))}"
+            f"{_did_you_mean(unknown, sections)}; valid sections: "
+            f"{', '.join(sections)}"
         )
     if "inputs" not in data:
         raise ConfigError("the configuration has no [inputs] section")

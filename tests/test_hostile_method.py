@@ -79,3 +79,16 @@ def test_a_flaw_in_the_earlier_period_names_the_comparison_table(baseline):
         baseline, run(baseline), "employment_2010.csv", "empregos", digest=digest
     )
     assert "[comparison.size] thousands" in line
+
+
+def test_a_misspelt_key_gets_a_suggestion(baseline):
+    baseline.configure(statistics={"permutation": 9})
+    line = assert_fails(baseline, run(baseline), str(baseline.toml))
+    assert "(did you mean 'permutations' for 'permutation'?)" in line
+
+
+def test_a_misspelt_section_gets_a_suggestion(baseline):
+    baseline.config["statistic"] = baseline.config.pop("statistics")
+    baseline.write_config()
+    line = assert_fails(baseline, run(baseline), str(baseline.toml))
+    assert "unknown section(s) statistic (did you mean 'statistics'" in line
