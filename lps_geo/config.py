@@ -514,6 +514,8 @@ def _coerce(cls, f, value, where: str, base: Path | None):
             raise ConfigError(f"{where} must be a path string, got {value!r}")
         p = Path(value).expanduser()
         return (base / p) if base is not None and not p.is_absolute() else p
+    if value == "" and f.default is None:  # README style: key = "" is unset
+        return None
     allowed = _literal_of(cls, f.name)
     if allowed is not None:
         if value not in allowed:

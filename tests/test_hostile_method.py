@@ -92,3 +92,10 @@ def test_a_misspelt_section_gets_a_suggestion(baseline):
     baseline.write_config()
     line = assert_fails(baseline, run(baseline), str(baseline.toml))
     assert "unknown section(s) statistic (did you mean 'statistics'" in line
+
+
+def test_an_empty_string_leaves_an_optional_key_unset(baseline):
+    """README style ``thousands = ""``: the key is unset, not an invalid mark."""
+    baseline.configure(inputs={"size": {"thousands": "", "decimal": "."}})
+    report = assert_succeeds(baseline, run(baseline))
+    assert report["lps_by_type"]
