@@ -222,8 +222,33 @@ class SizeInput:
     #: wide form: more non-industry columns to drop, besides totals and
     #: "{ñ class}" (compared without case and accents; "x*" matches a prefix)
     drop_columns: tuple[str, ...] = ()
+    #: long and wide forms: Excel sheet (name or 0-based number), lines to
+    #: skip before the header, and a row filter such as ``{year = 2023}``
+    #: (a column equal to a value or to one of a list of values)
+    sheet: str | int = 0
+    skiprows: int = 0
+    where: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        if self.skiprows < 0:
+            raise ConfigError(
+                f"[inputs.size] skiprows must be >= 0, got {self.skiprows}"
+            )
+        if self.where is not None:
+            if not isinstance(self.where, dict) or not self.where:
+                raise ConfigError(
+                    "[inputs.size] where must be a table such as {year = 2023}, "
+                    f"got {self.where!r}"
+                )
+            for column, value in self.where.items():
+                values = value if isinstance(value, list) else [value]
+                if not values or not all(
+                    isinstance(v, str | int) and not isinstance(v, bool) for v in values
+                ):
+                    raise ConfigError(
+                        f"[inputs.size] where.{column} must be a code or a list of "
+                        f"codes, got {value!r}"
+                    )
         if self.thousands is not None and self.thousands == self.decimal:
             raise ConfigError(
                 f"[inputs.size] thousands and decimal are both {self.decimal!r}; "
@@ -516,6 +541,10 @@ def _coerce(cls, f, value, where: str, base: Path | None):
         return (base / p) if base is not None and not p.is_absolute() else p
     if value == "" and f.default is None:  # README style: key = "" is unset
         return None
+    if f.name == "sheet":  # a sheet name or its 0-based number
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be a sheet name or number, got {value!r}")
+        return value
     allowed = _literal_of(cls, f.name)
     if allowed is not None:
         if value not in allowed:

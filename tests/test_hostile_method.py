@@ -7,7 +7,14 @@ could not compute is a warning on stderr and in ``report.json``.
 from __future__ import annotations
 
 import pandas as pd
-from hostile import CODES, assert_fails, assert_succeeds, run
+from hostile import (
+    CODES,
+    TOTAL_JOBS,
+    assert_fails,
+    assert_succeeds,
+    read_employment,
+    run,
+)
 
 
 def _spoil_table(baseline, change) -> None:
@@ -99,3 +106,30 @@ def test_an_empty_string_leaves_an_optional_key_unset(baseline):
     baseline.configure(inputs={"size": {"thousands": "", "decimal": "."}})
     report = assert_succeeds(baseline, run(baseline))
     assert report["lps_by_type"]
+
+
+def test_a_file_of_several_years_needs_where_and_reads_with_it(baseline):
+    """Two years in one file: without ``where`` the pairs are summed and
+    warned about (the hint names the key); with it the year's totals are read."""
+    table = pd.read_csv(baseline.path("employment.csv"), dtype=str)
+    old = table.assign(ano="2010", empregos="1", estabelecimentos="1")
+    both = pd.concat([old, table.assign(ano="2015")])
+    both.to_csv(baseline.path("employment.csv"), index=False)
+    report = assert_succeeds(baseline, run(baseline))
+    (summed,) = [w for w in report["warnings"] if "summed" in w]
+    assert "[inputs.size] where" in summed
+    baseline.configure(inputs={"size": {"where": {"ano": 2015}}})
+    baseline.out.rename(baseline.folder / "summed")
+    report = assert_succeeds(baseline, run(baseline))
+    assert not [w for w in report["warnings"] if "summed" in w]
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+
+
+def test_a_header_below_title_lines_reads_with_skiprows(baseline):
+    path = baseline.path("employment.csv")
+    path.write_text("RAIS 2015 - empregos\n\n" + path.read_text(), encoding="utf-8")
+    digest = baseline.inputs_digest()
+    assert_fails(baseline, run(baseline), "employment.csv", digest=digest)
+    baseline.configure(inputs={"size": {"skiprows": 2}})
+    assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS

@@ -416,7 +416,7 @@ def test_read_long_excel_with_cnae_check(tmp_path: Path, small_cnae: CnaeTable):
             "mun,cnae,jobs\n3516200,15.3,1\n",
             {"employment_column": None},
             ConfigError,
-            "no size column given; pass employment_column=",
+            "no size column given; set \\[inputs.size\\] employment_column",
         ),
     ],
 )
@@ -497,8 +497,9 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
     assert tables.notes[0].endswith(
         "dropped non-industry column(s) '{ñ class}', 'Total_de_estabelecimentos'"
     )
-    assert "region(s) appear on several rows and their rows were summed" in (
-        tables.notes[1]
+    assert (
+        "region(s) appear on several rows and their rows were summed"
+        in (tables.notes[1])
     )
     assert "3550308 on rows 3, 4 (1 of them all zero)" in tables.notes[1]
     divisions = read_wide(
@@ -514,7 +515,9 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
 def test_read_wide_codes_and_drop_columns(tmp_path: Path):
     path = tmp_path / "wide.csv"
     path.write_text("mun;1531-9;16102;Outros\n351620;3;4;9\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"titles .* not CNAE codes; set \[inputs\] cnae"):
+    with pytest.raises(
+        InputError, match=r"titles .* not CNAE codes; set \[inputs\] cnae"
+    ):
         read_wide(path, "mun", "employment")
     with pytest.raises(InputError, match=r"are not CNAE 2.0 codes: 'Outros'"):
         read_wide(path, "mun", "employment", industry_names="code")

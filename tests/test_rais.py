@@ -267,7 +267,8 @@ def test_bad_rows_raise_names_file_line_and_column(rais_dir, tmp_path):
     with pytest.raises(
         InputError,
         match=r"ESTB2015_SP.txt: line 8, column 'Município': unknown "
-        r"municipality code '999999'; fix the row, or pass bad_rows='report'",
+        r"municipality code '999999'; fix the row, or set \[inputs.size\] "
+        r'bad_rows = "report"',
     ):
         read_rais_microdata(sp, bad_rows="raise")
     jobs = write(
@@ -298,7 +299,8 @@ def test_utf8_and_latin1(tmp_path):
     with pytest.raises(
         InputError,
         match=r"latin.txt: line 1 \(header\) is not valid UTF-8 \(byte 0xed at "
-        r"position \d+\); RAIS files are Latin-1: pass encoding='latin-1'",
+        r"position \d+\); RAIS files are Latin-1: set \[inputs.size\] "
+        r'encoding = "latin-1"',
     ):
         read_rais_microdata(latin, encoding="utf-8")
     # a UTF-8 file with one Latin-1 line (the "Sé" of line 3)
@@ -320,7 +322,8 @@ def test_utf8_and_latin1(tmp_path):
     assert t.report.encoding_errors["first"][0]["line"] == 3
     assert_allclose(t.employment.loc["3516200", "15.3"], 8.0)
     with pytest.raises(
-        InputError, match=r"mixed.txt: line 3 is not valid UTF-8; .*encoding='latin-1'"
+        InputError,
+        match=r'mixed.txt: line 3 is not valid UTF-8; .*encoding = "latin-1"',
     ):
         read_rais_microdata(mixed, encoding="utf-8", bad_rows="raise")
     # the Latin-1 reading of the same bytes keeps every row

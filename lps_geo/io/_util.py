@@ -395,7 +395,10 @@ def read_table(
 
 
 def filter_rows(
-    frame: pd.DataFrame, where: Mapping[str, Any] | None, source: str
+    frame: pd.DataFrame,
+    where: Mapping[str, Any] | None,
+    source: str,
+    section: str = "inputs.size",
 ) -> pd.DataFrame:
     """Keep the rows whose ``column`` equals the value (or one of the values).
 
@@ -405,7 +408,7 @@ def filter_rows(
     if not where:
         return frame
     for column in where:
-        require_columns(frame.columns, {"where": column}, source)
+        require_columns(frame.columns, {"where": column}, source, section)
     keep = np.ones(len(frame), dtype=bool)
     for column, wanted in where.items():
         values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
@@ -416,11 +419,13 @@ def filter_rows(
             found = list(dict.fromkeys(cells.dropna()))
             raise InputError(
                 f"{source}: no row has {column!r} in {sorted(map(str, accepted))}; "
-                f"values found: {format_quoted(found)}; fix where="
+                f"values found: {format_quoted(found)}; fix [{section}] where"
             )
         keep &= match
     if not keep.any():
-        raise InputError(f"{source}: no row matches all of where={dict(where)!r}")
+        raise InputError(
+            f"{source}: no row matches all of [{section}] where = {dict(where)!r}"
+        )
     logger.info(
         "%s: kept %d of %d rows matching %s",
         source,
@@ -507,9 +512,9 @@ def parse_numbers(
                 shown = format_quoted(text.iloc[positions].tolist(), max_shown=3)
                 raise InputError(
                     f"{source}: column {column!r} has {len(rows)} non-numeric "
-                    f"value(s) in row(s) {format_items(rows)} ({shown}); fix "
-                    "the cells, or pass decimal=/thousands= if the numbers use "
-                    "another notation"
+                    f"value(s) in row(s) {format_items(rows)} ({shown}); write "
+                    "them as plain numbers with a '.' decimal mark and no "
+                    "thousands separator"
                 )
             numbers = numbers.astype(float)
         out[column] = numbers.to_numpy(dtype=float)

@@ -381,7 +381,7 @@ def aggregate_industries(
     if _RANK[to_level] > _RANK[level]:
         raise InputError(
             f"size table columns are CNAE {level} codes; cannot disaggregate "
-            f"to {to_level}: pass industry_level={level!r} or coarser"
+            f"to {to_level}: set [analysis] industry_level = {level!r} or coarser"
         )
     if to_level == level:
         targets = codes

@@ -173,6 +173,9 @@ def read_size(
         "blank": s.blank,
         "outliers": s.outliers,
         "section": section,
+        "sheet_name": s.sheet,
+        "skiprows": s.skiprows,
+        "where": s.where,
     }
     if s.form == "long":
         tables = read_long(

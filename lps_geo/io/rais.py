@@ -536,7 +536,10 @@ def _raise_first(
         limit=1,
     )
     source = str(read.path)
-    fix = "fix the row, or pass bad_rows='report' to leave such rows out and count them"
+    fix = (
+        'fix the row, or set [inputs.size] bad_rows = "report" to leave such '
+        "rows out and count them"
+    )
     if not hits:  # pragma: no cover - the scan mirrors DuckDB's split
         raise InputError(f"{source}: unusable rows found; {fix}")
     hit = hits[0]
@@ -547,7 +550,7 @@ def _raise_first(
         if row["error_type"] == "INVALID ENCODING":
             raise InputError(
                 f"{source}: line {line} is not valid {codec.upper()}; RAIS files "
-                "are Latin-1: pass encoding='latin-1'"
+                'are Latin-1: set [inputs.size] encoding = "latin-1"'
             )
         raise InputError(
             f"{source}: line {line}: malformed row ({row['error_type'].lower()}: "

@@ -136,7 +136,7 @@ def read_header(path: Path, sep: str, codec: str) -> list[str]:
         raise InputError(
             f"{path}: line 1 (header) is not valid {codec.upper()} (byte "
             f"0x{raw[error.start]:02x} at position {error.start}); RAIS files "
-            "are Latin-1: pass encoding='latin-1'"
+            'are Latin-1: set [inputs.size] encoding = "latin-1"'
         ) from None
     return [name.strip() for name in line.rstrip("\r\n").split(sep)]
 

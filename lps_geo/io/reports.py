@@ -259,7 +259,7 @@ class RaisReport:
             lines = [f"{item['file']}:{item['line']}" for item in bad["first"]]
             parts.append(
                 f"{bad['count']} not valid in the encoding ({format_items(lines, 3)}; "
-                "RAIS files are Latin-1: pass encoding='latin-1')"
+                'RAIS files are Latin-1: set [inputs.size] encoding = "latin-1")'
             )
         bad = self.bad_jobs
         if bad["count"]:

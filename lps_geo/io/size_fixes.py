@@ -94,7 +94,11 @@ def sum_repeated_regions(
 
 
 def sum_repeated_pairs(
-    values: pd.DataFrame, rows: list[int], source: str, notes: list[str]
+    values: pd.DataFrame,
+    rows: list[int],
+    source: str,
+    notes: list[str],
+    section: str = "inputs.size",
 ) -> pd.DataFrame:
     """Sum the rows of a long table repeating a (region, industry) pair, with
     a warning naming each pair and its file rows."""
@@ -109,8 +113,8 @@ def sum_repeated_pairs(
     message = (
         f"{source}: {len(at)} (region, industry) pair(s) appear on "
         f"several rows and were summed: {shown} ({int(duplicated.sum())} rows "
-        f"into {len(at)}; if the file holds several years or categories, keep "
-        "one per file)"
+        f"into {len(at)}; if the file holds several years or categories, select "
+        f"one with [{section}] where, e.g. where = {{year = 2015}})"
     )
     warnings.warn(message, InputFixWarning, stacklevel=2)
     _note(notes, message)

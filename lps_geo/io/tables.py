@@ -280,8 +280,8 @@ def read_long(
     }
     if all(column is None for column in measures.values()):
         raise ConfigError(
-            f"{source}: no size column given; pass employment_column= and/or "
-            "establishments_column="
+            f"{source}: no size column given; set [{section}] employment_column "
+            "and/or establishments_column"
         )
     frame = read_table(
         path,
@@ -301,7 +301,7 @@ def read_long(
     }
     require_columns(frame.columns, wanted, source, section)
     check_header(frame, [c for c in wanted.values() if c], source, section)
-    frame = filter_rows(frame, where, source)
+    frame = filter_rows(frame, where, source, section)
     size_columns = [column for column in measures.values() if column is not None]
     notes: list[str] = []
     offset = 2 + skiprows
@@ -343,7 +343,7 @@ def read_long(
     for pair, row in zip(values.index, rows, strict=True):
         first_row.setdefault(pair, row)
     if values.index.has_duplicates:
-        values = sum_repeated_pairs(values, rows, source, notes)
+        values = sum_repeated_pairs(values, rows, source, notes, section)
     out: dict[str, pd.DataFrame | None] = {}
     aggregation_notes: list[str] = []
     for measure, column in measures.items():
@@ -491,7 +491,7 @@ def read_wide(
     )
     check_rows(frame, source, section)
     require_columns(frame.columns, {"region_column": region_column}, source, section)
-    frame = filter_rows(frame, where, source)
+    frame = filter_rows(frame, where, source, section)
     notes: list[str] = []
     not_industries = {region_column, *(where or {})}
     candidates = [column for column in frame.columns if column not in not_industries]
@@ -644,7 +644,8 @@ def _industry_codes(
     if len(levels) > 1:
         raise InputError(
             f"{source}: the column titles match CNAE codes of several levels "
-            f"({', '.join(sorted(levels))}); pass title_level="
+            f"({', '.join(sorted(levels))}); rename or drop the columns of the "
+            f"minority level ([{section}] drop_columns)"
         )
     if not levels:
         raise InputError(f"{source}: no industry column title matches a CNAE title")
