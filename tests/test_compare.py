@@ -433,7 +433,11 @@ def test_cli_compare_writes_styled_layer_and_map(gpkgs, case, tmp_path, capsys):
     out = tmp_path / "cmp"
     code = main(["compare", *map(str, gpkgs), "--out", str(out), "-q"])
     assert code == 0, capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["change.png", "lps_change.gpkg"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".lps_geo.json",
+        "change.png",
+        "lps_change.gpkg",
+    ]
     layer = pyogrio.read_dataframe(out / "lps_change.gpkg", layer="lps_change")
     want = case[2].lps_change.set_index("industry")["category"]
     assert layer.set_index("industry")["category"].to_dict() == want.to_dict()
@@ -583,7 +587,7 @@ def test_api_on_separate_runs_matches_the_pipeline(gpkgs, case):
     ("section", "message"),
     [
         ({"size": {}}, r"\[comparison.size\] needs a path"),
-        ({"size": {"path": "x.csv", "sheet": 1}}, "unknown key.*sheet"),
+        ({"size": {"path": "x.csv", "sheets": 1}}, "unknown key.*sheets"),
         ({"size": {"path": "x.csv"}, "growth": -0.1}, "must be >= 0"),
         ({"size": {"path": "x.csv"}, "label_after": 2015}, "non-empty string"),
         ({"size": {"path": "x.csv", "form": "tall"}, "growth": 0.1}, "'long', 'wide'"),
