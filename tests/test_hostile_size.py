@@ -372,3 +372,52 @@ def test_ibge_not_available_mark_is_named(baseline):
     assert_fails(
         baseline, run(baseline), "employment.csv", "row 5", "'...'", "not available"
     )
+
+
+# ------------------------------------------------- file formats (review 2)
+
+
+@pytest.mark.parametrize("name", ["employment.xlsx", "employment.xls"])
+def test_a_csv_with_an_excel_name_is_named_as_a_csv(baseline, name):
+    baseline.path(name).write_bytes(baseline.path("employment.csv").read_bytes())
+    _size(baseline, path=name)
+    assert_fails(baseline, run(baseline), name, "not an Excel workbook", "CSV")
+
+
+def test_an_empty_excel_file_is_named(baseline):
+    baseline.path("employment.xlsx").write_bytes(b"")
+    _size(baseline, path="employment.xlsx")
+    assert_fails(baseline, run(baseline), "employment.xlsx", "empty (0 bytes)")
+
+
+def test_a_cnae_table_that_is_a_csv_named_xls_is_named(baseline):
+    baseline.path("cnae.xls").write_bytes(baseline.path("cnae.csv").read_bytes())
+    baseline.configure(inputs={"cnae": "cnae.xls"})
+    assert_fails(baseline, run(baseline), "cnae.xls", "not an Excel workbook")
+
+
+def test_a_missing_sheet_lists_the_sheets(baseline):
+    frame = pd.read_csv(baseline.path("employment.csv"), dtype=str)
+    frame.to_excel(baseline.path("employment.xlsx"), index=False, sheet_name="Dados")
+    _size(baseline, path="employment.xlsx", sheet="Plan1")
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.xlsx",
+        "'Plan1' not found",
+        "'Dados'",
+        "[inputs.size] sheet",
+    )
+
+
+def test_a_sheet_on_a_csv_is_an_error(baseline):
+    _size(baseline, sheet="Dados")
+    assert_fails(
+        baseline, run(baseline), "employment.csv", "[inputs.size] sheet", "Excel"
+    )
+
+
+def test_an_unknown_encoding_names_the_key(baseline):
+    _size(baseline, encoding="latin9x")
+    # checked by the configuration (or, when read, by read_table)
+    assert_fails(baseline, run(baseline), "'latin9x'", "[inputs.size] encoding")

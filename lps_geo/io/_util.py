@@ -302,6 +302,7 @@ def read_table(
     thousands: str | None = None,
     skiprows: int = 0,
     all_text: bool = False,
+    section: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV/TSV, Excel or Parquet table; ``text_columns`` stay strings.
 
@@ -313,13 +314,26 @@ def read_table(
     their type without pandas' NA spellings, for the count parser of
     :mod:`lps_geo.io.cells`. The raw header names (before pandas renames a
     repeated ``X`` to ``X.1``) are kept in ``frame.attrs["header"]``.
+    ``section``: the configuration section whose ``sep``, ``encoding`` and
+    ``sheet`` keys the error hints may name (None: generic hints).
     """
     path = check_file(path)
     suffix = path.suffix.lower()
+    if suffix not in _EXCEL_SUFFIXES and sheet_name not in (0, None):
+        where = f"[{section}] sheet" if section else "a sheet"
+        raise InputError(
+            f"{path}: {where} = {sheet_name!r} applies to Excel files only and "
+            "this is not one; remove the sheet setting (or give the workbook)"
+        )
     try:
         if suffix in _EXCEL_SUFFIXES:
             header = read_excel(
-                path, sheet_name=sheet_name, header=0, skiprows=skiprows, nrows=0
+                path,
+                sheet_name=sheet_name,
+                header=0,
+                skiprows=skiprows,
+                nrows=0,
+                section=section,
             )
             # converters see the raw cells: text stays text ("31.0" is a
             # CNAE group, not a number), numbers lose their ".0"
@@ -333,6 +347,7 @@ def read_table(
                 sheet_name=sheet_name,
                 header=0,
                 skiprows=skiprows,
+                section=section,
                 converters=converters,
                 **({"keep_default_na": False, "na_values": [""]} if all_text else {}),
             )
@@ -386,11 +401,25 @@ def read_table(
         raise
     except ImportError:
         raise
+    except LookupError as error:
+        key = f"[{section}] encoding" if section else "the encoding"
+        raise InputError(
+            f"{path}: unknown encoding {encoding!r}; set {key} = "
+            '"utf-8" or "latin-1" (or leave it unset: it is detected)'
+        ) from error
+    except pd.errors.EmptyDataError as error:
+        raise InputError(
+            f"{path}: the file is empty (no header, no rows); export the table again"
+        ) from error
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError, OSError) as error:
+        hint = (
+            f"check the file format, or set [{section}] sep and encoding"
+            if section
+            else "check that the file is a CSV, Excel or Parquet table"
+        )
         raise InputError(
             f"{path}: cannot read the table ({type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}); check the "
-            "file format, sep= and encoding="
+            f"{str(error).splitlines()[0] if str(error) else ''}); {hint}"
         ) from error
 
 
@@ -443,11 +472,16 @@ def _cell_text(value: Any) -> str | None:
     return clean_code(value)
 
 
-def read_excel(path: Path, **kwargs: Any) -> pd.DataFrame:
+def read_excel(
+    path: Path, *, section: str | None = None, **kwargs: Any
+) -> pd.DataFrame:
     """``pandas.read_excel`` with a clear ImportError for .xls and no noise.
 
     Uses the calamine engine when installed, else openpyxl (.xlsx) or xlrd
-    (.xls); silences pandas' deprecation notice about xlrd.
+    (.xls); silences pandas' deprecation notice about xlrd. Any reader
+    failure is an InputError saying what the file is (empty, a CSV with an
+    Excel name, ...); a missing sheet lists the workbook's sheets and names
+    ``[section] sheet``.
     """
     engine = None
     try:  # optional Excel engines, probed lazily: only Excel reading needs them
@@ -464,9 +498,65 @@ def read_excel(path: Path, **kwargs: Any) -> pd.DataFrame:
                     "(or python-calamine)"
                 ) from error
             engine = "xlrd"
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*xlrd.*")
-        return pd.read_excel(path, engine=engine, **kwargs)
+    sheet = kwargs.get("sheet_name", 0)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*xlrd.*")
+            if sheet is not None:
+                with pd.ExcelFile(path, engine=engine) as book:
+                    sheets = list(book.sheet_names)
+                _check_sheet(path, sheet, sheets, section)
+            return pd.read_excel(path, engine=engine, **kwargs)
+    except (InputError, ImportError):
+        raise
+    except Exception as error:  # any reader failure: say what the file is
+        raise InputError(_not_a_workbook(path, error)) from error
+
+
+def _check_sheet(
+    path: Path, sheet: str | int, sheets: list[str], section: str | None
+) -> None:
+    """Raise if ``sheet`` (a name or a 0-based index) is not in the workbook."""
+    if isinstance(sheet, int) and 0 <= sheet < len(sheets):
+        return
+    if isinstance(sheet, str) and sheet in sheets:
+        return
+    key = f"set [{section}] sheet" if section else "choose the sheet"
+    raise InputError(
+        f"{path}: sheet {sheet!r} not found; the workbook has "
+        f"{len(sheets)} sheet(s): {format_items(repr(s) for s in sheets)}; {key} = one of them "
+        "(a name, or a 0-based position)"
+    )
+
+
+def _not_a_workbook(path: Path, error: BaseException) -> str:
+    """The one-line diagnosis of an Excel file the reader rejected."""
+    head = path.read_bytes()[:8] if path.is_file() else b""
+    if not head:
+        return f"{path}: the file is empty (0 bytes); export the table again"
+    if not (head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")):
+        looks = "a CSV or text file" if _is_text(path) else "not a spreadsheet"
+        return (
+            f"{path}: is not an Excel workbook (it looks like {looks}: rename "
+            "it .csv if it is a CSV)"
+        )
+    detail = str(error).splitlines()[0] if str(error) else ""
+    return (
+        f"{path}: cannot read the Excel workbook ({type(error).__name__}: "
+        f"{detail}); open it in a spreadsheet and save it again as .xlsx"
+    )
+
+
+def _is_text(path: Path) -> bool:
+    """Whether the first bytes of ``path`` decode as text."""
+    raw = path.read_bytes()[:4096]
+    if b"\x00" in raw:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return all(b >= 9 for b in raw)
+    return True
 
 
 def file_rows(index: pd.Index, positions: Iterable[int], row_offset: int) -> list[int]:

@@ -291,6 +291,7 @@ def read_long(
         sheet_name=sheet_name,
         skiprows=skiprows,
         all_text=True,
+        section=section,
     )
     check_rows(frame, source, section)
     wanted = {
@@ -488,6 +489,7 @@ def read_wide(
         sheet_name=sheet_name,
         skiprows=skiprows,
         all_text=True,
+        section=section,
     )
     check_rows(frame, source, section)
     require_columns(frame.columns, {"region_column": region_column}, source, section)
