@@ -354,7 +354,7 @@ def test_a_bad_population_value_names_the_region(baseline):
         run(baseline),
         "municipalities.geojson",
         "'POP'",
-        f"region {CODES[6]} (-5.0)",
+        f"region {CODES[6]} (-5.0): negative",
         "[inputs.boundaries] population_column",
     )
 
@@ -421,3 +421,30 @@ def test_an_unknown_encoding_names_the_key(baseline):
     _size(baseline, encoding="latin9x")
     # checked by the configuration (or, when read, by read_table)
     assert_fails(baseline, run(baseline), "'latin9x'", "[inputs.size] encoding")
+
+
+@pytest.mark.parametrize(
+    ("value", "culprit"),
+    [("63.412", "thousands mark"), (1000.5, "not a whole number")],
+)
+def test_a_population_with_thousands_dots_or_fractions_is_an_error(
+    baseline, value, culprit
+):
+    """Text "63.412" is never read as 63.412 (review 1)."""
+    path = baseline.path("municipalities.geojson")
+    mesh = gpd.read_file(path)
+    text = isinstance(value, str)
+    mesh["POP"] = [str(1000 + k) if text else 1000.0 + k for k in range(len(mesh))]
+    mesh.loc[mesh["CD_MUN"] == CODES[6], "POP"] = value
+    mesh.to_file(path, driver="GeoJSON")
+    baseline.configure(inputs={"boundaries": {"population_column": "POP"}})
+    assert_fails(
+        baseline,
+        run(baseline),
+        "municipalities.geojson",
+        "'POP'",
+        f"region {CODES[6]}",
+        culprit,
+        "plain whole numbers",
+        "[inputs.boundaries] population_column",
+    )

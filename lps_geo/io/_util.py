@@ -524,8 +524,8 @@ def _check_sheet(
     key = f"set [{section}] sheet" if section else "choose the sheet"
     raise InputError(
         f"{path}: sheet {sheet!r} not found; the workbook has "
-        f"{len(sheets)} sheet(s): {format_items(repr(s) for s in sheets)}; {key} = one of them "
-        "(a name, or a 0-based position)"
+        f"{len(sheets)} sheet(s): {format_items(repr(s) for s in sheets)}; "
+        f"{key} = one of them (a name, or a 0-based position)"
     )
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lps_geo.errors import InputError, InputFixWarning, LpsGeoWarning
-from lps_geo.io._util import format_items
+from lps_geo.io._util import format_items, is_missing
 from lps_geo.vocab import BlankPolicy, OutlierPolicy
 
 #: pandas' default NA spellings: blanks, never silently 0.
@@ -408,3 +408,77 @@ def lenient_sum(
         ]
         out[column] = [number if kind == "ok" else 0.0 for kind, number in cells]
     return pd.DataFrame(out, index=frame.index, columns=list(columns))
+
+
+def _whole_number_problem(value: Any) -> str | None:
+    """Why ``value`` is not a whole number >= 0 (None: it is one)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return "blank"
+        if re.fullmatch(r"\d+", text):
+            return None
+        if re.fullmatch(r"\d{1,3}([.,\s\u00a0]\d{3})+", text):
+            return "text with a thousands mark"
+        return "not a whole number"
+    if isinstance(value, bool) or is_missing(value):
+        return "blank" if is_missing(value) else "not a number"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "not a number"
+    if not np.isfinite(number):
+        return "not a number"
+    if number < 0:
+        return "negative"
+    if number != int(number):
+        return "not a whole number"
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A cell as the message quotes it: text quoted, numbers plain."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def parse_whole_numbers(
+    values: pd.Series, *, source: str, column: str, what: str, hint: str
+) -> pd.Series:
+    """Whole numbers >= 0 of ``values`` (index: region codes), else an error.
+
+    Text cells must be plain digits: ``"63.412"`` is an error, never 63.412
+    nor 63412 (a thousands dot and a decimal point look the same).
+
+    >>> parse_whole_numbers(pd.Series(["12", 3.0], index=["a", "b"]),
+    ...     source="f", column="POP", what="population", hint="h").tolist()
+    [12.0, 3.0]
+    >>> parse_whole_numbers(pd.Series(["63.412"], index=["a"]),
+    ...     source="f", column="POP", what="population", hint="h")
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.InputError: f: column 'POP' has 1 bad population value(s): \
+region a ('63.412'): text with a thousands mark ('63.412' could be 63412 or \
+63.412: store plain integers such as 63412); h
+    """
+    problems = {code: _whole_number_problem(value) for code, value in values.items()}
+    bad = [(code, why) for code, why in problems.items() if why is not None]
+    if bad:
+        shown = "; ".join(
+            f"region {code} ({_shown(values[code])}): {why}" for code, why in bad[:5]
+        )
+        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+        marked = [code for code, why in bad if why == "text with a thousands mark"]
+        if marked:
+            text = str(values[marked[0]]).strip()
+            plain = re.sub(r"\D", "", text)
+            more += (
+                f" ({text!r} could be {plain} or {text.replace(',', '.')}: "
+                f"store plain integers such as {plain})"
+            )
+        raise InputError(
+            f"{source}: column {column!r} has {len(bad)} bad {what} value(s): "
+            f"{shown}{more}; {hint}"
+        )
+    return values.map(
+        lambda v: float(str(v).strip()) if isinstance(v, str) else float(v)
+    )

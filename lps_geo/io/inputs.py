@@ -14,6 +14,7 @@ import pandas as pd
 from lps_geo.config import Config
 from lps_geo.errors import InputError
 from lps_geo.io.boundaries import read_boundaries
+from lps_geo.io.cells import parse_whole_numbers
 from lps_geo.io.cnae_table import read_cnae_table
 from lps_geo.io.divisions import division_lookup, read_divisions
 from lps_geo.io.inep import read_inep_ies
@@ -90,20 +91,14 @@ def read_inputs(cfg: Config) -> Inputs:
                 f"{b.path}: population column {b.population_column!r} not found; "
                 f"columns: {', '.join(map(str, boundaries.columns))}"
             )
-        raw = boundaries[b.population_column]
-        population = pd.to_numeric(raw, errors="coerce").rename("population")
-        bad = population.index[population.isna() | (population < 0)]
-        if len(bad):
-            shown = ", ".join(
-                f"region {code} ({'blank' if pd.isna(raw[code]) else str(raw[code])})"
-                for code in bad[:5]
-            )
-            raise InputError(
-                f"{b.path}: column {b.population_column!r} has {len(bad)} missing, "
-                f"non-numeric or negative population value(s): {shown}"
-                + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-                + "; fix the values, or unset [inputs.boundaries] population_column"
-            )
+        population = parse_whole_numbers(
+            boundaries[b.population_column],
+            source=str(b.path),
+            column=b.population_column,
+            what="population",
+            hint="write the population as plain whole numbers >= 0 in the file, "
+            "or unset [inputs.boundaries] population_column",
+        ).rename("population")
     register = None
     ins = cfg.inputs.institutions
     if ins is not None:
