@@ -21,6 +21,8 @@ lps_geo.errors.CRSError: points is in EPSG:31983 but the grid is in EPSG:5880; \
 reproject with .to_crs('EPSG:5880')
 >>> lonlat_problem((330000.0, 7400000.0, 370000.0, 7440000.0))
 'x up to 370000, y up to 7440000'
+>>> degrees_problem((-53.1, -25.3, -44.2, -19.8))
+'x -53.1 .. -44.2, y -25.3 .. -19.8'
 """
 
 from __future__ import annotations
@@ -168,3 +170,103 @@ def lonlat_problem(bounds: Sequence[float]) -> str | None:
     x = xmax if abs(xmax) >= abs(xmin) else xmin
     y = ymax if abs(ymax) >= abs(ymin) else ymin
     return f"x up to {x:.0f}, y up to {y:.0f}"
+
+
+#: Projected CRSs of Brazilian data, suggested when coordinates are metres.
+PROJECTED_SUGGESTION = (
+    '"EPSG:5880" (SIRGAS 2000 / Brazil Polyconic) or one of "EPSG:31978" .. '
+    '"EPSG:31985" (SIRGAS 2000 / UTM zones 18S .. 25S)'
+)
+
+
+def degrees_problem(bounds: Sequence[float]) -> str | None:
+    """The ranges of ``(xmin, ymin, xmax, ymax)`` when they look like degrees.
+
+    In a projected CRS such coordinates (|x| <= 180, |y| <= 90, some of them
+    negative and fractional, as Brazil's longitudes are) put the whole layer
+    in a box of a few hundred metres at the CRS's false origin: they are
+    longitudes and latitudes read with the wrong CRS. None otherwise (small
+    whole-number boxes near the origin are left to synthetic examples).
+
+    >>> degrees_problem((330000.0, 7400000.0, 370000.0, 7440000.0)) is None
+    True
+    >>> degrees_problem((0.0, 0.0, 10.0, 10.0)) is None
+    True
+    """
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    values = (xmin, ymin, xmax, ymax)
+    if (
+        lonlat_problem(bounds) is not None
+        or min(values) >= 0
+        or all(v.is_integer() for v in values)
+    ):
+        return None
+    return f"x {xmin:.1f} .. {xmax:.1f}, y {ymin:.1f} .. {ymax:.1f}"
+
+
+def check_coordinates(
+    crs: CRS, bounds: Sequence[float], source: str, key: str, configured: bool
+) -> None:
+    """Refuse coordinates that cannot be in ``crs``: metres in a geographic
+    CRS, or degrees in a projected one. ``key`` is the setting that fixes it;
+    ``configured`` says whether ``crs`` came from it (else from the file).
+
+    >>> check_coordinates(CRS.from_epsg(31983), (-53.1, -25.3, -44.2, -19.8),
+    ...                   "b.geojson", "[inputs.boundaries] crs", False)
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.CRSError: b.geojson: coordinates look like degrees (x -53.1 .. -44.2, y -25.3 .. -19.8) but the file's CRS is EPSG:31983; set [inputs.boundaries] crs = "EPSG:4674" to read them as lon/lat
+    """
+    declared = (
+        f"{key} is {crs_name(crs)}"
+        if configured
+        else f"the file's CRS is {crs_name(crs)}"
+    )
+    if crs.is_projected:
+        degrees = degrees_problem(bounds)
+        if degrees:
+            raise CRSError(
+                f"{source}: coordinates look like degrees ({degrees}) but "
+                f'{declared}; set {key} = "EPSG:4674" to read them as lon/lat'
+            )
+        return
+    if crs.is_geographic:
+        problem = lonlat_problem(bounds)
+        if problem:
+            if not configured and source.lower().endswith((".geojson", ".json")):
+                declared += " (a GeoJSON without a crs member means WGS84 lon/lat)"
+            raise CRSError(
+                f"{source}: coordinates are not longitude/latitude ({problem}) "
+                f"but {declared}: the file looks projected; set {key} = the "
+                f"CRS of its coordinates, e.g. {PROJECTED_SUGGESTION}"
+            )
+
+
+def require_layer_crs(
+    crs: Any, bounds: Sequence[float] | None, source: str, key: str
+) -> CRS:
+    """The CRS a layer declares; when it has none the message suggests one
+    from the coordinates: lon/lat (EPSG:4674) for degrees, the Brazilian
+    projected CRSs for metres.
+
+    >>> require_layer_crs(None, (100000.0, 7e6, 5.5e6, 9e6), "m.shp",
+    ...                   "[inputs.boundaries] crs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.CRSError: m.shp has no CRS and its coordinates are projected (x up to 5500000, y up to 9000000), not degrees; set [inputs.boundaries] crs = ...
+    """
+    if crs is not None or bounds is None:
+        return require_crs(crs, source, f'{key} = "EPSG:4674"')
+    problem = lonlat_problem(bounds)
+    if problem is None:
+        return require_crs(crs, source, f'{key} = "EPSG:4674"')
+    copy = (
+        " -- or copy the .prj that came with the shapefile next to it"
+        if source.lower().endswith(".shp")
+        else ""
+    )
+    raise CRSError(
+        f"{source} has no CRS and its coordinates are projected ({problem}), "
+        f"not degrees; set {key} = the CRS they are in, e.g. "
+        f"{PROJECTED_SUGGESTION}{copy}"
+    )

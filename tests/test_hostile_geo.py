@@ -295,8 +295,8 @@ def test_wrong_crs_for_institutions(baseline):
         baseline,
         run(baseline, "-q"),
         INSTITUTIONS,
-        "none of the 4",
-        "look like degrees but the CRS is EPSG:31983",
+        "coordinates look like degrees (x -47.0 .. ",
+        "[inputs.institutions] crs is EPSG:31983",
         '[inputs.institutions] crs = "EPSG:4674"',
         digest=digest,
     )
@@ -352,3 +352,102 @@ def test_institutions_coordinate_column_missing(baseline):
         "[inputs.institutions] x_column",
         digest=digest,
     )
+
+
+def test_degrees_under_a_projected_crs_member(baseline):
+    # lon/lat coordinates, but the GeoJSON's crs member says UTM 23S metres
+    data = _features(baseline)
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::31983"}}
+    _write_features(baseline, data)
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        GEOJSON,
+        "coordinates look like degrees (x -47.0 .. -46.6",
+        "the file's CRS is EPSG:31983",
+        '[inputs.boundaries] crs = "EPSG:4674"',
+        digest=digest,
+    )
+
+
+def test_shapefile_in_metres_without_prj_suggests_projected_crs(baseline):
+    frame = gpd.read_file(baseline.path(GEOJSON)).to_crs("EPSG:5880")
+    frame.to_file(baseline.path("municipalities.shp"))
+    baseline.path("municipalities.prj").unlink()
+    baseline.configure(inputs={"boundaries": {"path": "municipalities.shp"}})
+    digest = baseline.inputs_digest()
+    line = assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "municipalities.shp",
+        "has no CRS and its coordinates are projected",
+        "[inputs.boundaries] crs = the CRS they are in",
+        '"EPSG:5880"',
+        '"EPSG:31978" .. "EPSG:31985"',
+        "copy the .prj",
+        digest=digest,
+    )
+    assert "EPSG:4674" not in line
+
+
+def test_institution_shapefile_in_metres_without_prj(baseline):
+    frame = _institutions(baseline)
+    points = gpd.GeoDataFrame(
+        frame[["name", "type"]],
+        geometry=gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float)),
+        crs="EPSG:4674",
+    ).to_crs("EPSG:31983")
+    points.to_file(baseline.path("institutions.shp"))
+    baseline.path("institutions.prj").unlink()
+    baseline.configure(
+        inputs={
+            "institutions": {
+                "path": "institutions.shp",
+                "x_column": "",
+                "y_column": "",
+                "crs": "",
+            }
+        }
+    )
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "institutions.shp",
+        "coordinates are projected",
+        "[inputs.institutions] crs = the CRS they are in",
+        digest=digest,
+    )
+
+
+def test_shapefile_without_dbf_names_the_attribute_table(baseline):
+    frame = gpd.read_file(baseline.path(GEOJSON))
+    frame.to_file(baseline.path("municipalities.shp"))
+    baseline.path("municipalities.dbf").unlink()
+    baseline.configure(inputs={"boundaries": {"path": "municipalities.shp"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "municipalities.shp",
+        "'CD_MUN' not found",
+        "municipalities.dbf (the shapefile's attribute table) is missing",
+        "[inputs.boundaries] path",
+        digest=digest,
+    )
+
+
+def test_utf8_shapefile_without_cpg_is_reread_as_utf8(baseline):
+    frame = gpd.read_file(baseline.path(GEOJSON))
+    frame["NM_MUN"] = [f"Mun {k}" for k in range(len(frame))]
+    frame.loc[3, "NM_MUN"] = "São Tomé"
+    frame.to_file(baseline.path("municipalities.shp"), encoding="UTF-8")
+    baseline.path("municipalities.cpg").unlink()
+    baseline.configure(inputs={"boundaries": {"path": "municipalities.shp"}})
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    (warning,) = _warnings(report, "has no .cpg")
+    assert "municipalities.shp" in warning and "re-read as UTF-8" in warning
+    assert "1 text value(s)" in warning and "-> 'São Tomé'" in warning
+    regions = gpd.read_file(baseline.out / "result.gpkg", layer="municipalities")
+    assert "São Tomé" in set(regions["name"])

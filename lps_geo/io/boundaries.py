@@ -37,11 +37,11 @@ from shapely.geometry.base import BaseGeometry
 
 from lps_geo.crs import (
     DEFAULT_CRS,
+    check_coordinates,
     crs_name,
-    lonlat_problem,
     parse_crs,
     projected_crs,
-    require_crs,
+    require_layer_crs,
 )
 from lps_geo.errors import ConfigError, CRSError, InputError, InputFixWarning
 from lps_geo.io._util import (
@@ -88,7 +88,20 @@ def _read_vector(
             f"set [{section}] layer = one of them"
         )
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+        garbled = _utf8_read_as_latin1(frame, path)
+        if garbled:
+            frame = gpd.read_file(path, layer=layer, engine="pyogrio", encoding="UTF-8")
+            warnings.warn(
+                f"{path}: has no .cpg (the text encoding of its attribute table) "
+                f"and its text is UTF-8: {len(garbled)} text value(s) read as "
+                f"Latin-1 were re-read as UTF-8 (e.g. {garbled[0][0]!r} -> "
+                f"{garbled[0][1]!r}); add {path.with_suffix('.cpg').name} "
+                "containing UTF-8 next to it to make this explicit",
+                InputFixWarning,
+                stacklevel=3,
+            )
+        return frame
     except (DataLayerError, ValueError) as error:
         names = [str(name) for name, _ in layers]
         raise InputError(
@@ -100,6 +113,34 @@ def _read_vector(
         raise InputError(
             f"{path}: cannot read ({str(error).splitlines()[0]}); check the file"
         ) from None
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    """The file next to ``path`` with ``suffix`` (any case), or None."""
+    for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _utf8_read_as_latin1(frame: pd.DataFrame, path: Path) -> list[tuple[str, str]]:
+    """``(as read, as UTF-8)`` pairs when a shapefile without ``.cpg`` has
+    UTF-8 text that GDAL decoded as Latin-1 ("SÃ£o" for "São"): every
+    non-ASCII text cell re-encodes to valid UTF-8. Empty otherwise."""
+    if path.suffix.lower() != ".shp" or _sibling(path, ".cpg") is not None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", None):
+            continue
+        for value in frame[column]:
+            if not isinstance(value, str) or value.isascii():
+                continue
+            try:
+                pairs.append((value, value.encode("latin-1").decode("utf-8")))
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                return []
+    return pairs
 
 
 def require_keyed_columns(
@@ -118,6 +159,14 @@ def require_keyed_columns(
     for key, column in wanted.items():
         if column is None or column in available:
             continue
+        dbf = Path(source).with_suffix(".dbf")
+        if source.lower().endswith(".shp") and _sibling(Path(source), ".dbf") is None:
+            raise InputError(
+                f"{source}: column {column!r} not found: {dbf.name} (the "
+                "shapefile's attribute table) is missing next to it; copy the "
+                f".dbf that came with the shapefile (or set [{section}] path to "
+                "a complete copy)"
+            )
         close = difflib.get_close_matches(column, available, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InputError(
@@ -428,7 +477,9 @@ def _strip_zero_padding(codes: list[str], source: str, column: str) -> list[str]
 
 def _with_crs(frame: gpd.GeoDataFrame, crs: Any, source: str) -> gpd.GeoDataFrame:
     """The frame with its CRS (``crs`` overrides the file's), checked against
-    the coordinates: a geographic CRS needs longitudes and latitudes."""
+    the coordinates: degrees in a geographic CRS, metres in a projected one."""
+    present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    bounds = present.total_bounds if len(present) else None
     if crs is not None:
         given = _parse_crs(crs, CRS_KEY, CRS_KEY)
         if frame.crs is not None and not frame.crs.equals(given):
@@ -441,27 +492,9 @@ def _with_crs(frame: gpd.GeoDataFrame, crs: Any, source: str) -> gpd.GeoDataFram
             )
         frame = frame.set_crs(given, allow_override=True)
     else:
-        require_crs(frame.crs, source, f'{CRS_KEY} = "EPSG:4674"')
-    if frame.crs.is_geographic:
-        present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
-        problem = lonlat_problem(present.total_bounds) if len(present) else None
-        if problem:
-            declared = (
-                f"{CRS_KEY} is {crs_name(frame.crs)}"
-                if crs is not None
-                else f"the file's CRS is {crs_name(frame.crs)}"
-                + (
-                    " (a GeoJSON without a crs member means WGS84 lon/lat)"
-                    if source.lower().endswith((".geojson", ".json"))
-                    else ""
-                )
-            )
-            raise CRSError(
-                f"{source}: coordinates are not longitude/latitude ({problem}) "
-                f"but {declared}: the file looks projected; set {CRS_KEY} = the "
-                'CRS of its coordinates (e.g. "EPSG:31983" for SIRGAS 2000 / '
-                'UTM 23S, "EPSG:5880" for Brazil Polyconic)'
-            )
+        require_layer_crs(frame.crs, bounds, source, CRS_KEY)
+    if bounds is not None:
+        check_coordinates(frame.crs, bounds, source, CRS_KEY, crs is not None)
     return frame
 
 

@@ -21,7 +21,14 @@ import pandas as pd
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
-from lps_geo.crs import DEFAULT_CRS, crs_name, parse_crs, projected_crs, require_crs
+from lps_geo.crs import (
+    DEFAULT_CRS,
+    check_coordinates,
+    crs_name,
+    parse_crs,
+    projected_crs,
+    require_layer_crs,
+)
 from lps_geo.errors import ConfigError, CRSError, InputError
 from lps_geo.io._util import (
     check_choice,
@@ -395,6 +402,14 @@ def read_institutions(
                     "institutions] x_column, y_column (swapped?) and crs "
                     "(projected metres?)"
                 )
+        elif present.any():
+            check_coordinates(
+                given,
+                (x[present].min(), y[present].min(), x[present].max(), y[present].max()),
+                source,
+                CRS_KEY,
+                True,
+            )
         projected = gpd.GeoSeries(
             gpd.points_from_xy(np.where(present, x, 0.0), np.where(present, y, 0.0)),
             crs=given,
@@ -433,8 +448,12 @@ def read_institutions(
                         crs_name(given),
                     )
                 frame = frame.set_crs(given, allow_override=True)
-            else:
-                require_crs(frame.crs, source, f'{CRS_KEY} = "EPSG:4674"')
+            present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+            extent = present.total_bounds if len(present) else None
+            if crs is None:
+                require_layer_crs(frame.crs, extent, source, CRS_KEY)
+            if extent is not None:
+                check_coordinates(frame.crs, extent, source, CRS_KEY, crs is not None)
             converted = [_as_point(g) for g in frame.geometry.to_crs(target)]
             wrong = [i for i, p in enumerate(converted) if p is False]
             if wrong:
