@@ -451,3 +451,41 @@ def test_utf8_shapefile_without_cpg_is_reread_as_utf8(baseline):
     assert "1 text value(s)" in warning and "-> 'São Tomé'" in warning
     regions = gpd.read_file(baseline.out / "result.gpkg", layer="municipalities")
     assert "São Tomé" in set(regions["name"])
+
+
+def _split_feature(baseline, k, **properties):
+    """Add a second part to feature ``k`` (a square east of the grid) with
+    ``properties`` changed."""
+    data = _features(baseline)
+    part = json.loads(json.dumps(data["features"][k]))
+    ring = [[-46.5, -22.0], [-46.45, -22.0], [-46.45, -21.95], [-46.5, -21.95]]
+    part["geometry"] = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    part["properties"].update(properties)
+    data["features"].append(part)
+    _write_features(baseline, data)
+
+
+def test_multipart_municipality_is_dissolved_with_a_warning(baseline):
+    _split_feature(baseline, 5)
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    (warning,) = _warnings(report, "dissolved into one multipart region")
+    assert GEOJSON in warning and f"{CODES[5]} (2 parts)" in warning
+    assert report["inputs"]["boundaries"]["dissolved"] == [CODES[5]]
+
+
+def test_multipart_parts_with_different_population(baseline):
+    data = _features(baseline)
+    for k, feature in enumerate(data["features"]):
+        feature["properties"]["POP"] = 1000 + k
+    _write_features(baseline, data)
+    _split_feature(baseline, 5, POP=999)
+    baseline.configure(inputs={"boundaries": {"population_column": "POP"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        GEOJSON,
+        f"code {CODES[5]} (column 'CD_MUN') has 2 features with different POP "
+        "(1005, 999)",
+        digest=digest,
+    )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -610,7 +611,9 @@ def _dissolve_duplicates(
                 f"{code_column!r} (features of one municipality share its code "
                 "and name)"
             )
+    bookkeeping = _conflicting_attributes(table, repeated, code_column, name_column, source)
     first = table.drop_duplicates("_code", keep="first").set_index("_code", drop=False)
+    first = first.drop(columns=bookkeeping)
     unions = (
         table.loc[repeated]
         .groupby("_code")["_geometry"]
@@ -627,4 +630,59 @@ def _dissolve_duplicates(
         len(codes),
         format_items(codes),
     )
+    parts = table.loc[repeated, "_code"].value_counts()
+    shown = ", ".join(f"{code} ({parts[code]} parts)" for code in codes[:5])
+    more = f" and {len(codes) - 5} more" if len(codes) > 5 else ""
+    dropped = (
+        f"; per-part column(s) {format_quoted(bookkeeping)} dropped (their "
+        "values differ between the parts)"
+        if bookkeeping
+        else ""
+    )
+    warnings.warn(
+        f"{source}: column {code_column!r} has {len(codes)} code(s) on several "
+        f"features ({int(repeated.sum())} features in all), dissolved into one "
+        f"multipart region each: {shown}{more}{dropped}; their other attributes "
+        "agree -- check the codes if these are not parts (islands) of one "
+        "municipality",
+        InputFixWarning,
+        stacklevel=4,
+    )
     return first.reset_index(drop=True)
+
+
+#: Columns that differ between the parts of a split feature by nature (GIS
+#: bookkeeping: ids, part areas and lengths); dropped when they disagree.
+_PER_PART = re.compile(
+    r"(object_?id|fid|oid|gid|id|shape_(area|len|length)|area(_km2?|_m2|_ha)?|"
+    r"perim(eter|etro)?|length|len)",
+    re.IGNORECASE,
+)
+
+
+def _conflicting_attributes(table, repeated, code_column, name_column, source):
+    """Raise when the parts of a code disagree on an attribute the run may use
+    (a population column, a state): keeping the first part's value would be a
+    silent wrong number. Returns the per-part bookkeeping columns that differ."""
+    parts = table.loc[repeated]
+    bookkeeping: list[str] = []
+    skip = {"_code", "_geometry", code_column, name_column}
+    for column in [c for c in table.columns if c not in skip]:
+        for code, values in parts.groupby("_code")[column]:
+            distinct = list(dict.fromkeys(v for v in values if not is_missing(v)))
+            if len(distinct) <= 1 and not (distinct and values.map(is_missing).any()):
+                continue
+            if _PER_PART.fullmatch(str(column)):
+                bookkeeping.append(str(column))
+                break
+            shown = ", ".join(
+                "empty" if is_missing(v) else str(v) for v in dict.fromkeys(values)
+            )
+            raise InputError(
+                f"{source}: code {code} (column {code_column!r}) has {len(values)} "
+                f"features with different {column} ({shown}); the parts of a "
+                f"municipality must agree on every attribute -- fix column "
+                f"{column!r} or the codes in column {code_column!r} ([inputs."
+                "boundaries] code_column), or dissolve the parts in a GIS first"
+            )
+    return bookkeeping
