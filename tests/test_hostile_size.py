@@ -448,3 +448,41 @@ def test_a_population_with_thousands_dots_or_fractions_is_an_error(
         "plain whole numbers",
         "[inputs.boundaries] population_column",
     )
+
+
+# ------------------------------------------- codes not in the boundaries
+
+
+@pytest.mark.parametrize(
+    ("code", "culprit"),
+    [
+        (CODES[1][:6] + str((int(CODES[1][6]) + 1) % 10), "wrong check digit?"),
+        ("19", "a state code"),
+        ("9999999", "'not identified'"),
+    ],
+)
+def test_a_code_not_in_the_boundaries_names_column_row_and_look(
+    baseline, code, culprit
+):
+    """Review 6: the column, the file row and what the code looks like."""
+    _set_cell(baseline, 5, "cod_ibge", code)
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "'cod_ibge'",
+        f"{code} (row 5",
+        culprit,
+        "[inputs.size] outside_boundaries",
+    )
+
+
+def test_zero_padded_table_codes_are_stripped_with_a_warning(baseline):
+    """As the boundary reader does (review 6)."""
+    rows = _rows(baseline)
+    _write(baseline, [rows[0]] + [["0" + r[0], *r[1:]] for r in rows[1:]])
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    (message,) = [w for w in report["warnings"] if "leading zeros" in w]
+    assert "employment.csv" in message and "'cod_ibge'" in message
+    assert f"0{CODES[0]} -> {CODES[0]}" in message

@@ -597,7 +597,8 @@ def test_validate_against_boundaries_unknown_codes():
     with pytest.raises(
         InputError,
         match=r"r.csv: 2 region code\(s\) of the table are not in the boundaries: "
-        r'1234567, 9999999; .*outside_boundaries = "drop"',
+        r"1234567, 9999999 \(RAIS 'not identified' municipality\); "
+        r'.*outside_boundaries = "drop"',
     ):
         validate_against_boundaries(tables, ["3516200"], "r.csv")
     with pytest.warns(MissingCodesWarning, match="their rows were dropped"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
@@ -56,17 +56,17 @@ from lps_geo.io.cnae_table import (
     describe_unmatched,
     title_map,
 )
-from lps_geo.io.codes import match_rais6
+from lps_geo.io.region_match import (  # noqa: F401 - re-exported
+    validate_against_boundaries,
+)
 from lps_geo.io.reports import RaisReport
 from lps_geo.io.size_fixes import (
-    blame_boundaries,
     drop_total_rows,
     sum_repeated_pairs,
     sum_repeated_regions,
 )
 from lps_geo.vocab import (
     BlankPolicy,
-    CodeDigits,
     IndustryLevel,
     IndustryNames,
     OutlierPolicy,
@@ -123,6 +123,12 @@ class SizeTables:
     establishments: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
     report: RaisReport | None = field(default=None, compare=False, repr=False)
+    #: The file rows of each region code and the table's region column, for
+    #: the messages of :func:`validate_against_boundaries`.
+    region_rows: Mapping[str, tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    region_column: str | None = field(default=None, compare=False, repr=False)
 
     def __repr__(self) -> str:
         parts = []
@@ -143,6 +149,14 @@ class SizeTables:
             for name in get_args(SizeMeasure)
             if getattr(self, name) is not None
         }
+
+
+def _region_rows(regions: Iterable[str], rows: Iterable[int]) -> dict:
+    """Region code -> its file rows."""
+    out: dict[str, tuple[int, ...]] = {}
+    for region, row in zip(regions, rows, strict=True):
+        out[region] = (*out.get(region, ()), row)
+    return out
 
 
 def _note(notes: list[str], message: str, level: int = logging.INFO) -> None:
@@ -370,7 +384,12 @@ def read_long(
             notes=aggregation_notes,
         )
     notes += aggregation_notes
-    return SizeTables(notes=tuple(notes), **out)
+    return SizeTables(
+        notes=tuple(notes),
+        region_rows=_region_rows(regions, rows),
+        region_column=region_column,
+        **out,
+    )
 
 
 def _drop_matches(columns: Sequence[str], patterns: Iterable[str]) -> list[str]:
@@ -594,7 +613,12 @@ def read_wide(
         data_level=data_level,
         notes=notes,
     )
-    return SizeTables(notes=tuple(notes), **{measure: table})
+    return SizeTables(
+        notes=tuple(notes),
+        region_rows=_region_rows(regions, rows),
+        region_column=region_column,
+        **{measure: table},
+    )
 
 
 def _industry_codes(
@@ -654,141 +678,3 @@ def _industry_codes(
     return {
         column: match.matched[column] for column in columns if column in match.matched
     }, levels.pop()
-
-
-def validate_against_boundaries(
-    tables: SizeTables,
-    boundary_codes: Iterable[str],
-    source: str,
-    code_digits: CodeDigits = "auto",
-    unmatched: Unmatched = "raise",
-    *,
-    section: str = "inputs.size",
-    boundaries_source: str | None = None,
-    boundaries_column: str | None = None,
-    empty: Iterable[str] = (),
-) -> SizeTables:
-    """Check a size table's regions against the boundary layer's codes.
-
-    Parameters
-    ----------
-    tables
-        Tables from :func:`read_long` or :func:`read_wide`.
-    boundary_codes
-        Region codes of the boundaries (e.g. ``boundaries.index``).
-    source
-        The table's file, named in messages.
-    code_digits
-        ``6``: the table uses RAIS 6-digit municipality codes (IBGE code
-        without the check digit), mapped to the boundaries' 7-digit codes;
-        ``7``: codes are compared as they are; ``"auto"``: 6-digit when every
-        table code has 6 digits and the boundaries' have 7.
-    unmatched
-        Table codes absent from the boundaries: ``"raise"`` an InputError,
-        or ``"drop"`` those rows with a MissingCodesWarning
-        (``[inputs.size] outside_boundaries``).
-    section
-        Configuration section named in the hints.
-    boundaries_source, boundaries_column, empty
-        The boundary file, its code column and the codes its reader dropped
-        for an empty geometry (:attr:`BoundaryReport.empty`): table codes
-        among those are blamed on the boundaries, and boundary codes that are
-        the table's codes zero-padded (``'03516200'``) on the boundary file.
-
-    Returns
-    -------
-    SizeTables
-        Indexed exactly by the boundary codes (in their order): boundary
-        regions absent from the table are zero rows, announced by a
-        :class:`~lps_geo.errors.MissingCodesWarning` with their count.
-
-    Raises
-    ------
-    InputError
-        Naming up to five table codes absent from the boundaries.
-
-    Examples
-    --------
-    >>> E = pd.DataFrame({"15.3": [1496.0]},
-    ...                  index=pd.Index(["351620"], name="region"))
-    >>> t = validate_against_boundaries(SizeTables(establishments=E),
-    ...                                 ["3516200"], "rais.csv")
-    >>> t.establishments.index.tolist()
-    ['3516200']
-    """
-    check_choice(code_digits, get_args(CodeDigits), "code_digits")
-    check_choice(unmatched, get_args(Unmatched), "unmatched")
-    boundary = pd.Index([str(code) for code in boundary_codes], name="region")
-    if boundary.has_duplicates:
-        raise InputError(
-            "boundary codes are not unique; read them with read_boundaries"
-        )
-    measures = tables.measures()
-    if not measures:
-        raise InputError(f"{source}: the size tables hold no measure")
-    table_codes = pd.Index(
-        sorted(set().union(*(set(t.index) for t in measures.values())))
-    )
-    notes = list(tables.notes)
-    digits = code_digits
-    if digits == "auto":
-        lengths_table = set(table_codes.str.len())
-        lengths_boundary = set(boundary.str.len())
-        digits = 6 if lengths_table == {6} and lengths_boundary == {7} else 7
-    rename: dict[str, str] = {}
-    if digits == 6:
-        rename = match_rais6(list(table_codes), list(boundary))
-        _note(notes, f"{source}: RAIS 6-digit municipality codes mapped to 7 digits")
-    mapped = pd.Index([rename.get(code, code) for code in table_codes])
-    absent = [
-        code
-        for code, new in zip(table_codes, mapped, strict=True)
-        if new not in boundary
-    ]
-    bfile = boundaries_source or "the boundaries"
-    bcol = f" column {boundaries_column!r}" if boundaries_column else ""
-    if absent:
-        blame_boundaries(
-            absent, boundary, source, bfile, bcol, empty, section, unmatched
-        )
-        message = (
-            f"{source}: {len(absent)} region code(s) of the table are not in the "
-            f"boundaries: {format_items(absent)}"
-        )
-        hint = ""
-        if {len(code) for code in absent} == {6} and digits != 6:
-            hint = (
-                " (these look like RAIS 6-digit codes: pass code_digits=6)"
-                if code_digits == 7
-                else " (these look like RAIS 6-digit codes, matched only when "
-                "every code of the table has 6 digits)"
-            )
-        if unmatched == "raise":
-            raise InputError(
-                message + hint + "; remove those rows (e.g. 'not identified' "
-                "999999), use matching boundaries, or set "
-                f'[{section}] outside_boundaries = "drop"'
-            )
-        warnings.warn(
-            message + "; their rows were dropped", MissingCodesWarning, stacklevel=2
-        )
-        _note(notes, message + "; dropped")
-    out: dict[str, pd.DataFrame] = {}
-    missing_total = set()
-    for name, table in measures.items():
-        renamed = table.rename(index=rename)
-        renamed = renamed[renamed.index.isin(boundary)]
-        missing_total |= set(boundary.difference(renamed.index))
-        renamed = renamed.reindex(boundary, fill_value=0.0).astype(float)
-        renamed.index.name = "region"
-        renamed.columns.name = "industry"
-        out[name] = renamed
-    if missing_total:
-        missing = sorted(missing_total)
-        message = (
-            f"{source}: {len(missing)} boundary region(s) are absent from the "
-            f"table and count as zero ({format_items(missing)})"
-        )
-        warnings.warn(message, MissingCodesWarning, stacklevel=2)
-        _note(notes, message)
-    return replace(tables, notes=tuple(notes), **out)
