@@ -31,9 +31,15 @@ from pathlib import Path
 
 from lps_geo import outputs
 from lps_geo._version import __version__
-from lps_geo.config import Config, load_config
-from lps_geo.errors import Interrupted, LpsGeoError, LpsGeoWarning
-from lps_geo.export.atomic import check_folder, input_bytes, space_needed
+from lps_geo.config import Config, check_config, load_config
+from lps_geo.errors import ConfigError, Interrupted, LpsGeoError, LpsGeoWarning
+from lps_geo.export.atomic import (
+    check_folder,
+    check_out_given,
+    input_bytes,
+    refuse_inputs,
+    space_needed,
+)
 from lps_geo.fetch import DEFAULT_BASE_URL, fetch
 from lps_geo.method.pipeline import run_all
 from lps_geo.vocab import TYPES, Lang, PageSize, choices
@@ -87,16 +93,16 @@ class _Progress:
         sys.stderr.write(f"{end}{what} ({time.perf_counter() - self.t0:.1f} s)\n")
 
 
-def config_inputs(config: Config) -> list[Path]:
+def config_inputs(config: Config, microdata: bool = False) -> list[Path]:
     """The input files a configuration names, for the free-space estimate:
-    RAIS microdata are left out (they are summed to a small table, so their
-    size says nothing about the output's)."""
+    RAIS microdata are left out unless ``microdata`` (they are summed to a
+    small table, so their size says nothing about the output's)."""
     found: list[Path] = []
 
     def walk(value) -> None:
         if isinstance(value, Path):
             found.append(value)
-        elif getattr(value, "form", None) == "rais_microdata":
+        elif getattr(value, "form", None) == "rais_microdata" and not microdata:
             return
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
@@ -111,11 +117,16 @@ def config_inputs(config: Config) -> list[Path]:
 
 
 def run_to_folder(
-    config: Config, out: Path, overwrite: bool, maps: bool | None, quiet: bool
+    config: Config, out: str | Path, overwrite: bool, maps: bool | None, quiet: bool
 ) -> dict:
     """Run an analysis and write its whole output folder (see
     :func:`lps_geo.outputs.write_run`); returns the top report. The output
-    folder is checked before any input is read."""
+    folder is checked before any input is read (it may not be or hold an
+    input, nor the configuration file)."""
+    check_out_given(out)
+    sources = [config.source] if config.source is not None else []
+    refuse_inputs(out, [*config_inputs(config, microdata=True), *sources])
+    out = Path(out)
     needed = space_needed(input_bytes(config_inputs(config)))
     out = check_folder(out, overwrite, needed=needed)
     progress = _Progress(quiet)
@@ -148,7 +159,7 @@ def _cmd_demo(args) -> int:
     if args.lang:
         cfg = replace(cfg, output=replace(cfg.output, lang=args.lang))
     report = run_to_folder(
-        cfg, Path(args.out), args.overwrite, False if args.no_maps else None, args.quiet
+        cfg, args.out, args.overwrite, False if args.no_maps else None, args.quiet
     )
     if not args.quiet:
         print(json.dumps(report["lps_by_type"]), file=sys.stderr)
@@ -159,20 +170,25 @@ def _cmd_run(args) -> int:
     cfg = load_config(args.config)
     if args.lang:
         cfg = replace(cfg, output=replace(cfg.output, lang=args.lang))
-    if args.seed is not None:
-        cfg = replace(cfg, statistics=replace(cfg.statistics, seed=args.seed))
-    if args.permutations is not None:
-        cfg = replace(
-            cfg, statistics=replace(cfg.statistics, permutations=args.permutations)
-        )
+    for key in ("seed", "permutations"):
+        value = getattr(args, key)
+        if value is None:
+            continue
+        cfg = replace(cfg, statistics=replace(cfg.statistics, **{key: value}))
+        try:  # the same checks as the configuration file's
+            check_config(cfg)
+        except ConfigError as exc:
+            raise ConfigError(f"--{key} {value}: {exc}") from None
     run_to_folder(
-        cfg, Path(args.out), args.overwrite, False if args.no_maps else None, args.quiet
+        cfg, args.out, args.overwrite, False if args.no_maps else None, args.quiet
     )
     return 0
 
 
 def _cmd_maps(args) -> int:
     t0 = time.perf_counter()
+    outputs.check_dpi(args.dpi)
+    refuse_inputs(args.out, outputs.result_inputs(args.gpkg))
     needed = space_needed(input_bytes([args.gpkg]))
     check_folder(Path(args.out), args.overwrite, needed=needed, merge=True)
     paths = outputs.rebuild_maps(
@@ -202,6 +218,7 @@ def _cmd_maps(args) -> int:
 def _cmd_atlas(args) -> int:
     progress = _Progress(args.quiet)
     t0 = time.perf_counter()
+    refuse_inputs(args.out, outputs.result_inputs(args.gpkg))
     needed = space_needed(input_bytes([args.gpkg]))
     outputs.check_file(Path(args.out), args.overwrite, needed)
     path, n = outputs.rebuild_atlas(
@@ -247,6 +264,7 @@ def _cmd_fetch(args) -> int:
 
 
 def _cmd_compare(args) -> int:
+    refuse_inputs(args.out, [args.before, args.after])
     gpkg, png, counts = outputs.write_comparison(
         args.before,
         args.after,
@@ -401,6 +419,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _LowerLevel(logging.Formatter):
+    """``lps-geo: warning: ...``: the level name in lower case, as the
+    warnings and errors lps_geo prints itself."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)
+        record.levelname = record.levelname.lower()
+        return super().format(record)
+
+
 def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signum)
 
@@ -447,9 +475,9 @@ def _main(argv: list[str] | None) -> int:
         if args.verbose == 1
         else logging.DEBUG
     )
-    logging.basicConfig(
-        level=level, format="lps-geo: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LowerLevel("lps-geo: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
     def show(message, category, filename, lineno, file=None, line=None):
         ours = issubclass(category, LpsGeoWarning)

@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import functools
 import math
@@ -75,26 +76,14 @@ else:  # pragma: no cover
 class TypologyThresholds:
     """Cut-offs of the LPS filters and of the 2x2 typology.
 
-    Parameters
-    ----------
-    share_min
-        Minimum share of the industry (E_ij / E_i) for a candidate; below it the
-        pair is excluded. IPEA 2006: 1 %.
-    share_high
-        Share of the industry above which importance for the industry is
-        "high" (strictly greater). IPEA 2006: 20 %.
-    ql_min
-        Minimum location quotient of a candidate (lower bound of the "low" row;
-        unconfirmed in the sources, default 1).
-    ql_high
-        Location quotient at or above which importance for the region is
-        "high". IPEA 2006: 5.
-    min_establishments
-        Minimum number of establishments of the industry in the candidate.
-        IPEA 2006: 5.
-    gini_min
-        Optional minimum locational Gini (0-1 scale) of the industry; ``None``
-        (IPEA 2006) reports the Gini without filtering on it.
+    ``share_min``: minimum share of the industry (E_ij / E_i) of a candidate
+    (IPEA 2006: 1 %); ``share_high``: share above which importance for the
+    industry is "high", strictly (20 %); ``ql_min``: minimum location quotient
+    of a candidate (lower bound of the "low" row; unconfirmed in the sources,
+    1); ``ql_high``: QL at or above which importance for the region is "high"
+    (5); ``min_establishments``: minimum establishments of the industry in the
+    candidate (5); ``gini_min``: optional minimum locational Gini (0-1) of the
+    industry; None (IPEA 2006) reports the Gini without filtering on it.
     """
 
     share_min: float = 0.01
@@ -461,13 +450,11 @@ class Config:
         """Plain, JSON-friendly dictionary (paths as strings)."""
 
         def clean(v):
-            if isinstance(v, Path):
-                return str(v)
             if isinstance(v, dict):
                 return {k: clean(x) for k, x in v.items()}
             if isinstance(v, list | tuple):
                 return [clean(x) for x in v]
-            return v
+            return str(v) if isinstance(v, Path) else v
 
         return clean(asdict(self))
 
@@ -541,6 +528,22 @@ def _coerce(cls, f, value, where: str, base: Path | None):
         return (base / p) if base is not None and not p.is_absolute() else p
     if value == "" and f.default is None:  # README style: key = "" is unset
         return None
+    section, _, key = where.rpartition(".")
+    hint = _hints(cls).get(f.name)
+    if hint in (str, str | None) and not isinstance(value, str):
+        raise ConfigError(f"[{section}] {key} must be a string, got {value!r}")
+    if hint == float | None:  # typology cut-offs, comparison.decline
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"[{section}] {key} must be a number, got {value!r}")
+        return float(value)
+    if f.name == "encoding":
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ConfigError(
+                f"[{section}] encoding = {value!r} is not a known encoding; use "
+                "e.g. 'utf-8', 'latin-1' or 'cp1252'"
+            ) from None
     if f.name == "sheet":  # a sheet name or its 0-based number
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise ConfigError(f"{where} must be a sheet name or number, got {value!r}")
@@ -604,7 +607,7 @@ def config_from_dict(data: dict[str, Any], base: Path | None = None) -> Config:
     if "comparison" in data:
         kwargs["comparison"] = _comparison(data, inputs, base)
     cfg = Config(inputs=inputs, **kwargs)
-    _check(cfg)
+    check_config(cfg)
     return cfg
 
 
@@ -621,24 +624,11 @@ def _comparison(data: dict[str, Any], inputs: Inputs, base: Path | None):
             "its other keys default to those of [inputs.size])"
         )
     given = _build(SizeInput, size, "comparison.size", base)
-    inherited = {
-        f.name: getattr(inputs.size, f.name)
-        for f in fields(SizeInput)
-        if f.name not in size
-    }
+    unset = [f.name for f in fields(SizeInput) if f.name not in size]
+    inherited = {name: getattr(inputs.size, name) for name in unset}
     cmp = _build(
         Comparison, {**raw, "size": replace(given, **inherited)}, "comparison", base
     )
-    for key in ("label_before", "label_after"):
-        value = getattr(cmp, key)
-        if value is not None and (not isinstance(value, str) or not value):
-            raise ConfigError(
-                f"comparison.{key} must be a non-empty string, got {value!r}"
-            )
-    if cmp.decline is not None and (
-        not isinstance(cmp.decline, int | float) or isinstance(cmp.decline, bool)
-    ):
-        raise ConfigError(f"comparison.decline must be a number, got {cmp.decline!r}")
     if cmp.growth < 0 or (cmp.decline is not None and cmp.decline < 0):
         raise ConfigError(
             "comparison.growth and comparison.decline must be >= 0 (0.1 = 10 %), "
@@ -646,22 +636,25 @@ def _comparison(data: dict[str, Any], inputs: Inputs, base: Path | None):
         )
     return replace(
         cmp,
-        decline=None if cmp.decline is None else float(cmp.decline),
         label_before=cmp.label_before or Path(cmp.size.path).stem,
         label_after=cmp.label_after or Path(inputs.size.path).stem,
     )
 
 
-def _check(cfg: Config) -> None:
-    s = cfg.statistics
-    if not 0 <= s.permutations <= 99_999:
-        raise ConfigError(
-            f"statistics.permutations must be in 0..99999, got {s.permutations}"
-        )
+def check_config(cfg: Config) -> None:
+    """Validate a :class:`Config` value (also one changed with
+    :func:`dataclasses.replace`, as the CLI's ``--seed`` does)."""
+    s, c = cfg.statistics, cfg.capability
+    for key, value, low, high in (
+        ("statistics.seed", s.seed, 0, 2**32 - 1),  # numpy's seed range
+        ("statistics.permutations", s.permutations, 0, 99_999),
+        ("capability.permutations", c.permutations, 1, 99_999),
+        ("statistics.k", s.k, 1, 10_000),
+    ):
+        if isinstance(value, bool) or not low <= value <= high:
+            raise ConfigError(f"{key} must be in {low}..{high}, got {value!r}")
     if not 0 < s.alpha < 1:
         raise ConfigError(f"statistics.alpha must be in (0, 1), got {s.alpha}")
-    if s.k < 1:
-        raise ConfigError(f"statistics.k must be >= 1, got {s.k}")
     if s.weights == "distance_band" and (s.threshold is None or s.threshold <= 0):
         raise ConfigError(
             "statistics.weights = 'distance_band' needs statistics.threshold "
@@ -669,16 +662,11 @@ def _check(cfg: Config) -> None:
         )
     if s.snap < 0:
         raise ConfigError(f"statistics.snap must be >= 0, got {s.snap}")
-    c = cfg.capability
     if c.distance <= 0 or c.cell_size <= 0 or c.bandwidth < 0:
         raise ConfigError(
             "capability.distance and capability.cell_size must be > 0 and "
             f"capability.bandwidth >= 0, got {c.distance}, {c.cell_size}, "
             f"{c.bandwidth}"
-        )
-    if not 1 <= c.permutations <= 99_999:
-        raise ConfigError(
-            f"capability.permutations must be in 1..99999, got {c.permutations}"
         )
     if cfg.analysis.unit == "group" and cfg.inputs.lookup is None:
         raise ConfigError(
@@ -798,13 +786,14 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"configuration file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: the file must be UTF-8; byte {exc.start} (line {line}) is "
+            f"not UTF-8 ({exc.object[exc.start : exc.start + 1]!r}); save it as UTF-8"
+        ) from None
     try:
         cfg = config_from_dict(data, base=path.resolve().parent)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return Config(
-        **{
-            **{f.name: getattr(cfg, f.name) for f in fields(cfg)},
-            "source": path.resolve(),
-        }
-    )
+    return replace(cfg, source=path.resolve())

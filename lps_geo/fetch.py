@@ -406,6 +406,23 @@ def mesh_frame(features: Any, divisions: Any, source: str):
     )
 
 
+def check_base_url(base_url: str) -> str:
+    """Refuse a services root that is not an http, https or file URL.
+
+    >>> check_base_url("notaurl")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.ConfigError: --base-url 'notaurl' is not an http(s):// or ...
+    """
+    scheme = urllib.parse.urlsplit(str(base_url)).scheme.lower()
+    if scheme not in ("http", "https", "file") or not str(base_url).split(":", 1)[1]:
+        raise ConfigError(
+            f"--base-url {base_url!r} is not an http(s):// or file:// URL; e.g. "
+            f"{DEFAULT_BASE_URL} (base_url= in Python)"
+        )
+    return base_url
+
+
 def fetch(
     area: str | int,
     out: str | Path,
@@ -458,6 +475,7 @@ def fetch(
 
     code, label = area_code(area)
     items = _parse_what(what)
+    check_base_url(base_url)
     out = Path(out)
     cache = Path(cache_dir) if cache_dir is not None else default_fetch_cache()
     targets: dict[str, Path] = {}

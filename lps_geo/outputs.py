@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lps_geo.config import Output
-from lps_geo.errors import InputError, LpsGeoError
+from lps_geo.errors import InputError, LpsGeoError, OutputError
 from lps_geo.export.atomic import (
     cannot_write,
     check_folder,
@@ -33,6 +33,7 @@ from lps_geo.export.atomic import (
     input_bytes,
     merge_folder,
     probe_folder,
+    refuse_inputs,
     space_needed,
     staging_folder,
 )
@@ -207,6 +208,34 @@ def run_lang(gpkg: str | os.PathLike, given: str | None = None) -> str:
     return lang if lang in choices(Lang) else "en"
 
 
+#: Resolutions ``lps-geo maps --dpi`` accepts (600 dpi on A3 is ~70 megapixels).
+DPI_RANGE = (30, 600)
+
+
+def check_dpi(dpi: int) -> int:
+    """Refuse a map resolution outside :data:`DPI_RANGE` (0 crashes the
+    renderer, 100000 exhausts the memory).
+
+    >>> check_dpi(0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.OutputError: --dpi 0 is out of range; choose 30..600 ...
+    """
+    low, high = DPI_RANGE
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not low <= dpi <= high:
+        raise OutputError(
+            f"--dpi {dpi} is out of range; choose {low}..{high} (dpi= in Python; "
+            "150 is the default, 300 for print)"
+        )
+    return dpi
+
+
+def result_inputs(gpkg: str | os.PathLike) -> list[Path]:
+    """The files a rebuild reads: the GeoPackage and the rasters beside it."""
+    gpkg = Path(gpkg)
+    return [gpkg, *sorted((gpkg.parent / RASTERS_DIR).glob("*.tif"))]
+
+
 def rebuild_maps(
     gpkg: str | os.PathLike,
     out: str | os.PathLike,
@@ -219,6 +248,9 @@ def rebuild_maps(
     The maps are drawn in a temporary folder inside ``out`` and moved in when
     all are drawn (:func:`lps_geo.export.atomic.merge_folder`): other files in
     ``out`` are kept, and ``overwrite`` replaces only maps lps_geo wrote."""
+    if "dpi" in options:
+        check_dpi(options["dpi"])
+    refuse_inputs(out, result_inputs(gpkg))
     out = check_folder(
         out, overwrite, needed=space_needed(input_bytes([gpkg])), merge=True
     )
@@ -249,6 +281,7 @@ def rebuild_atlas(
     **options,
 ) -> tuple[Path, int]:
     """The atlas of a result GeoPackage (``lps-geo atlas``) and its page count."""
+    refuse_inputs(out, result_inputs(gpkg))
     needed = space_needed(input_bytes([gpkg]))
     out = check_file(out, options.get("overwrite", False), needed)
     try:
@@ -288,6 +321,7 @@ def write_comparison(
     (``lps-geo compare``): writes ``lps_change.gpkg`` and ``change.png`` into
     ``out`` and returns their paths and the lineage counts by category."""
     paths = [Path(before), Path(after)]
+    refuse_inputs(out, paths)
     out = check_folder(out, overwrite, needed=space_needed(input_bytes(paths)))
     earlier, later = (read_geopackage(p) for p in paths)
     names = (

@@ -343,3 +343,16 @@ def test_signal_removes_the_staging_folder(baseline, signum, code, ignore_sigint
     assert rest.strip() == f"lps-geo: interrupted (signal {int(signum)})"
     assert not out.exists()
     assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_logged_levels_print_in_lower_case():
+    import logging
+
+    from lps_geo.cli import _LowerLevel
+
+    record = logging.LogRecord(
+        "lps_geo", logging.WARNING, __file__, 1, "no atlas", (), None
+    )
+    line = _LowerLevel("lps-geo: %(levelname)s: %(message)s").format(record)
+    assert line == "lps-geo: warning: no atlas"
+    assert record.levelname == "WARNING"  # other handlers see the record unchanged

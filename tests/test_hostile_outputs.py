@@ -418,3 +418,108 @@ def test_config_unknown_key(baseline):
     baseline.configure(statistics={"permutation": 9})
     line = assert_fails(baseline, run(baseline), str(baseline.toml), "permutation")
     assert "[statistics]" in line and "permutations" in line
+
+
+def test_config_saved_in_latin1(baseline, no_analysis):
+    text = baseline.toml.read_text(encoding="utf-8")
+    baseline.toml.write_bytes(f"# açúcar\n{text}".encode("latin-1"))
+    line = assert_fails(baseline, run(baseline), str(baseline.toml), "must be UTF-8")
+    assert "line 1" in line and "byte" in line
+    assert no_analysis == []
+
+
+def test_config_unknown_encoding(baseline, no_analysis):
+    baseline.configure(inputs={"size": {"encoding": "latin9x"}})
+    assert_fails(baseline, run(baseline), "[inputs.size] encoding", "latin9x", "utf-8")
+    assert no_analysis == []
+
+
+def test_config_list_where_a_string_is_expected(baseline, no_analysis):
+    baseline.configure(inputs={"boundaries": {"code_column": ["CD_MUN"]}})
+    assert_fails(
+        baseline,
+        run(baseline),
+        "[inputs.boundaries] code_column must be a string, got ['CD_MUN']",
+    )
+    assert no_analysis == []
+
+
+def test_config_seed_out_of_numpy_range(baseline, no_analysis):
+    baseline.configure(statistics={"seed": -1})
+    assert_fails(baseline, run(baseline), "statistics.seed", "0..4294967295", "-1")
+    assert no_analysis == []
+
+
+@pytest.mark.parametrize(
+    "option, value, key",
+    [
+        ("--seed", "-1", "statistics.seed"),
+        ("--seed", "99999999999", "statistics.seed"),
+        ("--permutations", "-3", "statistics.permutations"),
+        ("--permutations", "1000000", "statistics.permutations"),
+    ],
+)
+def test_cli_overrides_get_the_configuration_checks(
+    baseline, no_analysis, option, value, key
+):
+    outcome = run(baseline, option, value, "-q")
+    assert_fails(baseline, outcome, f"{option} {value}", key)
+    assert no_analysis == []
+
+
+# ------------------------------------------------------ an output over an input
+
+
+def test_run_out_holding_an_input_refused(baseline, no_analysis):
+    digest = baseline.inputs_digest()
+    outcome = run_cli("run", baseline.toml, "--out", baseline.folder, "--overwrite")
+    line = assert_refused(baseline.folder, outcome, f"--out {baseline.folder} holds")
+    assert "choose another --out" in line
+    assert baseline.inputs_digest() == digest and no_analysis == []
+
+
+def test_run_out_empty_refused(baseline, no_analysis):
+    outcome = run_cli("run", baseline.toml, "--out", "", "--overwrite")
+    assert_refused(baseline.folder, outcome, "--out is empty")
+    assert no_analysis == []
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("command", ["maps", "atlas", "compare"])
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_rebuild_out_over_its_input_refused(baseline, result_gpkg, command, where):
+    before = _digest(result_gpkg)
+    out = result_gpkg if where == "file" else result_gpkg.parent
+    args = [command, result_gpkg] + ([result_gpkg] if command == "compare" else [])
+    outcome = run_cli(*args, "--out", out, "--overwrite", "-q")
+    verb = "is" if where == "file" else "holds"
+    assert_refused(baseline.folder, outcome, f"--out {out} {verb} the input")
+    assert _digest(result_gpkg) == before
+    assert leftovers(result_gpkg.parent) == []
+
+
+@pytest.mark.parametrize("command", ["maps", "atlas", "compare"])
+def test_rebuild_out_empty_refused(baseline, result_gpkg, command):
+    args = [command, result_gpkg] + ([result_gpkg] if command == "compare" else [])
+    assert_refused(baseline.folder, run_cli(*args, "--out", "", "-q"), "--out is empty")
+
+
+@pytest.mark.parametrize("dpi", ["0", "-3", "100000"])
+def test_maps_dpi_out_of_range(baseline, result_gpkg, dpi):
+    out = baseline.folder / "maps"
+    outcome = run_cli("maps", result_gpkg, "--out", out, "--dpi", dpi)
+    assert_refused(baseline.folder, outcome, f"--dpi {dpi}", "30..600")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://example.org", "http:"])
+def test_fetch_base_url_not_a_url(baseline, url):
+    out = baseline.folder / "meshes"
+    outcome = run_cli("fetch", "--area", "35", "--out", out, "--base-url", url, "-q")
+    assert_refused(baseline.folder, outcome, f"--base-url {url!r}", "http")
+    assert not out.exists()

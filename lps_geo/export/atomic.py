@@ -61,6 +61,7 @@ def check_writable(path: str | os.PathLike, overwrite: bool = False) -> Path:
     >>> check_writable(existing, overwrite=True) == existing
     True
     """
+    check_out_given(path)
     path = Path(path)
     if path.is_dir():
         raise OutputExistsError(
@@ -301,6 +302,41 @@ def probe_folder(out: Path, inside: bool = False) -> Path:
     return base
 
 
+def refuse_inputs(out: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
+    """Raise :class:`~lps_geo.errors.OutputError` if ``out`` is one of the
+    ``inputs`` or a folder holding one (``--overwrite`` would destroy it).
+
+    >>> refuse_inputs("/tmp/g", ["/tmp/g/result.gpkg"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.OutputError: --out /tmp/g holds the input /tmp/g/result.gpkg; ...
+    """
+    check_out_given(out)
+    target = Path(out).resolve()
+    for raw in inputs:
+        path = Path(raw)
+        resolved = path.resolve()
+        same = resolved == target
+        if not same and path.exists() and Path(out).exists():
+            try:
+                same = os.path.samefile(path, out)
+            except OSError:  # pragma: no cover - raced away
+                same = False
+        if same:
+            raise OutputError(f"--out {out} is the input {path}; choose another --out")
+        if target in resolved.parents:
+            raise OutputError(
+                f"--out {out} holds the input {path}; choose another --out"
+            )
+
+
+def check_out_given(out: str | os.PathLike) -> None:
+    """An empty output path is an error (``Path("")`` would mean the current
+    folder)."""
+    if not str(os.fspath(out)).strip():
+        raise OutputError("--out is empty; give an output path")
+
+
 def input_bytes(paths: Iterable[str | os.PathLike]) -> int:
     """Total size of input files (a shapefile counts its side files; glob
     patterns are expanded; missing files count 0, they are reported later).
@@ -398,6 +434,7 @@ def check_folder(
     ...
     lps_geo.errors.OutputExistsError: output folder .../mine was not written ...
     """
+    check_out_given(out)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputExistsError(
