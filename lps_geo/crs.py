@@ -215,7 +215,9 @@ def check_coordinates(
     ...                   "b.geojson", "[inputs.boundaries] crs", False)
     Traceback (most recent call last):
     ...
-    lps_geo.errors.CRSError: b.geojson: coordinates look like degrees (x -53.1 .. -44.2, y -25.3 .. -19.8) but the file's CRS is EPSG:31983; set [inputs.boundaries] crs = "EPSG:4674" to read them as lon/lat
+    lps_geo.errors.CRSError: b.geojson: coordinates look like degrees \
+(x -53.1 .. -44.2, y -25.3 .. -19.8) but the file's CRS is EPSG:31983; set \
+[inputs.boundaries] crs = "EPSG:4674" to read them as lon/lat
     """
     declared = (
         f"{key} is {crs_name(crs)}"
@@ -253,7 +255,8 @@ def require_layer_crs(
     ...                   "[inputs.boundaries] crs")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    lps_geo.errors.CRSError: m.shp has no CRS and its coordinates are projected (x up to 5500000, y up to 9000000), not degrees; set [inputs.boundaries] crs = ...
+    lps_geo.errors.CRSError: m.shp has no CRS and its coordinates are projected \
+(x up to 5500000, y up to 9000000), not degrees; set [inputs.boundaries] crs = ...
     """
     if crs is not None or bounds is None:
         return require_crs(crs, source, f'{key} = "EPSG:4674"')

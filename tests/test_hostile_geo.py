@@ -357,7 +357,10 @@ def test_institutions_coordinate_column_missing(baseline):
 def test_degrees_under_a_projected_crs_member(baseline):
     # lon/lat coordinates, but the GeoJSON's crs member says UTM 23S metres
     data = _features(baseline)
-    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::31983"}}
+    data["crs"] = {
+        "type": "name",
+        "properties": {"name": "urn:ogc:def:crs:EPSG::31983"},
+    }
     _write_features(baseline, data)
     digest = baseline.inputs_digest()
     assert_fails(
@@ -395,7 +398,9 @@ def test_institution_shapefile_in_metres_without_prj(baseline):
     frame = _institutions(baseline)
     points = gpd.GeoDataFrame(
         frame[["name", "type"]],
-        geometry=gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float)),
+        geometry=gpd.points_from_xy(
+            frame["lon"].astype(float), frame["lat"].astype(float)
+        ),
         crs="EPSG:4674",
     ).to_crs("EPSG:31983")
     points.to_file(baseline.path("institutions.shp"))
@@ -487,5 +492,97 @@ def test_multipart_parts_with_different_population(baseline):
         GEOJSON,
         f"code {CODES[5]} (column 'CD_MUN') has 2 features with different POP "
         "(1005, 999)",
+        digest=digest,
+    )
+
+
+# -- INEP register ------------------------------------------------------------
+
+INEP_HEADER = (
+    "Codigo IES;Nome da IES - Instituição de Ensino Superior;Código do Município;"
+    "Tipo de Instituição;Condição de Funcionamento;"
+    "Nome da Dependência Administrativa\n"
+)
+
+
+def _inep(baseline, rows, name="ies.csv"):
+    baseline.path(name).write_text(
+        INEP_HEADER + "".join(";".join(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    baseline.configure(
+        inputs={
+            "institutions": {
+                "path": name,
+                "format": "inep",
+                "type_column": "",
+                "name_column": "",
+                "x_column": "",
+                "y_column": "",
+                "crs": "",
+            }
+        }
+    )
+
+
+def test_inep_register_of_another_state_is_an_error(baseline):
+    _inep(
+        baseline,
+        [
+            (
+                "55",
+                "UNIVERSIDADE DE SÃO PAULO",
+                "3550308",
+                "PÚBLICA",
+                "ATIVA",
+                "ESTADUAL",
+            ),
+            ("56", "FACULDADE X", "3509502", "PRIVADA", "DESATIVADA", "PRIVADA"),
+        ],
+    )
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "ies.csv",
+        "none of the 2 institution record(s) is in the study area",
+        "1 inactive",
+        "state codes in the register: 35; in the boundaries: 19",
+        "[inputs.institutions] path",
+        digest=digest,
+    )
+
+
+def test_inep_inactive_institutions_are_dropped_with_a_warning(baseline):
+    _inep(
+        baseline,
+        [
+            ("55", "UNIVERSIDADE A", CODES[0], "PÚBLICA", "ATIVA", "ESTADUAL"),
+            ("56", "FACULDADE B", CODES[1], "PRIVADA", "DESATIVADA", "PRIVADA"),
+        ],
+    )
+    report = assert_succeeds(baseline, run(baseline, "-q"))
+    (warning,) = _warnings(report, "are not active")
+    assert "ies.csv" in warning and "1 of 2 institution(s)" in warning
+    assert "1 'DESATIVADA'" in warning
+
+
+def test_inep_format_on_a_vector_layer(baseline):
+    frame = _institutions(baseline)
+    gpd.GeoDataFrame(
+        frame[["name", "type"]],
+        geometry=gpd.points_from_xy(
+            frame["lon"].astype(float), frame["lat"].astype(float)
+        ),
+        crs="EPSG:4674",
+    ).to_file(baseline.path("institutions.shp"))
+    _inep(baseline, [], name="unused.csv")
+    baseline.configure(inputs={"institutions": {"path": "institutions.shp"}})
+    digest = baseline.inputs_digest()
+    assert_fails(
+        baseline,
+        run(baseline, "-q"),
+        "institutions.shp",
+        "is a vector layer, not INEP's IES register",
+        '[inputs.institutions] format = "points"',
         digest=digest,
     )

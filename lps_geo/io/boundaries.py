@@ -44,7 +44,7 @@ from lps_geo.crs import (
     projected_crs,
     require_layer_crs,
 )
-from lps_geo.errors import ConfigError, CRSError, InputError, InputFixWarning
+from lps_geo.errors import ConfigError, InputError, InputFixWarning
 from lps_geo.io._util import (
     clean_code,
     format_items,
@@ -611,7 +611,9 @@ def _dissolve_duplicates(
                 f"{code_column!r} (features of one municipality share its code "
                 "and name)"
             )
-    bookkeeping = _conflicting_attributes(table, repeated, code_column, name_column, source)
+    bookkeeping = _conflicting_attributes(
+        table, repeated, code_column, name_column, source
+    )
     first = table.drop_duplicates("_code", keep="first").set_index("_code", drop=False)
     first = first.drop(columns=bookkeeping)
     unions = (

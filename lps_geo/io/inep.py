@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lps_geo.crs import DEFAULT_CRS, projected_crs
-from lps_geo.errors import InputError, MissingCodesWarning
+from lps_geo.errors import InputError, InputFixWarning, MissingCodesWarning
 from lps_geo.io._util import (
     check_choice,
     check_file,
@@ -60,6 +60,29 @@ _INEP_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Suffixes of vector layers, which hold points, not the INEP register.
+_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".fgb", ".kml", ".gml", ".topojson")
+
+
+def _none_kept(source, n_read, n_inactive, n_no_code, codes, regions, column):
+    """The message for a register of which no record is in the study area:
+    why each was dropped, and the state codes found against the boundaries'."""
+    found = sorted({code[:2] for code in codes if code})
+    states = sorted({str(code)[:2] for code in regions})
+    reasons = [
+        f"{n_inactive} inactive",
+        f"{n_no_code} without a municipality code",
+        f"{len(codes)} whose municipality (column {column!r}) is not in the "
+        f"boundaries (state codes in the register: {format_items(found)}; in "
+        f"the boundaries: {format_items(states)})",
+    ]
+    return (
+        f"{source}: none of the {n_read} institution record(s) is in the study "
+        f"area: {'; '.join(reasons)}; check [inputs.institutions] path (a "
+        "register covering these municipalities) and [inputs.boundaries] path"
+    )
+
+
 def _find_columns(
     columns: Sequence[Any], wanted: Mapping[str, tuple[str, ...]], source: str
 ) -> dict[str, str]:
@@ -75,8 +98,8 @@ def _find_columns(
                 f"{source}: no column for the INEP {key!r} field (looked for "
                 f"{format_quoted(candidates)}); available columns: "
                 f"{format_quoted([str(c) for c in columns], max_shown=12)} -- is "
-                "this the INEP IES register? Use read_institutions for other "
-                "layouts"
+                "this the INEP IES register? For other layouts set "
+                '[inputs.institutions] format = "points"'
             )
     return found
 
@@ -143,8 +166,18 @@ def read_inep_ies(
         numeric municipality code, dropped) and ``n_not_in_boundaries`` to
         the keys of :func:`~lps_geo.io.read_institutions`.
 
+    Raises
+    ------
+    InputError
+        ``path`` is a vector layer (use ``format = "points"``); with
+        boundaries, no record is in them (naming how many were inactive,
+        without a code, or of municipalities outside the boundaries, with the
+        state codes of both).
+
     Warns
     -----
+    InputFixWarning
+        Inactive institutions dropped by ``active_only`` (count and status).
     MissingCodesWarning
         Records without a municipality code, or whose code is not in the
         boundaries (both dropped and counted).
@@ -172,6 +205,12 @@ def read_inep_ies(
     target = projected_crs(target_crs, "target_crs")
     path = check_file(path)
     source = str(path)
+    if path.suffix.lower() in _VECTOR_SUFFIXES:
+        raise InputError(
+            f"{source}: is a vector layer, not INEP's IES register (an Excel or "
+            "CSV table); for a layer of institution points set "
+            '[inputs.institutions] format = "points"'
+        )
     check_choice(unknown_types, get_args(UnknownTypes), "unknown_types")
     mapping = load_type_map(type_map, base={**DEFAULT_TYPE_MAP, **INEP_TYPE_MAP})
     bounds = prepare_boundaries(boundaries, target) if boundaries is not None else None
@@ -232,80 +271,111 @@ def read_inep_ies(
             f"{source_label}: column {found['id']!r} repeats {len(repeated)} "
             f"institution code(s): {format_items(repeated)}; fix the register"
         )
-    n_read = len(frame)
-    status = frame[found["status"]].map(
-        lambda v: "" if is_missing(v) else str(v).strip()
-    )
-    n_inactive = 0
-    if active_only:
-        active = (status.map(normalize_text) == "ativa").to_numpy()
-        n_inactive = int((~active).sum())
-        frame = frame.loc[active].reset_index(drop=True)
-        status = status.loc[active].reset_index(drop=True)
-        rows = [r for r, ok in zip(rows, active, strict=True) if ok]
-        ids = [code for code, ok in zip(ids, active, strict=True) if ok]
-        logger.info(
-            "%s: kept %d active institution(s), skipped %d inactive",
-            source_label,
-            len(frame),
-            n_inactive,
+    # the warnings wait until a record is known to be kept (else one error)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        n_read = len(frame)
+        status = frame[found["status"]].map(
+            lambda v: "" if is_missing(v) else str(v).strip()
         )
-    codes = [clean_code(value) for value in frame[found["code"]]]
-    has_code = np.array([c is not None and c.isdigit() for c in codes], dtype=bool)
-    no_code_ids = [ids[i] for i in np.flatnonzero(~has_code)]
-    if no_code_ids:
-        warnings.warn(
-            f"{source_label}: {len(no_code_ids)} institution(s) have no numeric "
-            f"municipality code in column {found['code']!r} (ids "
-            f"{format_items(no_code_ids)}); they were dropped",
-            MissingCodesWarning,
-            stacklevel=2,
-        )
-    frame = frame.loc[has_code].reset_index(drop=True)
-    status = status.loc[has_code].reset_index(drop=True)
-    rows = [r for r, ok in zip(rows, has_code, strict=True) if ok]
-    ids = [code for code, ok in zip(ids, has_code, strict=True) if ok]
-    codes = [code for code, ok in zip(codes, has_code, strict=True) if ok]
+        n_inactive = 0
+        if active_only:
+            active = (status.map(normalize_text) == "ativa").to_numpy()
+            n_inactive = int((~active).sum())
+            rows = [r for r, ok in zip(rows, active, strict=True) if ok]
+            ids = [code for code, ok in zip(ids, active, strict=True) if ok]
+            if n_inactive:
+                counts = Counter(status[~active])
+                shown = ", ".join(
+                    f"{count} {value or 'empty'!r}"
+                    for value, count in counts.most_common(4)
+                )
+                warnings.warn(
+                    f"{source_label}: {n_inactive} of {n_read} institution(s) are not "
+                    f"active (column {found['status']!r}: {shown}) and were dropped; "
+                    "only ATIVA institutions count",
+                    InputFixWarning,
+                    stacklevel=2,
+                )
+            frame = frame.loc[active].reset_index(drop=True)
+            status = status.loc[active].reset_index(drop=True)
+            logger.info(
+                "%s: kept %d active institution(s), skipped %d inactive",
+                source_label,
+                len(frame),
+                n_inactive,
+            )
+        codes = [clean_code(value) for value in frame[found["code"]]]
+        has_code = np.array([c is not None and c.isdigit() for c in codes], dtype=bool)
+        no_code_ids = [ids[i] for i in np.flatnonzero(~has_code)]
+        if no_code_ids:
+            warnings.warn(
+                f"{source_label}: {len(no_code_ids)} institution(s) have no numeric "
+                f"municipality code in column {found['code']!r} (ids "
+                f"{format_items(no_code_ids)}); they were dropped",
+                MissingCodesWarning,
+                stacklevel=2,
+            )
+        frame = frame.loc[has_code].reset_index(drop=True)
+        status = status.loc[has_code].reset_index(drop=True)
+        rows = [r for r, ok in zip(rows, has_code, strict=True) if ok]
+        ids = [code for code, ok in zip(ids, has_code, strict=True) if ok]
+        codes = [code for code, ok in zip(codes, has_code, strict=True) if ok]
 
-    records = pd.DataFrame(
-        {
-            "_id": ids,
-            "name": [
-                ids[i] if is_missing(v) else str(v).strip()
-                for i, v in enumerate(frame[found["name"]])
-            ],
-            "source_type": [
-                "" if is_missing(v) else str(v).strip() for v in frame[found["type"]]
-            ],
-            "code": codes,
-            "weight": np.ones(len(frame)),
-            "dependency": [
-                None if is_missing(v) else str(v).strip()
-                for v in frame[found["dependency"]]
-            ],
-            "status": status.tolist(),
-        }
-    )
-    placed = place_records(
-        records,
-        [None] * len(records),
-        source=source_label,
-        n_read=n_read,
-        rows=rows,
-        unit="row",
-        type_label=found["type"],
-        boundaries=bounds,
-        target=target,
-        type_map=mapping,
-        unknown_types=unknown_types,
-        name_rules=True,
-        outside="drop",
-        unmatched="drop",
-        coordinate_hint=None,
-        allow_unplaced=True,
-        dropped_before=no_code_ids,
-        extra_columns=("dependency", "status"),
-    )
+        records = pd.DataFrame(
+            {
+                "_id": ids,
+                "name": [
+                    ids[i] if is_missing(v) else str(v).strip()
+                    for i, v in enumerate(frame[found["name"]])
+                ],
+                "source_type": [
+                    "" if is_missing(v) else str(v).strip()
+                    for v in frame[found["type"]]
+                ],
+                "code": codes,
+                "weight": np.ones(len(frame)),
+                "dependency": [
+                    None if is_missing(v) else str(v).strip()
+                    for v in frame[found["dependency"]]
+                ],
+                "status": status.tolist(),
+            }
+        )
+        placed = place_records(
+            records,
+            [None] * len(records),
+            source=source_label,
+            n_read=n_read,
+            rows=rows,
+            unit="row",
+            type_label=found["type"],
+            boundaries=bounds,
+            target=target,
+            type_map=mapping,
+            unknown_types=unknown_types,
+            name_rules=True,
+            outside="drop",
+            unmatched="drop",
+            coordinate_hint=None,
+            allow_unplaced=True,
+            dropped_before=no_code_ids,
+            extra_columns=("dependency", "status"),
+        )
+    if bounds is not None and placed.report.n_kept == 0:
+        raise InputError(
+            _none_kept(
+                source_label,
+                n_read,
+                n_inactive,
+                len(no_code_ids),
+                codes,
+                list(bounds.index),
+                found["code"],
+            )
+        )
+    for item in caught:
+        warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
     out = placed.points
     out["dependency"] = out["dependency"].astype("str")
     out["status"] = out["status"].astype("str")

@@ -405,7 +405,12 @@ def read_institutions(
         elif present.any():
             check_coordinates(
                 given,
-                (x[present].min(), y[present].min(), x[present].max(), y[present].max()),
+                (
+                    x[present].min(),
+                    y[present].min(),
+                    x[present].max(),
+                    y[present].max(),
+                ),
                 source,
                 CRS_KEY,
                 True,
