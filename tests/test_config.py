@@ -127,3 +127,28 @@ def test_boundary_and_atlas_lists():
                 }
             }
         )
+
+
+@pytest.mark.parametrize(
+    "patch, match",
+    [
+        ({"typology": {"ql_high": "5"}}, r"\[typology\] ql_high must be a number"),
+        ({"comparison": {"size": {"path": "a.csv"}, "decline": "x"}}, "decline"),
+        ({"output": {"focus_industry": 153}}, r"\[output\] focus_industry must be a"),
+        ({"statistics": {"seed": 2**32}}, r"statistics.seed must be in 0\.\."),
+    ],
+)
+def test_typed_keys_checked_generally(patch, match):
+    with pytest.raises(ConfigError, match=match):
+        config_from_dict({**MIN, **patch})
+
+
+def test_check_config_validates_a_replaced_value():
+    from dataclasses import replace
+
+    from lps_geo.config import check_config
+
+    cfg = config_from_dict(MIN)
+    with pytest.raises(ConfigError, match="statistics.permutations"):
+        check_config(replace(cfg, statistics=replace(cfg.statistics, permutations=-3)))
+    assert config_from_dict({**MIN, "typology": {"ql_high": 4}}).typology.ql_high == 4.0

@@ -6,7 +6,10 @@ could not compute is a warning on stderr and in ``report.json``.
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
+import pytest
 from hostile import (
     CODES,
     TOTAL_JOBS,
@@ -133,3 +136,47 @@ def test_a_header_below_title_lines_reads_with_skiprows(baseline):
     baseline.configure(inputs={"size": {"skiprows": 2}})
     assert_succeeds(baseline, run(baseline))
     assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+
+
+# -------------------------------------- industries the outputs name, checked early
+
+
+def _no_analysis(monkeypatch) -> list:
+    from lps_geo.method import pipeline
+
+    calls: list = []
+    monkeypatch.setattr(pipeline, "analyse_period", lambda *a, **k: calls.append(a))
+    return calls
+
+
+@pytest.mark.parametrize(
+    "section, key", [("output", "focus_industry"), ("capability", "industry")]
+)
+def test_an_industry_not_in_the_data_stops_before_the_analysis(
+    baseline, monkeypatch, section, key
+):
+    calls = _no_analysis(monkeypatch)
+    baseline.configure(**{section: {key: "99.9"}})
+    line = assert_fails(
+        baseline,
+        run(baseline),
+        str(baseline.toml),
+        f"[{section}] {key} = '99.9' is not an analysed industry",
+        "10.1, 15.3",
+        digest=baseline.inputs_digest(),
+    )
+    assert "choose one of" in line
+    assert calls == []
+
+
+def test_atlas_industries_not_in_the_data(baseline, monkeypatch):
+    baseline.configure(output={"atlas_industries": ["15.3", "99.9"]})
+    report = assert_succeeds(baseline, run(baseline))
+    (message,) = [w for w in report["warnings"] if "atlas_industries" in w]
+    assert message.startswith("InputFixWarning") and "'99.9'" not in message
+    assert "99.9 not analysed, left out of the atlas" in message
+    calls = _no_analysis(monkeypatch)
+    baseline.configure(output={"atlas_industries": ["99.9"]})
+    shutil.rmtree(baseline.out)
+    assert_fails(baseline, run(baseline), "[output] atlas_industries", "99.9")
+    assert calls == []

@@ -19,8 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
+
 from lps_geo.config import Config, load_config
-from lps_geo.errors import ConfigError, LpsGeoWarning
+from lps_geo.errors import ConfigError, InputFixWarning, LpsGeoWarning
+from lps_geo.io._util import format_items
 from lps_geo.io.inputs import Inputs, cnae_titles, industries_of, read_inputs, read_size
 from lps_geo.io.tables import SizeTables
 from lps_geo.method.analyse import Weights, analyse
@@ -33,7 +36,7 @@ from lps_geo.method.assemble import (
 from lps_geo.method.capability_layers import capability_layers
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.report import run_metadata, run_report
-from lps_geo.method.select import reference_areas
+from lps_geo.method.select import reference_areas, select_industries
 from lps_geo.result import Result
 from lps_geo.vocab import STAGES, Stage
 
@@ -158,6 +161,7 @@ def _run_areas(cfg: Config, progress: Progress | None) -> dict[str, Result]:
     stage = Stages(progress)
     stage("read inputs")
     inputs = read_inputs(cfg)
+    check_output_industries(cfg, inputs)
     read_s = None
     shared = _Shared()
     for area in areas:
@@ -187,6 +191,46 @@ def _run_areas(cfg: Config, progress: Progress | None) -> dict[str, Result]:
             result, report=replace(result.report, timings_s=timings)
         )
     return results
+
+
+def check_output_industries(cfg: Config, inp: Inputs) -> None:
+    """The industries the outputs name, checked once the inputs are read and
+    before the analysis: ``[output] focus_industry`` and ``[capability]
+    industry`` must be analysed industries (else an error); ``[output]
+    atlas_industries`` entries that are not are left out with a warning (an
+    error when none is analysed)."""
+    codes = pd.Index(industries_of(inp))
+    if not len(codes):
+        return
+    a = cfg.analysis
+    analysed = select_industries(codes, a.denominator, "denominator")
+    if a.industries != "all":
+        analysed = select_industries(codes, a.industries, "industries")
+    known = [str(c) for c in analysed]
+    where = f"{cfg.source}: " if cfg.source is not None else ""
+    choose = f"choose one of {format_items(sorted(known))}"
+    for key, value in (
+        ("[output] focus_industry", cfg.output.focus_industry),
+        ("[capability] industry", cfg.capability.industry),
+    ):
+        if value is not None and str(value) not in known:
+            raise ConfigError(
+                f"{where}{key} = {value!r} is not an analysed industry; {choose}"
+            )
+    atlas = cfg.output.atlas_industries
+    missing = [c for c in atlas if c not in known]
+    if missing and len(missing) == len(atlas):
+        raise ConfigError(
+            f"{where}[output] atlas_industries: none of {format_items(missing)} is "
+            f"an analysed industry, the atlas would be empty; {choose}"
+        )
+    if missing:
+        warnings.warn(
+            f"{where}[output] atlas_industries: {format_items(missing)} not "
+            f"analysed, left out of the atlas (analysed: {format_items(known)})",
+            InputFixWarning,
+            stacklevel=2,
+        )
 
 
 def _reissue(wlist: list[warnings.WarningMessage]) -> tuple[str, ...]:
