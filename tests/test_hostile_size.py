@@ -486,3 +486,37 @@ def test_zero_padded_table_codes_are_stripped_with_a_warning(baseline):
     (message,) = [w for w in report["warnings"] if "leading zeros" in w]
     assert "employment.csv" in message and "'cod_ibge'" in message
     assert f"0{CODES[0]} -> {CODES[0]}" in message
+
+
+# ------------------------------------- dropped wide columns (review 7)
+
+
+def test_a_nonzero_unclassified_column_is_dropped_with_a_warning(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    _write(baseline, [rows[0] + ["{ñ class}"]] + [r + ["2"] for r in rows[1:]])
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    (message,) = [w for w in report["warnings"] if "{ñ class}" in w]
+    assert "holds 32 in 16 row(s)" in message and "denominator" in message
+
+
+def test_a_total_column_is_checked_against_the_industries(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    body = [r + [str(sum(int(v) for v in r[1:]))] for r in rows[1:]]
+    body[3][-1] = str(int(body[3][-1]) + 10)  # file row 5 disagrees
+    _write(baseline, [rows[0] + ["Total"]] + body)
+    report = assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+    (message,) = [w for w in report["warnings"] if "'Total'" in w]
+    assert "disagrees" in message and "1 row(s): row 5" in message
+
+
+def test_a_total_column_equal_to_the_row_sums_goes_quietly(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    body = [r + [str(sum(int(v) for v in r[1:]))] for r in rows[1:]]
+    _write(baseline, [rows[0] + ["Total"]] + body)
+    report = assert_succeeds(baseline, run(baseline))
+    assert not [w for w in report["warnings"] if "'Total'" in w]

@@ -497,11 +497,13 @@ def test_read_wide_titles(tmp_path: Path, small_cnae: CnaeTable):
     assert tables.notes[0].endswith(
         "dropped non-industry column(s) '{ñ class}', 'Total_de_estabelecimentos'"
     )
+    assert "'{ñ class}' is not an industry" in tables.notes[1]
+    assert "holds 5 in 2 row(s)" in tables.notes[1]
     assert (
         "region(s) appear on several rows and their rows were summed"
-        in (tables.notes[1])
+        in (tables.notes[2])
     )
-    assert "3550308 on rows 3, 4 (1 of them all zero)" in tables.notes[1]
+    assert "3550308 on rows 3, 4 (1 of them all zero)" in tables.notes[2]
     divisions = read_wide(
         path,
         "ID_do_municipio",

@@ -152,3 +152,63 @@ def blame_boundaries(
             f"{format_items(dropped)}; fix those geometries in the boundary file, "
             f'or set [{section}] outside_boundaries = "drop" to leave them out'
         )
+
+
+def check_dropped_columns(
+    frame: pd.DataFrame,
+    dropped: Sequence[str],
+    industries: Sequence[str],
+    source: str,
+    offset: int,
+    thousands: str | None,
+    decimal: str,
+    notes: list[str],
+    section: str = "inputs.size",
+) -> None:
+    """Warn about what the non-industry columns of a wide table held.
+
+    A ``Total`` column equal to the row sums goes with a note only; one that
+    disagrees with the sum of the other columns is named with its first
+    rows (a total may include the unclassified columns). Any other dropped
+    column (``{ñ class}``, ...) that holds counts
+    removes them from the denominator: an InputFixWarning gives its sum.
+    """
+    if not dropped:
+        return
+    totals = [c for c in dropped if normalize_text(c).startswith("total")]
+    others = [c for c in dropped if c not in totals]
+    sums = lenient_sum(frame, [*industries, *others, *totals], thousands, decimal)
+    for column in others:
+        held = float(sums[column].sum())
+        if held:
+            rows = int((sums[column] != 0).sum())
+            message = (
+                f"{source}: column {column!r} is not an industry and was dropped, "
+                f"but it holds {held:,.0f} in {rows} row(s): those counts leave "
+                "the denominator (the totals); remove the column from "
+                f"[{section}] drop_columns only if it is a CNAE industry"
+            )
+            warnings.warn(message, InputFixWarning, stacklevel=4)
+            _note(notes, message)
+    parts = sums[list(industries)].sum(axis=1)
+    with_others = parts + sums[others].sum(axis=1)
+    for column in totals:
+        # a total may or may not count the unclassified columns
+        off = ((sums[column] - parts).abs() > 0.5) & (
+            (sums[column] - with_others).abs() > 0.5
+        )
+        if not off.any():
+            continue
+        positions = np.flatnonzero(off.to_numpy())
+        rows = file_rows(frame.index, positions, offset)
+        shown = format_items(
+            f"row {row} ({sums[column].iloc[p]:,.0f} vs {parts.iloc[p]:,.0f})"
+            for row, p in zip(rows, positions, strict=True)
+        )
+        message = (
+            f"{source}: column {column!r} (dropped: totals are recomputed) "
+            f"disagrees with the sum of the industries on {len(rows)} row(s): "
+            f"{shown}; the analysis uses the industry columns -- check the export"
+        )
+        warnings.warn(message, InputFixWarning, stacklevel=4)
+        _note(notes, message)

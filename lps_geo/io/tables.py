@@ -61,6 +61,7 @@ from lps_geo.io.region_match import (  # noqa: F401 - re-exported
 )
 from lps_geo.io.reports import RaisReport
 from lps_geo.io.size_fixes import (
+    check_dropped_columns,
     drop_total_rows,
     sum_repeated_pairs,
     sum_repeated_regions,
@@ -543,6 +544,17 @@ def read_wide(
         thousands,
         decimal,
         notes,
+    )
+    check_dropped_columns(
+        frame,
+        dropped,
+        industry_columns,
+        source,
+        offset,
+        thousands,
+        decimal,
+        notes,
+        section,
     )
     rows = file_rows(frame.index, range(len(frame)), offset)
     regions = normalize_region_codes(
