@@ -520,3 +520,24 @@ def test_a_total_column_equal_to_the_row_sums_goes_quietly(baseline):
     _write(baseline, [rows[0] + ["Total"]] + body)
     report = assert_succeeds(baseline, run(baseline))
     assert not [w for w in report["warnings"] if "'Total'" in w]
+
+
+def test_where_on_a_missing_column_names_where(baseline):
+    """Review 8: not "set where = one of the available columns"."""
+    _size(baseline, where={"ano": 2015})
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "[inputs.size] where: column 'ano' not found",
+        "available columns: 'cod_ibge'",
+    )
+
+
+def test_the_non_integer_list_reads_cleanly(baseline):
+    """Review 8: the examples end the list, the value read follows."""
+    _set_cell(baseline, 5, "empregos", "1.168")
+    line = assert_fails(
+        baseline, run(baseline), "employment.csv", "'1.168' reads as 1.168"
+    )
+    assert "= 1.168" not in line

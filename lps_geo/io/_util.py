@@ -436,8 +436,15 @@ def filter_rows(
     """
     if not where:
         return frame
+    available = [str(column) for column in frame.columns]
     for column in where:
-        require_columns(frame.columns, {"where": column}, source, section)
+        if column not in available:
+            close = _close(column, available)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise InputError(
+                f"{source}: [{section}] where: column {column!r} not found{hint}; "
+                f"available columns: {format_quoted(available, max_shown=12)}"
+            )
     keep = np.ones(len(frame), dtype=bool)
     for column, wanted in where.items():
         values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]

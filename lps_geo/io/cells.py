@@ -184,8 +184,8 @@ def parse_counts(
     Traceback (most recent call last):
     ...
     lps_geo.errors.InputError: e.csv: column 'jobs' has 1 non-integer count(s): \
-row 2 (a) '2.400' = 2.4; counts are whole numbers -- "." looks like a \
-thousands separator: set [inputs.size] thousands = "."
+row 2 (a) '2.400'; counts are whole numbers ('2.400' reads as 2.4) -- "." \
+looks like a thousands separator: set [inputs.size] thousands = "."
     """
     if thousands == decimal:  # thousands="." alone: the decimal mark is ","
         decimal = "," if thousands == "." else "."
@@ -263,8 +263,8 @@ thousands separator: set [inputs.size] thousands = "."
             )
             raise InputError(
                 f"{head} {len(fractional)} non-integer count(s): "
-                f"{cells(fractional)} = {numbers[p]:g}; counts are whole numbers "
-                f"-- {hint}"
+                f"{cells(fractional)}; counts are whole numbers ({text!r} reads "
+                f"as {numbers[p]:g}) -- {hint}"
             )
         negative = np.flatnonzero(numbers < 0)
         if len(negative):
