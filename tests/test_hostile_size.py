@@ -541,3 +541,22 @@ def test_the_non_integer_list_reads_cleanly(baseline):
         baseline, run(baseline), "employment.csv", "'1.168' reads as 1.168"
     )
     assert "= 1.168" not in line
+
+
+def test_a_lookup_group_with_two_names_is_an_error(baseline):
+    """Review 9: the group, both names and their rows."""
+    lookup = pd.read_csv(baseline.path("micro.csv"), dtype=str)
+    lookup["nome_micro"] = "Micro " + lookup["cod_micro"]
+    group = lookup.loc[3, "cod_micro"]
+    lookup.loc[3, "nome_micro"] = "Outra"  # file row 5
+    lookup.to_csv(baseline.path("micro.csv"), index=False)
+    baseline.configure(inputs={"lookup": {"name_column": "nome_micro"}})
+    first = int(lookup.index[lookup["cod_micro"] == group][0]) + 2
+    assert_fails(
+        baseline,
+        run(baseline),
+        "micro.csv",
+        "'cod_micro'",
+        f"{group} ('Micro {group}' row {first}, 'Outra' row 5)",
+        "one name",
+    )

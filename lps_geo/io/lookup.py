@@ -130,6 +130,7 @@ def read_region_lookup(
             group if is_missing(name) else str(name).strip()
             for group, name in zip(groups, frame[name_column], strict=True)
         ]
+        _check_one_name(groups, names, rows, source, group_column, name_column)
     else:
         names = list(groups)
     table = pd.DataFrame(
@@ -159,6 +160,41 @@ def read_region_lookup(
         )
         table = table[~table.index.duplicated(keep="first")]
     return table.sort_index()
+
+
+def _check_one_name(
+    groups: list[str],
+    names: list[str],
+    rows: list[int],
+    source: str,
+    group_column: str,
+    name_column: str,
+) -> None:
+    """Raise when a group appears with two different names.
+
+    >>> _check_one_name(["1", "1", "2"], ["A", "B", "C"], [2, 3, 4], "m.csv",
+    ...                 "g", "n")
+    Traceback (most recent call last):
+    ...
+    lps_geo.errors.InputError: m.csv: 1 group(s) of column 'g' have several \
+names in column 'n': 1 ('A' row 2, 'B' row 3); give each group one name
+    """
+    seen: dict[str, dict[str, int]] = {}
+    for group, name, row in zip(groups, names, rows, strict=True):
+        seen.setdefault(group, {}).setdefault(name, row)
+    clashes = {group: found for group, found in seen.items() if len(found) > 1}
+    if clashes:
+        shown = format_items(
+            f"{group} ("
+            + ", ".join(f"{name!r} row {row}" for name, row in found.items())
+            + ")"
+            for group, found in clashes.items()
+        )
+        raise InputError(
+            f"{source}: {len(clashes)} group(s) of column {group_column!r} have "
+            f"several names in column {name_column!r}: {shown}; give each group "
+            "one name"
+        )
 
 
 def check_lookup_covers(
