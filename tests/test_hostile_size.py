@@ -560,3 +560,33 @@ def test_a_lookup_group_with_two_names_is_an_error(baseline):
         f"{group} ('Micro {group}' row {first}, 'Outra' row 5)",
         "one name",
     )
+
+
+def test_an_empty_untitled_wide_column_is_dropped(baseline):
+    """Review 5: a trailing separator in a wide table."""
+    _make_wide(baseline)
+    _write(baseline, [row + [""] for row in _rows(baseline)])
+    assert_succeeds(baseline, run(baseline))
+    assert read_employment(baseline).to_numpy().sum() == TOTAL_JOBS
+
+
+def test_an_untitled_wide_column_with_values_names_its_position(baseline):
+    _make_wide(baseline)
+    rows = _rows(baseline)
+    _write(baseline, [rows[0] + [""]] + [row + ["7"] for row in rows[1:]])
+    line = assert_fails(
+        baseline,
+        run(baseline),
+        "employment.csv",
+        "column 5 has no title (blank header cell)",
+        "row 2 '7'",
+        "name it",
+    )
+    assert "Unnamed" not in line
+
+
+def test_an_empty_cnae_table_names_no_size_keys(baseline):
+    """Review 5: sep and encoding are not keys of [inputs] cnae."""
+    baseline.path("cnae.csv").write_bytes(b"")
+    line = assert_fails(baseline, run(baseline), "cnae.csv", "empty")
+    assert "sep" not in line and "encoding" not in line

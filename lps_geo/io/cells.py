@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lps_geo.errors import InputError, InputFixWarning, LpsGeoWarning
-from lps_geo.io._util import format_items, is_missing
+from lps_geo.io._util import file_rows, format_items, is_missing
 from lps_geo.vocab import BlankPolicy, OutlierPolicy
 
 #: pandas' default NA spellings: blanks, never silently 0.
@@ -482,3 +482,32 @@ region a ('63.412'): text with a thousands mark ('63.412' could be 63412 or \
     return values.map(
         lambda v: float(str(v).strip()) if isinstance(v, str) else float(v)
     )
+
+
+def untitled_columns(
+    frame: pd.DataFrame, columns: Sequence[str], source: str, offset: int
+) -> list[str]:
+    """The ``columns`` whose header cell is blank (pandas' ``Unnamed: k``).
+
+    Empty ones (a trailing separator) are returned, to be dropped with a
+    note; one holding values is an error naming its position and a cell.
+    """
+    header = list(frame.attrs.get("header", ()))
+    out = []
+    for k, column in enumerate(frame.columns):
+        if column not in columns or (k < len(header) and header[k]):
+            continue
+        if k >= len(header) and not str(column).startswith("Unnamed:"):
+            continue
+        cells = frame[column].map(lambda v: "" if is_missing(v) else str(v).strip())
+        filled = np.flatnonzero(cells.to_numpy(dtype=object) != "")
+        if len(filled):
+            p = filled[0]
+            (row,) = file_rows(frame.index, [p], offset)
+            raise InputError(
+                f"{source}: column {k + 1} has no title (blank header cell) but "
+                f"holds {len(filled)} value(s), e.g. row {row} {cells.iloc[p]!r}; "
+                "name it (its CNAE code or title) or remove the column"
+            )
+        out.append(column)
+    return out

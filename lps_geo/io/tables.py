@@ -48,6 +48,7 @@ from lps_geo.io.cells import (
     check_outliers,
     check_rows,
     parse_counts,
+    untitled_columns,
 )
 from lps_geo.io.cnae import LEVELS, aggregate_industries, normalize_cnae_codes
 from lps_geo.io.cnae_table import (
@@ -518,6 +519,10 @@ def read_wide(
     not_industries = {region_column, *(where or {})}
     candidates = [column for column in frame.columns if column not in not_industries]
     dropped = _drop_matches(candidates, drop_columns)
+    untitled = untitled_columns(frame, candidates, source, 2 + skiprows)
+    if untitled:
+        _note(notes, f"{source}: dropped {len(untitled)} empty untitled column(s)")
+        candidates = [c for c in candidates if c not in untitled]
     check_header(
         frame,
         [c for c in frame.attrs.get("header", ()) if c not in dropped],
