@@ -590,3 +590,27 @@ def test_an_empty_cnae_table_names_no_size_keys(baseline):
     baseline.path("cnae.csv").write_bytes(b"")
     line = assert_fails(baseline, run(baseline), "cnae.csv", "empty")
     assert "sep" not in line and "encoding" not in line
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_title_rows_above_the_header_give_skiprows(baseline, excel):
+    """Review 3: the header's row and the skiprows that reads it."""
+    rows = _rows(baseline)
+    title = ["RAIS 2015 - Empregos por município", "", "", ""]
+    if excel:
+        pd.DataFrame([title, [""] * 4, *rows]).to_excel(
+            baseline.path("employment.xlsx"), index=False, header=False
+        )
+        _size(baseline, path="employment.xlsx")
+        name = "employment.xlsx"
+    else:
+        _write(baseline, [title, ["", "", "", ""], *rows])
+        name = "employment.csv"
+    assert_fails(
+        baseline,
+        run(baseline),
+        name,
+        "'cod_ibge'",
+        "the header is on row 3",
+        "[inputs.size] skiprows = 2",
+    )

@@ -206,8 +206,15 @@ def require_columns(
     wanted: dict[str, str | None],
     source: str,
     section: str | None = None,
+    *,
+    frame: pd.DataFrame | None = None,
+    skiprows: int = 0,
 ) -> None:
     """Raise naming the missing column(s) and listing the available ones.
+
+    With ``frame`` (the table as read with ``skiprows``), a missing column
+    found as a cell of one of the first 30 rows means title rows above the
+    header: the message gives the header's file row and ``skiprows``.
 
     ``wanted`` maps the argument name (for the fix) to the column asked for;
     ``None`` entries are skipped. With ``section`` (e.g. ``"inputs.size"``)
@@ -219,6 +226,13 @@ def require_columns(
         if column is None:
             continue
         if column not in available:
+            row = _header_row(frame, column, skiprows) if frame is not None else None
+            if row is not None and section:
+                raise InputError(
+                    f"{source}: column {column!r} not found in the header (row "
+                    f"{skiprows + 1}), but it is a cell of row {row}: the header "
+                    f"is on row {row} -- set [{section}] skiprows = {row - 1}"
+                )
             close = _close(column, available)
             hint = f" (did you mean {close!r}?)" if close else ""
             fix = f"set [{section}] {argument} =" if section else f"pass {argument}="
@@ -227,6 +241,16 @@ def require_columns(
                 "one of the available columns: "
                 f"{format_quoted(available, max_shown=12)}"
             )
+
+
+def _header_row(frame: pd.DataFrame, column: str, skiprows: int) -> int | None:
+    """The file row (1-based) among the first 30 data rows holding ``column``."""
+    head = frame.head(30)
+    for k in range(len(head)):
+        cells = {str(v).strip() for v in head.iloc[k].to_numpy() if not is_missing(v)}
+        if column in cells:
+            return skiprows + 2 + k
+    return None
 
 
 def _close(word: str, candidates: Sequence[str]) -> str | None:

@@ -316,7 +316,9 @@ def read_long(
         "employment_column": employment_column,
         "establishments_column": establishments_column,
     }
-    require_columns(frame.columns, wanted, source, section)
+    require_columns(
+        frame.columns, wanted, source, section, frame=frame, skiprows=skiprows
+    )
     check_header(frame, [c for c in wanted.values() if c], source, section)
     frame = filter_rows(frame, where, source, section)
     size_columns = [column for column in measures.values() if column is not None]
@@ -513,7 +515,14 @@ def read_wide(
         section=section,
     )
     check_rows(frame, source, section)
-    require_columns(frame.columns, {"region_column": region_column}, source, section)
+    require_columns(
+        frame.columns,
+        {"region_column": region_column},
+        source,
+        section,
+        frame=frame,
+        skiprows=skiprows,
+    )
     frame = filter_rows(frame, where, source, section)
     notes: list[str] = []
     not_industries = {region_column, *(where or {})}
