@@ -614,3 +614,38 @@ def test_title_rows_above_the_header_give_skiprows(baseline, excel):
         "the header is on row 3",
         "[inputs.size] skiprows = 2",
     )
+
+
+def test_numeric_cnae_cells_in_a_workbook_say_store_as_text(baseline):
+    """Review 4: 31.0 stored as a number reads as division 31."""
+    frame = pd.read_csv(baseline.path("employment.csv"), dtype=str)
+    codes = frame["cnae_grupo"].astype(object)
+    codes[codes == "31.0"] = 31.0
+    frame["cnae_grupo"] = codes
+    frame.to_excel(baseline.path("employment.xlsx"), index=False)
+    _size(baseline, path="employment.xlsx")
+    assert_fails(
+        baseline,
+        run(baseline),
+        "employment.xlsx",
+        "'cnae_grupo'",
+        "row 4 '31' (division)",
+        "cells holding numbers",
+        "store the codes as text",
+    )
+
+
+def test_numeric_cnae_headers_in_a_workbook_name_header_columns(baseline):
+    _make_wide(baseline)
+    frame = pd.read_csv(baseline.path("employment.csv"), dtype=str)
+    frame.columns = ["cod_ibge", "15.3", "10.1", 31.0]
+    frame.to_excel(baseline.path("employment.xlsx"), index=False)
+    _size(baseline, path="employment.xlsx")
+    line = assert_fails(
+        baseline,
+        run(baseline),
+        "employment.xlsx",
+        "header column 4 '31' (division)",
+        "store the codes as text",
+    )
+    assert "data row" not in line

@@ -225,11 +225,14 @@ def normalize_cnae_codes(
     source: str = "input",
     column: str = "industry",
     rows: Sequence[int] | None = None,
+    header_columns: Sequence[int] | None = None,
 ) -> tuple[list[str], CnaeLevel]:
     """Normalise a whole column of CNAE codes, which must share one level.
 
     ``rows`` (file row numbers of the values) lets the errors name
-    ``row N``; without it they name 1-based data rows.
+    ``row N``; ``header_columns`` (the values are header cells: their
+    1-based column positions) names ``header column N``; without either
+    they name 1-based data rows.
 
     Unlike :func:`normalize_cnae_code`, the level of ambiguous codes is
     inferred from the column as a whole: integer class codes such as
@@ -256,6 +259,8 @@ def normalize_cnae_codes(
     raw = list(values)
 
     def where(positions: list[int]) -> str:
+        if header_columns is not None:
+            return format_items(f"header column {header_columns[p]}" for p in positions)
         if rows is None:
             return f"data row(s) {format_items(p + 1 for p in positions)}"
         return format_items(f"row {rows[p]}" for p in positions)
@@ -299,10 +304,24 @@ def normalize_cnae_codes(
         shown = format_items(
             f"{where([p])} {str(raw[p]).strip()!r} ({level_of[p]})" for p in odd
         )
+        numbers = ""
+        if (
+            main == "group"
+            and {level_of[p] for p in odd} == {"division"}
+            and str(source).lower().endswith((".xlsx", ".xlsm", ".xls", ".ods"))
+        ):
+            numbers = (
+                "; in a workbook these are likely cells holding numbers (31.0 "
+                "reads as division 31): store the codes as text (format the "
+                "cells as Text, or write '31.0)"
+            )
+        place = "those header cells" if header_columns is not None else "those rows"
         raise InputError(
-            f"{source}: column {column!r} mixes CNAE levels ({found}); the codes "
-            f"not at the {main} level: {shown}; keep one level per file (write "
-            f"{main} codes in those rows, or split the file)"
+            f"{source}: {'the header' if header_columns is not None else ''}"
+            f"{'' if header_columns is not None else f'column {column!r}'} mixes "
+            f"CNAE levels ({found}); the codes not at the {main} level: {shown}"
+            f"{numbers}; keep one level per file (write {main} codes in {place}, "
+            "or split the file)"
         )
     found_level = next(iter(levels), level or "class")
     return codes, found_level  # type: ignore[return-value]

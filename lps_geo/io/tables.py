@@ -588,6 +588,7 @@ def read_wide(
         title_level,
         notes,
         section,
+        [list(frame.columns).index(c) + 1 for c in industry_columns],
     )
     industry_columns = list(mapping)
     codes = [mapping[column] for column in industry_columns]
@@ -656,12 +657,13 @@ def _industry_codes(
     title_level: IndustryLevel | None,
     notes: list[str],
     section: str = "inputs.size",
+    positions: Sequence[int] | None = None,
 ) -> tuple[dict[str, str], str]:
     """Column name -> canonical CNAE code, and the level of those codes."""
     if industry_names in ("code", "auto"):
         try:
             codes, level = normalize_cnae_codes(
-                columns, source=source, column="(header)"
+                columns, source=source, column="(header)", header_columns=positions
             )
         except InputError:
             if industry_names == "code":
