@@ -586,3 +586,27 @@ def test_inep_format_on_a_vector_layer(baseline):
         '[inputs.institutions] format = "points"',
         digest=digest,
     )
+
+
+def test_inep_layer_names_the_sheet(baseline):
+    """``layer`` with ``format = "inep"`` is the workbook's sheet: a sheet the
+    file does not have is an error naming it; the right one is read."""
+    _inep(baseline, [])
+    columns = INEP_HEADER.strip().split(";")
+    rows = [
+        ["55", "UNIVERSIDADE A", CODES[0], "UNIVERSIDADE", "ATIVA", "FEDERAL"],
+        ["56", "FACULDADE B", CODES[3], "FACULDADE", "ATIVA", "PRIVADA"],
+    ]
+    with pd.ExcelWriter(baseline.path("ies.xlsx")) as book:
+        pd.DataFrame([["notes"]], columns=["x"]).to_excel(
+            book, sheet_name="Notas", index=False
+        )
+        pd.DataFrame(rows, columns=columns).to_excel(
+            book, sheet_name="Cadastro", index=False
+        )
+    baseline.configure(inputs={"institutions": {"path": "ies.xlsx", "layer": "Folha9"}})
+    digest = baseline.inputs_digest()
+    assert_fails(baseline, run(baseline), "ies.xlsx", "Folha9", digest=digest)
+    baseline.configure(inputs={"institutions": {"layer": "Cadastro"}})
+    report = assert_succeeds(baseline, run(baseline))
+    assert report["capability"]["n_institutions"] == 2

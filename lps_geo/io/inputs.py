@@ -104,7 +104,10 @@ def read_inputs(cfg: Config) -> Inputs:
     if ins is not None:
         if ins.format == "inep":
             register = read_inep_ies(
-                ins.path, boundaries=boundaries, type_map=ins.type_map
+                ins.path,
+                boundaries=boundaries,
+                type_map=ins.type_map,
+                sheet_name=ins.layer or None,  # the workbook's sheet
             )
         else:
             register = read_institutions(

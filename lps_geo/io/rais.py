@@ -353,8 +353,8 @@ def _read_file(
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise InputError(
-            f"{source}: DuckDB cannot read the file ({first}); check the file, "
-            "sep= and encoding="
+            f"{source}: DuckDB cannot read the file ({first}); check the file and "
+            "[inputs.size] sep and encoding"
         ) from error
     rejected = connection.sql(
         f"SELECT line, column_name, error_type, error_message, csv_line "
