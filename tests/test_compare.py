@@ -589,7 +589,7 @@ def test_api_on_separate_runs_matches_the_pipeline(gpkgs, case):
         ({"size": {}}, r"\[comparison.size\] needs a path"),
         ({"size": {"path": "x.csv", "sheets": 1}}, "unknown key.*sheets"),
         ({"size": {"path": "x.csv"}, "growth": -0.1}, "must be >= 0"),
-        ({"size": {"path": "x.csv"}, "label_after": 2015}, "non-empty string"),
+        ({"size": {"path": "x.csv"}, "label_after": 2015}, "must be a string"),
         ({"size": {"path": "x.csv", "form": "tall"}, "growth": 0.1}, "'long', 'wide'"),
     ],
 )

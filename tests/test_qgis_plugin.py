@@ -218,14 +218,16 @@ def test_run_command_reports_crashes_and_cancels(tmp_path):
     with pytest.raises(runner.LpsGeoRunError, match="exit code 1") as err:
         runner.run_command(crash, [], _Feedback())
     assert "RuntimeError: boom in lps-geo" in str(err.value)
-    # the fake lps-geo announces a stage only once its signal handlers are in
-    # place (Python's SIGINT handler is installed before the script runs), then
-    # waits in short sleeps: a signal arriving between two sleeps is handled at
-    # the next one, never lost behind one long sleep (the old race)
+    # the fake lps-geo, like lps_geo.cli.main, first installs Python's SIGINT
+    # handler (a parent started in the background may hand it SIGINT ignored,
+    # and Python then installs none), announces a stage only once it is in
+    # place, then waits in short sleeps: a signal arriving between two sleeps
+    # is handled at the next one, never lost behind one long sleep
     slow = _fake_cli(
         tmp_path,
         """
-        import sys, time
+        import signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             sys.stderr.write("[------------------------] 1/7 read inputs (0.0 s)\\n")
             sys.stderr.flush()
