@@ -274,18 +274,25 @@ def leftovers(folder: Path) -> list[str]:
     )
 
 
-def assert_fails(
-    baseline: Baseline, outcome: Outcome, *culprits: str, digest: dict | None = None
-) -> str:
-    """Exit 2, one error line naming every culprit, no traceback, no leftovers,
-    no output folder and (given ``digest``) inputs unchanged; returns the line."""
+def assert_refused(folder: Path, outcome: Outcome, *culprits: str) -> str:
+    """Exit 2, one error line naming every culprit, no traceback and no
+    temporary files under ``folder``; returns the line."""
     assert outcome.code == 2, outcome.stderr
     assert "Traceback" not in outcome.stderr, outcome.stderr
     assert len(outcome.errors) == 1, outcome.stderr
     line = outcome.errors[0]
     for culprit in culprits:
         assert culprit in line, f"{culprit!r} not in {line!r}"
-    assert leftovers(baseline.folder) == []
+    assert leftovers(folder) == []
+    return line
+
+
+def assert_fails(
+    baseline: Baseline, outcome: Outcome, *culprits: str, digest: dict | None = None
+) -> str:
+    """Exit 2, one error line naming every culprit, no traceback, no leftovers,
+    no output folder and (given ``digest``) inputs unchanged; returns the line."""
+    line = assert_refused(baseline.folder, outcome, *culprits)
     assert not baseline.out.exists() or not any(baseline.out.iterdir())
     if digest is not None:
         assert baseline.inputs_digest() == digest
@@ -325,6 +332,7 @@ __all__ = [
     "Outcome",
     "TOTAL_JOBS",
     "assert_fails",
+    "assert_refused",
     "assert_succeeds",
     "copy_baseline",
     "leftovers",

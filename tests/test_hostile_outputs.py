@@ -19,25 +19,20 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from hostile import Outcome, assert_fails, assert_succeeds, leftovers, run, run_cli
+from hostile import (
+    assert_fails,
+    assert_refused,
+    assert_succeeds,
+    leftovers,
+    run,
+    run_cli,
+)
 
 import lps_geo.export.atomic as atomic
 from lps_geo import cli, outputs
 from lps_geo.export.atomic import MARKER
 
 FAST = ("--permutations", "99", "-q")
-
-
-def assert_refused(folder: Path, outcome: Outcome, *culprits: str) -> str:
-    """Exit 2, one error line naming every culprit, no traceback, no leftovers."""
-    assert outcome.code == 2, outcome.stderr
-    assert "Traceback" not in outcome.stderr, outcome.stderr
-    assert len(outcome.errors) == 1, outcome.stderr
-    line = outcome.errors[0]
-    for culprit in culprits:
-        assert culprit in line, f"{culprit!r} not in {line!r}"
-    assert leftovers(folder) == []
-    return line
 
 
 @pytest.fixture
