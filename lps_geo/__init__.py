@@ -54,11 +54,8 @@ from lps_geo.stats.indicators import (
     share_of_region,
 )
 from lps_geo.stats.kde import kernel_density, make_grid
-from lps_geo.stats.spatial import (
-    SpatialResult,
-    bivariate_local_moran,
-    spatial_statistics,
-)
+from lps_geo.stats.bivariate import bivariate_local_moran
+from lps_geo.stats.spatial import SpatialResult, spatial_statistics
 from lps_geo.stats.variables import analysed_variable
 from lps_geo.stats.weights import build_weights
 

@@ -40,9 +40,11 @@ from lps_geo.vocab import (
     DecimalMark,
     DelineationMode,
     DivisionLevel,
+    AutoPermutations,
     Engine,
     EstablishmentCount,
     FdrScope,
+    GiNull,
     IndustryLevel,
     IndustryNames,
     IndustrySelection,
@@ -360,7 +362,9 @@ class Statistics:
     ``variable`` is the analysed variable (see :mod:`lps_geo.stats.variables`);
     ``threshold`` (metres) is the distance band; ``snap`` (metres) a snapping
     tolerance for contiguity; ``islands`` the policy for regions without
-    neighbours; ``fdr_scope`` corrects per industry or across all industries.
+    neighbours; ``fdr_scope`` corrects per industry or across all industries;
+    ``permutations`` is ``"auto"`` (sequential draws) or a fixed number;
+    ``gi_null`` the null of Gi* (see :mod:`lps_geo.stats.spatial`).
     """
 
     weights: WeightsKind = "queen"
@@ -370,12 +374,13 @@ class Statistics:
     islands: IslandPolicy = "attach"
     cache: bool = True
     variable: VariableKind = "ql"
-    permutations: int = 999
+    permutations: int | AutoPermutations = "auto"
     seed: int = 12345
     alpha: float = 0.05
     correction: Correction = "fdr"
     fdr_scope: FdrScope = "industry"
     engine: Engine = "numba"
+    gi_null: GiNull = "total"
 
 
 @dataclass(frozen=True)
@@ -391,7 +396,7 @@ class Capability:
 
     distance: float = 50_000.0
     index_weights: dict | None = None
-    permutations: int = 999
+    permutations: int | AutoPermutations = "auto"
     surfaces: bool = True
     cell_size: float = 5_000.0
     bandwidth: float = 0.0
@@ -529,6 +534,10 @@ def _coerce(cls, f, value, where: str, base: Path | None):
     if value == "" and f.default is None:  # README style: key = "" is unset
         return None
     section, _, key = where.rpartition(".")
+    if f.name == "permutations" and value != "auto":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f'{where} must be "auto" or an integer, got {value!r}')
+        return value
     hint = _hints(cls).get(f.name)
     if hint in (str, str | None) and not isinstance(value, str):
         raise ConfigError(f"[{section}] {key} must be a string, got {value!r}")
@@ -647,12 +656,24 @@ def check_config(cfg: Config) -> None:
     s, c = cfg.statistics, cfg.capability
     for key, value, low, high in (
         ("statistics.seed", s.seed, 0, 2**32 - 1),  # numpy's seed range
-        ("statistics.permutations", s.permutations, 0, 99_999),
-        ("capability.permutations", c.permutations, 1, 99_999),
+        ("statistics.permutations", s.permutations, 0, 999_999),
+        ("capability.permutations", c.permutations, 1, 999_999),
         ("statistics.k", s.k, 1, 10_000),
     ):
-        if isinstance(value, bool) or not low <= value <= high:
+        if key.endswith("permutations") and value == "auto":
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= high
+        ):
             raise ConfigError(f"{key} must be in {low}..{high}, got {value!r}")
+    if s.engine == "esda" and (s.permutations == "auto" or s.gi_null == "total"):
+        raise ConfigError(
+            'statistics.engine = "esda" needs a whole number of permutations and '
+            'gi_null = "conditional" or "analytic" (esda has neither sequential '
+            "draws nor a total-permutation Gi*)"
+        )
     if not 0 < s.alpha < 1:
         raise ConfigError(f"statistics.alpha must be in (0, 1), got {s.alpha}")
     if s.weights == "distance_band" and (s.threshold is None or s.threshold <= 0):

@@ -16,10 +16,13 @@ Layer contract (column names are public, see the README):
 ``indicators`` (DataFrame, long: analysis unit x industry)
     ``region``, ``industry``, ``employment``, ``establishments``, ``size``
     (the size measure the indicators use), ``ql``, ``share_industry``,
-    ``share_region``, ``hhm``, ``icn``, ``passes_filters``, ``lisa_z`` (the
-    standardised analysed variable), ``lisa_lag`` (its spatial lag), ``lisa_i``,
-    ``lisa_q``, ``lisa_p``, ``lisa_p_adj``, ``lisa_label``, ``gi_z``,
-    ``gi_p``, ``gi_p_adj``, ``gi_bin``, ``lps_id``.
+    ``share_region``, ``hhm``, ``icn``, ``passes_filters``,
+    ``variable_value`` (the analysed variable, e.g. the empirical-Bayes QL:
+    LISA and Gi* can be recomputed from it), ``lisa_z`` (its standardised
+    value), ``lisa_lag`` (its spatial lag), ``lisa_i``, ``lisa_q``,
+    ``lisa_p``, ``lisa_p_adj``, ``lisa_draws`` (permutation draws the p
+    uses), ``lisa_label``, ``gi_z``, ``gi_p``, ``gi_p_adj``, ``gi_draws``,
+    ``gi_bin``, ``lps_id``.
 ``industries`` (DataFrame, one row per industry)
     ``industry``, ``title``, ``employment``, ``establishments``, ``gl``,
     ``gl_krugman``, ``hoover``, ``eg_gamma``, ``eg_approximated``,
@@ -108,16 +111,19 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "hhm",
         "icn",
         "passes_filters",
+        "variable_value",
         "lisa_z",
         "lisa_lag",
         "lisa_i",
         "lisa_q",
         "lisa_p",
         "lisa_p_adj",
+        "lisa_draws",
         "lisa_label",
         "gi_z",
         "gi_p",
         "gi_p_adj",
+        "gi_draws",
         "gi_bin",
         "lps_id",
         "reference_area",
@@ -276,7 +282,7 @@ class StatisticsReport:
     """How the spatial statistics were computed, and what they found."""
 
     engine: str
-    permutations: int
+    permutations: int | str
     seed: int
     alpha: float
     correction: str
@@ -291,10 +297,18 @@ class StatisticsReport:
     n_significant_gi: int
     n_significant_lisa_raw: int
     n_significant_gi_raw: int
+    gi_null: str = "total"
+    #: the most draws a local test could use (R, or R_max with "auto")
+    max_draws: int = 0
+    #: per statistic: how many draws the tests used (counts per number of
+    #: draws, tests continued and at the maximum, tests still running before
+    #: each batch)
+    draws: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | {
-            "timings_s": dict(self.timings_s)
+            "timings_s": dict(self.timings_s),
+            "draws": dict(self.draws),
         }
 
 

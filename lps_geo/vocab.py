@@ -93,6 +93,10 @@ Correction = Literal["fdr", "bonferroni", "none"]
 FdrScope = Literal["industry", "all"]
 #: Permutation engine of the local statistics.
 Engine = Literal["numba", "esda"]
+#: Null hypothesis of the Gi* test (see :mod:`lps_geo.stats.spatial`).
+GiNull = Literal["total", "conditional", "analytic"]
+#: ``permutations = "auto"``: sequential draws (:mod:`lps_geo.stats.sequential`).
+AutoPermutations = Literal["auto"]
 #: Scale of the locational Gini.
 GiniScale = Literal["gini", "krugman"]
 #: Kernel-density kernels and bandwidth rules.

@@ -28,6 +28,7 @@ def test_equals_esda(grid_values, queen, engine):
         seed=3,
         correction="none",
         engine=engine,
+        gi_null="conditional",
     )
     for col in grid_values:
         y = grid_values[col].to_numpy()
@@ -118,7 +119,8 @@ def test_warns_when_permutations_too_few(grid_values, queen):
         )
     with pytest.warns(
         LpsGeoWarning,
-        match="at least 8 regions reach it; use at least 1439 permutations",
+        match="at least 8 regions reach it; use permutations = .auto. .sequential "
+        "draws. or at least 1439 permutations",
     ):
         spatial_statistics(grid_values, queen, permutations=199, seed=1)
     import warnings
@@ -168,7 +170,9 @@ def test_zero_heavy_sites_with_zero_neighbours_are_not_significant(big_grid):
     rng = np.random.default_rng(11)
     y = np.where(rng.random(400) < 0.9, 0.0, rng.gamma(2.0, 3.0, 400))
     x = pd.DataFrame({"sparse": y}, index=big_grid.index)
-    res = spatial_statistics(x, g, permutations=999, seed=5, correction="none")
+    res = spatial_statistics(
+        x, g, permutations=999, seed=5, correction="none", gi_null="conditional"
+    )
     loc = res.local.xs("sparse", level="industry")
     nbr_zero = np.array(
         [
@@ -180,6 +184,11 @@ def test_zero_heavy_sites_with_zero_neighbours_are_not_significant(big_grid):
     assert (loc["gi_p"][nbr_zero] > 0.5).all()
     assert (loc["gi_bin"][nbr_zero] == 0).all()
     assert (loc["lisa_label"][nbr_zero] == "not significant").all()
+    # under total permutation a zero among zeros is mostly ties as well
+    total = spatial_statistics(x, g, permutations=999, seed=5, correction="none")
+    star_zero = nbr_zero & (y == 0)
+    gi_total = total.local.xs("sparse", level="industry")["gi_p"]
+    assert star_zero.sum() > 100 and (gi_total[star_zero] > 0.5).all()
     # the PySAL default calls most of them significant
     gs = esda.G_Local(
         y,
@@ -242,11 +251,12 @@ def test_monte_carlo_p_unbiased_against_long_run(big_grid):
     base = rng.gamma(2.0, 1.0, 400)
     base[:60] += 2.0  # a corner of higher values: a range of p-values
     x = pd.DataFrame({"v": base}, index=big_grid.index)
-    ref = spatial_statistics(x, g, permutations=99_999, seed=1, correction="none")
+    cond = {"correction": "none", "gi_null": "conditional"}
+    ref = spatial_statistics(x, g, permutations=99_999, seed=1, **cond)
     pref = ref.local["gi_p"].to_numpy()
     diffs = []
     for seed in (2, 3, 4):
-        run = spatial_statistics(x, g, permutations=999, seed=seed, correction="none")
+        run = spatial_statistics(x, g, permutations=999, seed=seed, **cond)
         p = run.local["gi_p"].to_numpy()
         q = np.clip(pref / 2, 1e-4, 0.5)
         sd = 2 * np.sqrt(q * (1 - q) / 999)
@@ -280,7 +290,7 @@ def test_numba_engine_needs_binary_weights(grid_values, queen):
 
 
 def test_bivariate_equals_esda(grid_values, queen):
-    from lps_geo.stats.spatial import bivariate_local_moran
+    from lps_geo.stats.bivariate import bivariate_local_moran
 
     rng = np.random.default_rng(4)
     y = pd.Series(rng.gamma(2.0, 1.0, len(grid_values)), index=grid_values.index)

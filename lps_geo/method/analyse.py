@@ -266,6 +266,7 @@ def analyse(
         correction=st.correction,
         engine=st.engine,
         fdr_scope=st.fdr_scope,
+        gi_null=st.gi_null,
     )
     local = spatial.local.reindex(
         pd.MultiIndex.from_product([E.index, analysed], names=["region", "industry"])

@@ -27,7 +27,7 @@ from lps_geo.method.focus import resolve_focus
 from lps_geo.method.surfaces import institution_surfaces, region_value_surface
 from lps_geo.result import Surface
 from lps_geo.stats.kde import bandwidth, make_grid
-from lps_geo.stats.spatial import bivariate_local_moran
+from lps_geo.stats.bivariate import bivariate_local_moran
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from lps_geo.config import Config
 from lps_geo.io.inputs import Inputs
 from lps_geo.method.analyse import Analysis
 from lps_geo.result import RunMetadata, RunReport, StatisticsReport
-from lps_geo.stats.spatial import TIE_RULE, inference_text
+from lps_geo.stats.pvalues import TIE_RULE
 from lps_geo.stats.variables import VARIABLE_DESCRIPTIONS
 from lps_geo.vocab import LISA_SIGNIFICANT, TYPES
 
@@ -52,14 +52,15 @@ def statistics_report(
         variable_description=VARIABLE_DESCRIPTIONS[st.variable],
         fdr_scope=st.fdr_scope,
         tie_rule=TIE_RULE,
-        inference=inference_text(
-            st.permutations, st.seed, st.alpha, st.correction, st.fdr_scope
-        ),
+        inference=a.spatial.inference.text(a.spatial.max_draws),
         timings_s={k: round(v, 3) for k, v in a.spatial.timings.items()},
         n_significant_lisa=int(indicators["lisa_label"].isin(LISA_SIGNIFICANT).sum()),
         n_significant_gi=int((indicators["gi_bin"].abs() >= 2).sum()),
         n_significant_lisa_raw=int((indicators["lisa_p"] <= st.alpha).sum()),
         n_significant_gi_raw=int((indicators["gi_p"] <= st.alpha).sum()),
+        gi_null=st.gi_null,
+        max_draws=a.spatial.max_draws,
+        draws=a.spatial.draws,
     )
 
 

@@ -152,3 +152,135 @@ def global_moran_sims(zc, indptr, indices, weights, perms):  # pragma: no cover
         for col in range(b):
             out[r, col] = tot[col]
     return out
+
+
+# --------------------------------------------------------------------------
+# sequential (adaptive) inference: draws by row number, counts per test
+# --------------------------------------------------------------------------
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):  # pragma: no cover - jit
+    """SplitMix64's output function (Steele, Lea & Flood 2014)."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(parallel=True, cache=True)
+def draw_rows(key, r0, r1, pool, size):  # pragma: no cover - jit
+    """Rows ``r0 .. r1 - 1`` of a stream of ordered samples without
+    replacement: ``size`` distinct ids from ``range(pool)`` per row.
+
+    Row ``r`` depends only on ``(key, r)`` (a SplitMix64 counter generator),
+    so every batch sees the same draws whatever the batch sizes and the
+    number of threads; the first ``k`` ids of a row are a uniform k-subset.
+    """
+    out = np.empty((r1 - r0, size), dtype=np.int32)
+    base = _mix(np.uint64(key))
+    scale = 1.0 / 9007199254740992.0  # 2**-53
+    for t in prange(r1 - r0):
+        state = _mix(base ^ _mix(np.uint64(r0 + t) * _GOLDEN + _GOLDEN))
+        for c in range(size):
+            while True:
+                state += _GOLDEN
+                u = np.float64(_mix(state) >> np.uint64(11)) * scale
+                v = np.int32(u * pool)
+                dup = False
+                for e in range(c):
+                    if out[t, e] == v:
+                        dup = True
+                        break
+                if not dup:
+                    break
+            out[t, c] = v
+    return out
+
+
+@njit(parallel=True, cache=True)
+def pair_counts(yt, kk, site, col, obs, tol, draws, skip_self):  # pragma: no cover
+    """Tail counts of single (site, industry) tests over a block of draws.
+
+    Test ``p`` sums ``yt[col[p]]`` over the first ``kk[p]`` ids of every row
+    of ``draws``; with ``skip_self`` ids at or above ``site[p]`` are shifted
+    by one (draws from the other n - 1 regions: conditional permutation).
+    Returns int64 counts of sums ``>= obs - tol`` and ``<= obs + tol``.
+    Sort the tests by industry so that neighbouring tests read one column.
+    """
+    n_pairs = site.shape[0]
+    rows = draws.shape[0]
+    ge = np.zeros(n_pairs, dtype=np.int64)
+    le = np.zeros(n_pairs, dtype=np.int64)
+    for p in prange(n_pairs):
+        i = site[p] if skip_self else 2147483647
+        yj = yt[col[p]]
+        k = kk[p]
+        hi = obs[p] - tol[p]
+        lo = obs[p] + tol[p]
+        g = 0
+        q = 0
+        for r in range(rows):
+            s = 0.0
+            for c in range(k):
+                d = draws[r, c]
+                s += yj[d + (d >= i)]
+            g += s >= hi
+            q += s <= lo
+        ge[p] = g
+        le[p] = q
+    return ge, le
+
+
+@njit(parallel=True, cache=True)
+def star_counts(yt, card, obs, tol, draws):  # pragma: no cover - jit
+    """Total-permutation tail counts of every site's star sum (Gi*).
+
+    Under total randomisation the star sum of a site with ``k`` neighbours
+    (its own value plus theirs) is the sum of ``k + 1`` values drawn without
+    replacement from all n, whatever the site, so one null sample per
+    industry and cardinality serves every site: the prefix sums of each row
+    of ``draws`` (ids from ``range(n)``) are sorted once and every site's
+    count is two binary searches.
+
+    Parameters
+    ----------
+    yt : (B, n) float64, one block of industries, transposed
+    card : (n,) int64 neighbour counts
+    obs : (B, n) observed star sums
+    tol : (B,) tie tolerance per industry
+    draws : (R, max_card + 1) int32
+
+    Returns
+    -------
+    n_ge, n_le : (n, B) int32 (isolated sites get 0)
+    """
+    b, n = yt.shape
+    rows, size = draws.shape
+    n_ge = np.zeros((n, b), dtype=np.int32)
+    n_le = np.zeros((n, b), dtype=np.int32)
+    need = np.zeros(size, dtype=np.bool_)
+    for i in range(n):
+        if card[i] > 0:
+            need[card[i]] = True
+    for j in prange(b):
+        sums = np.empty((size, rows))
+        for r in range(rows):
+            s = 0.0
+            for c in range(size):
+                s += yt[j, draws[r, c]]
+                sums[c, r] = s
+        for c in range(size):
+            if need[c]:
+                sums[c].sort()
+        for i in range(n):
+            k = card[i]
+            if k == 0:
+                continue
+            row = sums[k]
+            n_ge[i, j] = rows - np.searchsorted(row, obs[j, i] - tol[j], side="left")
+            n_le[i, j] = np.searchsorted(row, obs[j, i] + tol[j], side="right")
+    return n_ge, n_le
