@@ -25,7 +25,12 @@ from lps_geo.method.capability_test import (
     PERMUTATION_COLUMNS,
     _sample,
     capability_permutation_test,
+    one_sided_bounds,
+    one_sided_max_draws,
+    refine_one_sided,
 )
+from lps_geo.stats.pvalues import adjust_pvalues
+from lps_geo.stats.sequential import pvalue_bounds, schedule
 from lps_geo.symbology import INSTITUTION_COLORS
 from lps_geo.vocab import INSTITUTION_TYPES
 
@@ -369,7 +374,12 @@ def test_permutation_reproducible_and_independent_of_other_lps(grid10, clustered
     alone = capability_permutation_test(
         clustered, members[members["lps_id"] == "m"], grid10, seed=7, **kw
     )
-    pd.testing.assert_frame_equal(alone, a.loc[["m"]])
+    # p_adj is corrected over the LPS of the table: the only column that
+    # depends on the others
+    pd.testing.assert_frame_equal(
+        alone.drop(columns="p_adj"), a.loc[["m"]].drop(columns="p_adj")
+    )
+    assert alone.loc["m", "p_adj"] == alone.loc["m", "p_value"]
     c = capability_permutation_test(clustered, members, grid10, seed=8, **kw)
     assert not np.allclose(a["expected"], c["expected"])
     assert_array_equal(a["observed"], c["observed"])
@@ -440,6 +450,200 @@ def test_sample_is_without_replacement_and_uniform():
         assert all(len(set(row)) == k for row in draws[:500])
         freq = np.bincount(draws.ravel(), minlength=pool) / draws.size
         assert_allclose(freq, 1 / pool, atol=0.01)
+
+
+# ---------------------------------------------------------------- sequential
+
+
+@pytest.fixture
+def gradient(grid10):
+    """80 institutions thinning out from the lower-left corner and 150 LPS of
+    two random cells each: p-values from 2e-4 to 1. Returns the institutions,
+    the members, the region x institution reach within 8 km and the pairs."""
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 1e5, (400, 2))
+    xy = xy[rng.random(len(xy)) < np.exp(-xy.sum(axis=1) / 6e4)]
+    inst = _points([tuple(p) for p in xy])
+    seats = np.array([_seat(c) for c in grid10.index])
+    d = np.hypot(*(xy[None, :, :] - seats[:, None, :]).transpose(2, 0, 1))
+    pairs = [(a, b) for a in range(100) for b in range(a + 1, 100)]
+    lps = [pairs[i] for i in rng.choice(len(pairs), 150, replace=False)]
+    members = pd.DataFrame(
+        [(f"p{n:03d}", grid10.index[c]) for n, pr in enumerate(lps) for c in pr],
+        columns=["lps_id", "region"],
+    )
+    return inst, members, d <= 8_000, lps
+
+
+def _exact_p(reach, pair):
+    """P(S >= S_obs) over every pair of the 98 other cells (the exact null)."""
+    others = np.array([i for i in range(len(reach)) if i not in pair])
+    i, j = np.triu_indices(len(others), 1)
+    null = (reach[others[i]] | reach[others[j]]).sum(axis=1)
+    return float((null >= (reach[pair[0]] | reach[pair[1]]).sum()).mean())
+
+
+def test_auto_p_within_monte_carlo_error_of_the_exact_p(grid10, gradient):
+    inst, members, reach, lps = gradient
+    res = capability_permutation_test(
+        inst, members, grid10, distance=8_000, permutations="auto", seed=5
+    )
+    assert list(res.columns) == list(PERMUTATION_COLUMNS)
+    r_max = math.ceil(150 / 0.05)
+    assert res.attrs["max_draws"] == r_max == 3000
+    assert set(res["draws"]) <= set(schedule(999, r_max))
+    assert (res["draws"] > 999).sum() >= 3  # the LPS near the BH threshold
+    exact = np.array([_exact_p(reach, pair) for pair in lps])
+    L = res["draws"].to_numpy()
+    p = res["p_value"].to_numpy()
+    assert_allclose(p, (np.rint(p * (L + 1)) / (L + 1)))  # (n_ge + 1) / (L + 1)
+    err = np.abs(p - exact)
+    assert (err <= 4 * np.sqrt(exact * (1 - exact) / L) + 1 / (L + 1)).all()
+    # the continued LPS are the ones with a small p, and are now finer
+    cont = res.index[L > 999]
+    assert (exact[L > 999] < 0.01).all() and len(cont)
+    assert_allclose(res["p_adj"], adjust_pvalues(p, "fdr"))
+    # a long fixed run agrees with the sequential p of the continued LPS
+    long = capability_permutation_test(
+        inst,
+        members[members["lps_id"].isin(cont)],
+        grid10,
+        distance=8_000,
+        permutations=100_000,
+        seed=9,
+    )
+    assert_allclose(long["p_value"], exact[L > 999], atol=4e-4)
+    lo = res.loc[cont, "p_value"] - 4 * np.sqrt(long["p_value"] / L[L > 999])
+    up = res.loc[cont, "p_value"] + 4 * np.sqrt(long["p_value"] / L[L > 999])
+    assert ((lo <= long["p_value"]) & (long["p_value"] <= up)).all()
+
+
+def test_auto_first_draws_are_the_fixed_999(grid10, gradient):
+    inst, members, _, _ = gradient
+    kw = dict(distance=8_000, seed=5)
+    auto = capability_permutation_test(inst, members, grid10, **kw)  # default
+    fixed = capability_permutation_test(inst, members, grid10, permutations=999, **kw)
+    assert (fixed["draws"] == 999).all() and fixed.attrs["max_draws"] == 999
+    stopped = auto["draws"] == 999
+    cols = ["observed", "expected", "p_value", "n_members", "strata_used"]
+    pd.testing.assert_frame_equal(auto.loc[stopped, cols], fixed.loc[stopped, cols])
+    assert not np.allclose(
+        auto.loc[~stopped, "p_value"], fixed.loc[~stopped, "p_value"]
+    )
+
+
+def test_auto_strong_lps_passes_bh_and_null_lps_stop_early(grid10, clustered):
+    # "dense" (g00) reaches the 20 clustered institutions; any other cell
+    # reaches at most 1; 199 one-cell LPS over the other cells are null
+    others = [c for c in grid10.index if c != "g00"]
+    members = pd.DataFrame(
+        {
+            "lps_id": ["dense"] + [f"n{i:03d}" for i in range(199)],
+            "region": ["g00"] + [others[i % 99] for i in range(199)],
+        }
+    )
+    kw = dict(distance=8_000, seed=2)
+    res = capability_permutation_test(clustered, members, grid10, **kw)
+    r_max = math.ceil(200 / 0.05)
+    assert res.attrs["max_draws"] == r_max == 4000
+    assert res.loc["dense", "draws"] == r_max
+    assert res.loc["dense", "p_value"] == 1 / (r_max + 1)
+    assert res.loc["dense", "p_value"] <= 0.05 / 200
+    assert res.loc["dense", "p_adj"] == pytest.approx(200 / (r_max + 1))
+    assert res.loc["dense", "p_adj"] <= 0.05
+    null = res.drop(index="dense")
+    assert (null["draws"] == 999).all()
+    assert (null["p_adj"] > 0.05).all()
+    assert (res["draws"] <= r_max).all()
+    # 999 fixed draws cannot make it significant: p_adj = 200 / 1000
+    fixed = capability_permutation_test(
+        clustered, members, grid10, permutations=999, **kw
+    )
+    assert fixed.loc["dense", "p_value"] == 1 / 1000
+    assert fixed.loc["dense", "p_adj"] == pytest.approx(0.2)
+    # Bonferroni asks for the same R_max; without correction 999 is enough
+    bonf = capability_permutation_test(
+        clustered, members, grid10, correction="bonferroni", **kw
+    )
+    assert bonf.loc["dense", "draws"] == r_max
+    assert bonf.loc["dense", "p_adj"] == pytest.approx(200 / (r_max + 1))
+    plain = capability_permutation_test(
+        clustered, members, grid10, correction="none", **kw
+    )
+    assert plain.attrs["max_draws"] == 999 and (plain["draws"] == 999).all()
+    assert_array_equal(plain["p_adj"], plain["p_value"])
+
+
+def test_auto_reproducible_and_independent_of_other_lps(grid10, gradient):
+    inst, members, _, _ = gradient
+    kw = dict(distance=8_000, permutations="auto")
+    a = capability_permutation_test(inst, members, grid10, seed=5, **kw)
+    b = capability_permutation_test(inst, members, grid10, seed=5, **kw)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    c = capability_permutation_test(inst, members, grid10, seed=6, **kw)
+    assert not np.allclose(a["expected"], c["expected"])
+    # without correction an LPS's decision only needs its own draws: alone or
+    # with any other LPS its row is the same, sequential draws included
+    kw.update(seed=5, alpha=0.0004, correction="none")
+    full = capability_permutation_test(inst, members, grid10, **kw)
+    assert full.attrs["max_draws"] == 2500
+    assert (full["draws"] > 999).sum() >= 2
+    half = members[members["lps_id"] < "p075"]
+    part = capability_permutation_test(inst, half, grid10, **kw)
+    pd.testing.assert_frame_equal(part, full.loc[part.index], check_exact=True)
+    one = full.index[full["draws"] > 999][0]
+    alone = capability_permutation_test(
+        inst, members[members["lps_id"] == one], grid10, **kw
+    )
+    pd.testing.assert_frame_equal(alone, full.loc[[one]], check_exact=True)
+
+
+def test_auto_lps_without_draws(grid10, clustered):
+    # a stratum of one: "x" has nothing to draw from; "y" does
+    strata = pd.Series("s", index=grid10.index)
+    strata["g00"] = "alone"
+    members = pd.DataFrame(
+        {"lps_id": ["x"] * 99 + ["y"], "region": [*grid10.index[1:], "g00"]}
+    )
+    res = capability_permutation_test(
+        clustered, members, grid10, distance=8_000, strata=strata
+    )
+    assert res.loc["x", "strata_used"] == "none"
+    assert res.loc["x", "draws"] == 0
+    assert np.isnan(res.loc["x", ["expected", "p_value", "p_adj"]].astype(float)).all()
+    # one LPS tested: m = 1, so R_max = max(999, 20)
+    assert res.attrs["max_draws"] == 999
+    assert res.loc["y", "p_adj"] == res.loc["y", "p_value"] == 1 / 1000
+
+
+def test_one_sided_bounds_and_stopping():
+    c = np.arange(40)
+    lo, up = one_sided_bounds(c, 999)
+    lo2, up2 = pvalue_bounds(c, np.full(40, 999))
+    assert_allclose(lo, lo2 / 2)
+    assert_allclose(up, up2 / 2)
+    assert lo[0] == 0.0 and one_sided_bounds(np.array([5]), 5)[1][0] == 1.0
+    assert one_sided_max_draws(5568, 0.05, "fdr") == 111_360
+    assert one_sided_max_draws(5568, 0.05, "bonferroni") == 111_360
+    assert one_sided_max_draws(10, 0.05, "none") == 999
+    assert one_sided_max_draws(10**9, 0.05, "fdr") == 10_000_000
+    # 15 of 999 draws at least the observed one, alpha between the one-sided
+    # lower bound and twice it: a one-sided p can still pass, so the test
+    # continues (the two-sided lower bound of sequential.refine, 2 lo, would
+    # already fail alpha and stop it at 999)
+    alpha = 1.5 * lo[15]
+    assert lo2[15] > alpha >= lo[15]
+    rng = np.random.default_rng(0)
+
+    def more(idx, r0, r1):
+        return rng.binomial(r1 - r0, 0.9 * alpha, size=len(idx))
+
+    n_ge = np.array([15], dtype=np.int64)
+    res = refine_one_sided(n_ge, 999, alpha, "none", 8000, more)
+    assert res.draws[0] > 999 and res.active_per_batch[0] == 1
+    # a clear rejection stops at once: 0 of 999 under a level of 0.01
+    res = refine_one_sided(np.array([0]), 999, 0.01, "none", 8000, more)
+    assert res.draws[0] == 999 and res.active_per_batch == [0]
 
 
 # ---------------------------------------------------------------- errors

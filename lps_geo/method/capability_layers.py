@@ -26,8 +26,18 @@ from lps_geo.method.capability_test import capability_permutation_test
 from lps_geo.method.focus import resolve_focus
 from lps_geo.method.surfaces import institution_surfaces, region_value_surface
 from lps_geo.result import Surface
-from lps_geo.stats.kde import bandwidth, make_grid
 from lps_geo.stats.bivariate import bivariate_local_moran
+from lps_geo.stats.kde import bandwidth, make_grid
+from lps_geo.stats.spatial import draws_summary
+
+#: Columns of the permutation test in the ``lps_capability`` layer.
+CAP_TEST_COLUMNS: tuple[str, ...] = (
+    "cap_observed",
+    "cap_expected",
+    "cap_p_value",
+    "cap_p_adj",
+    "cap_draws",
+)
 
 
 @dataclass(frozen=True)
@@ -81,15 +91,19 @@ def capability_layers(
         permutations=cp.permutations,
         seed=st.seed,
         population=population,
+        alpha=st.alpha,
+        correction=st.correction,
     )
     tested = test.rename(
         columns={
             "observed": "cap_observed",
             "expected": "cap_expected",
             "p_value": "cap_p_value",
+            "p_adj": "cap_p_adj",
+            "draws": "cap_draws",
         }
     )
-    lps_cap = lps_cap.join(tested[["cap_observed", "cap_expected", "cap_p_value"]])
+    lps_cap = lps_cap.join(tested[list(CAP_TEST_COLUMNS)])
     lps_cap.insert(
         0, "industry", lps_by_id["industry"].reindex(lps_cap.index).to_numpy()
     )
@@ -117,7 +131,14 @@ def capability_layers(
         "reader": inp.institutions_report.to_dict()
         if inp.institutions_report is not None
         else {},
-        "lps_with_more_capability": int((lps_cap["cap_p_value"] <= st.alpha).sum()),
+        # significant after the correction over the LPS tested
+        "lps_with_more_capability": int((lps_cap["cap_p_adj"] <= st.alpha).sum()),
+        "lps_with_more_capability_uncorrected": int(
+            (lps_cap["cap_p_value"] <= st.alpha).sum()
+        ),
+        "draws": draws_summary(
+            test["draws"].to_numpy(), test.attrs.get("max_draws", 0)
+        ),
         "mean_capability_index_lps": float(lps_cap["capability_index"].mean())
         if len(lps_cap)
         else None,
@@ -126,6 +147,8 @@ def capability_layers(
             "distance_m": cp.distance,
             "index_weights": cp.index_weights,
             "permutations": cp.permutations,
+            "alpha": st.alpha,
+            "correction": st.correction,
             "cell_size_m": cp.cell_size,
             "bandwidth_m": round(float(bw), 1) if bw is not None else None,
             "bandwidth_rule": "given" if cp.bandwidth else "silverman",

@@ -4,17 +4,23 @@ Does an LPS reach more institutions than comparable municipalities?
 
 The statistic, null and p-value are described in
 :func:`capability_permutation_test`; the measures it tests are those of
-:mod:`lps_geo.method.capability`.
+:mod:`lps_geo.method.capability`. With ``permutations = "auto"`` the draws
+are sequential (:mod:`lps_geo.stats.sequential`, in its one-sided form
+:func:`refine_one_sided`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from lps_geo.errors import ConfigError
 from lps_geo.io._util import format_items
@@ -27,6 +33,16 @@ from lps_geo.method.capability_inputs import (
     population_array,
     region_seats,
 )
+from lps_geo.stats.pvalues import adjust_pvalues
+from lps_geo.stats.sequential import (
+    DRAWS_CAP,
+    EXTREMES,
+    FIRST_DRAWS,
+    RISK,
+    rejected,
+    schedule,
+)
+from lps_geo.vocab import AutoPermutations, Correction
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +51,8 @@ PERMUTATION_COLUMNS: tuple[str, ...] = (
     "observed",
     "expected",
     "p_value",
+    "p_adj",
+    "draws",
     "n_members",
     "strata_used",
 )
@@ -43,6 +61,12 @@ PERMUTATION_COLUMNS: tuple[str, ...] = (
 N_POPULATION_CLASSES = 5
 
 _TIE_TOLERANCE = 1e-9
+
+#: Elements (draw rows times sampler width) generated at a time in the
+#: sequential batches (about 32 MB for the random-key sampler).
+_CHUNK_ELEMENTS = 1 << 21
+
+_CORRECTIONS = ("fdr", "bonferroni", "none")
 
 
 def _sample(rng: np.random.Generator, pool: int, k: int, reps: int) -> np.ndarray:
@@ -117,16 +141,180 @@ def _strata_labels(
     return labels.to_numpy(), kind
 
 
+def one_sided_max_draws(m: int, alpha: float, correction: Correction) -> int:
+    """Draws at which a single one-sided test can pass the correction.
+
+    The smallest one-sided p with R draws is 1/(R + 1); a single rejection
+    needs p <= alpha/m under Benjamini-Hochberg and Bonferroni (m tests),
+    p <= alpha without correction. So ``R = ceil(1 / level)``, never fewer
+    than :data:`~lps_geo.stats.sequential.FIRST_DRAWS`, never more than
+    :data:`~lps_geo.stats.sequential.DRAWS_CAP`. Half of
+    :func:`lps_geo.stats.sequential.max_draws`, whose p is two-sided.
+
+    >>> one_sided_max_draws(500, 0.05, "fdr")
+    10000
+    >>> 1 / (10000 + 1) <= 0.05 / 500
+    True
+    >>> one_sided_max_draws(3, 0.05, "none")
+    999
+    """
+    level = alpha if correction == "none" else alpha / max(int(m), 1)
+    need = int(math.ceil(1.0 / level))
+    return int(min(max(need, FIRST_DRAWS), DRAWS_CAP))
+
+
+def one_sided_bounds(
+    n_ge: np.ndarray, draws: np.ndarray, risk: float = RISK
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson bounds of the one-sided p after ``n_ge`` null
+    statistics at least the observed one in ``draws`` draws (each bound fails
+    with probability at most ``risk``).
+
+    :func:`lps_geo.stats.sequential.pvalue_bounds` without its doubling (and
+    its clipping at 1) for the two-sided p.
+
+    >>> lo, up = one_sided_bounds(np.array([0, 10]), np.array([999, 999]))
+    >>> float(lo[0]), round(float(up[0]), 5), bool(lo[1] < 0.011 < up[1])
+    (0.0, 0.00689, True)
+    """
+    c = np.asarray(n_ge, dtype=float)
+    n = np.broadcast_to(np.asarray(draws, dtype=float), c.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(c > 0, special.betaincinv(c, n - c + 1.0, risk), 0.0)
+        up = np.where(c < n, special.betaincinv(c + 1.0, n - c, 1.0 - risk), 1.0)
+    return lo, up
+
+
+@dataclass
+class OneSidedRefinement:
+    """What :func:`refine_one_sided` did: the draws of every test and the
+    number of tests still running before each batch."""
+
+    draws: np.ndarray
+    active_per_batch: list[int]
+    r_max: int
+
+
+def refine_one_sided(
+    n_ge: np.ndarray,
+    first: int,
+    alpha: float,
+    correction: Correction,
+    r_max: int,
+    more: Callable[[np.ndarray, int, int], np.ndarray],
+    extremes: int = EXTREMES,
+    risk: float = RISK,
+) -> OneSidedRefinement:
+    """The sequential procedure of :func:`lps_geo.stats.sequential.refine`
+    for one family of one-sided tests, in place.
+
+    ``n_ge`` holds, for every test, the number of null statistics at least
+    the observed one among its first ``first`` draws (int64, updated in
+    place); ``more(idx, r0, r1)`` returns the same counts of tests ``idx``
+    over their draws ``r0 .. r1 - 1``. Before each batch of
+    :func:`~lps_geo.stats.sequential.schedule` a test stops for good when
+    ``n_ge >= extremes`` (Besag & Clifford), when the correction rejects it
+    on every test's one-sided upper bound, or does not reject it on every
+    test's lower bound (Gandy & Hahn).
+
+    ``refine`` itself cannot be reused by passing ``n_le = draws``: its
+    bounds are those of the two-sided p, ``min(1, 2 pi)``, so a test would
+    stop as "cannot be rejected" once ``2 lo`` fails the level although its
+    one-sided p can still pass, and continue after its one-sided rejection
+    is settled. (Calling it with ``2 alpha`` is equivalent only while
+    ``alpha < 0.5``, where the clipping at 1 does not matter.)
+    """
+    m = len(n_ge)
+    draws = np.full(m, int(first), dtype=np.int64)
+    running = np.ones(m, dtype=bool)
+    family = np.zeros(m, dtype=np.int64)
+    m_family = np.array([m])
+    per_batch: list[int] = []
+    steps = schedule(first, r_max)
+    for r0, r1 in zip(steps[:-1], steps[1:], strict=True):
+        lo, up = one_sided_bounds(n_ge, draws, risk)
+        sure = rejected(up, family, m_family, alpha, correction)
+        maybe = rejected(lo, family, m_family, alpha, correction)
+        running &= maybe & ~sure & (n_ge < extremes)
+        idx = np.flatnonzero(running)
+        per_batch.append(len(idx))
+        if not len(idx):
+            break
+        log.info(
+            "capability test: %d LPS still running, draws up to %d (at most %d)",
+            len(idx),
+            r1,
+            r_max,
+        )
+        n_ge[idx] += more(idx, r0, r1)
+        draws[idx] = r1
+    return OneSidedRefinement(draws, per_batch, int(r_max))
+
+
+class _Null:
+    """The null statistics of one LPS, drawn from its own generator in order."""
+
+    def __init__(
+        self,
+        incidence: _Incidence,
+        rng: np.random.Generator,
+        pools: list[np.ndarray],
+        counts: list[int],
+        observed: float,
+    ):
+        self.incidence = incidence
+        self.rng = rng
+        self.pools = pools
+        self.counts = counts
+        self.threshold = observed - _TIE_TOLERANCE * max(1.0, abs(observed))
+        # sampler width per draw row: the random-key sampler draws whole pools
+        width = sum(
+            len(p) if c * c > 8 * len(p) else c
+            for p, c in zip(pools, counts, strict=True)
+        )
+        self.chunk = max(1, _CHUNK_ELEMENTS // max(1, width))
+        self.n_ge = 0
+        self.total = 0.0
+        self.draws = 0
+
+    def draw(self, reps: int) -> np.ndarray:
+        """The next ``reps`` null statistics (one call of the sampler per
+        stratum: the draws of the fixed-R test)."""
+        rows = np.concatenate(
+            [
+                pool[_sample(self.rng, len(pool), int(c), reps)]
+                for pool, c in zip(self.pools, self.counts, strict=True)
+            ],
+            axis=1,
+        )
+        return self.incidence.union_weight(rows)
+
+    def add(self, reps: int, chunked: bool = False) -> int:
+        """Draw ``reps`` more statistics (in chunks of at most ``self.chunk``
+        rows when ``chunked``) and return how many are >= the observed one."""
+        ge = 0
+        step = self.chunk if chunked else reps
+        for s in range(0, reps, max(1, step)):
+            null = self.draw(min(step, reps - s))
+            ge += int((null >= self.threshold).sum())
+            self.total += float(null.sum())
+        self.n_ge += ge
+        self.draws += reps
+        return ge
+
+
 def capability_permutation_test(
     institutions: gpd.GeoDataFrame,
     lps_members: pd.DataFrame,
     regions: gpd.GeoDataFrame,
     distance: float = DEFAULT_DISTANCE,
-    permutations: int = 999,
+    permutations: int | AutoPermutations = "auto",
     seed: int = 12345,
     strata: pd.Series | None = None,
     population: pd.Series | None = None,
     weights: str | pd.Series | None = None,
+    alpha: float = 0.05,
+    correction: Correction = "fdr",
 ) -> pd.DataFrame:
     r"""Does an LPS reach more institutions than comparable municipalities?
 
@@ -154,9 +342,28 @@ def capability_permutation_test(
         compared with draws from all non-member municipalities instead, and
         ``strata_used`` says so.
     p-value
-        :math:`p = (\#\{r : S_r \ge S_{obs}\} + 1) / (R + 1)` (ties within a
-        relative :math:`10^{-9}` count as at least as large), so the smallest
-        attainable value is :math:`1/(R+1)`.
+        :math:`p = (\#\{r : S_r \ge S_{obs}\} + 1) / (L + 1)` over the
+        :math:`L` draws the LPS used (ties within a relative :math:`10^{-9}`
+        count as at least as large), so the smallest attainable value is
+        :math:`1/(L+1)`. ``p_adj`` is ``p_value`` adjusted by ``correction``
+        over the LPS tested (one family: the table).
+    Draws
+        With an integer ``permutations`` every LPS gets :math:`L = R` draws.
+        With ``"auto"`` every LPS starts with
+        :data:`~lps_geo.stats.sequential.FIRST_DRAWS` (999) draws, the same
+        as ``permutations=999``, and an LPS whose count of null statistics
+        at least the observed one is still small continues in batches that
+        double its draws (:func:`refine_one_sided`: it stops after
+        :data:`~lps_geo.stats.sequential.EXTREMES` such statistics, Besag &
+        Clifford 1991, or once ``correction`` at ``alpha`` rejects it, or
+        cannot reject it, whatever its p within Clopper-Pearson bounds,
+        Gandy & Hahn 2014) up to :func:`one_sided_max_draws` draws,
+        :math:`\lceil m / \alpha \rceil` for :math:`m` LPS tested under
+        ``"fdr"`` or ``"bonferroni"``, at which a single strong LPS can pass
+        the correction (a fixed :math:`R` needs :math:`1/(R+1) \le \alpha/m`
+        for that). The draws of an LPS always come from its own generator, in
+        order; how many it gets depends on the others only through the
+        correction (``m`` and, under ``"fdr"``, their p-values).
 
     Parameters
     ----------
@@ -169,27 +376,37 @@ def capability_permutation_test(
     distance
         Radius in metres (inclusive).
     permutations
-        Number of random draws :math:`R`.
+        ``"auto"`` (sequential draws, see *Draws*) or a number of random
+        draws :math:`R` for every LPS.
     seed
         Seed of the draws. Every LPS has its own generator,
-        ``numpy.random.default_rng([seed, crc32(lps_id)])``, so its result
-        does not depend on the other LPS in the table.
+        ``numpy.random.default_rng([seed, crc32(lps_id)])``, so its draws do
+        not depend on the other LPS in the table (with an integer
+        ``permutations``, or ``correction="none"``, nor does its row but for
+        ``p_adj``).
     strata
         Stratum label by region code (overrides the population quintiles).
     population
         Inhabitants by region code (default strata: its quintiles).
     weights
         As in :func:`region_capability`.
+    alpha, correction
+        Level and multiple-testing correction (``"fdr"``: Benjamini-Hochberg,
+        ``"bonferroni"`` or ``"none"``) over the LPS of the table: ``p_adj``,
+        and with ``"auto"`` the decisions the draws aim at.
 
     Returns
     -------
     DataFrame
         Indexed by ``lps_id`` (sorted), columns :data:`PERMUTATION_COLUMNS`:
-        ``observed`` :math:`S_{obs}`, ``expected`` (mean of the null),
-        ``p_value``, ``n_members``, ``strata_used`` (``"population
-        quintiles"``, ``"user strata"``, ``"all municipalities"`` or the
-        fallback). ``p_value`` is NaN when there are not enough non-member
-        municipalities to draw from.
+        ``observed`` :math:`S_{obs}`, ``expected`` (mean of the null over
+        the draws used), ``p_value``, ``p_adj``, ``draws`` (:math:`L`, the
+        draws ``p_value`` uses), ``n_members``, ``strata_used``
+        (``"population quintiles"``, ``"user strata"``, ``"all
+        municipalities"`` or the fallback). ``p_value``, ``p_adj`` and
+        ``expected`` are NaN and ``draws`` is 0 when there are not enough
+        non-member municipalities to draw from. ``attrs["max_draws"]`` is
+        the most draws an LPS could get (:math:`R`, or :math:`R_{max}`).
 
     Notes
     -----
@@ -217,14 +434,31 @@ def capability_permutation_test(
     lps_id
     x@r0         4.0          2  all municipalities
     y@r8         0.0          1  all municipalities
-    >>> test["p_value"].tolist()
-    [0.01, 1.0]
+    >>> test[["p_value", "p_adj", "draws"]]
+            p_value  p_adj  draws
+    lps_id
+    x@r0       0.01   0.02     99
+    y@r8       1.00   1.00     99
     """
     check_layers(institutions=institutions, regions=regions)
     distance = check_distance(distance)
+    auto = isinstance(permutations, str) and permutations == "auto"
     integer = isinstance(permutations, (int, np.integer))
-    if isinstance(permutations, bool) or not integer or permutations < 1:
-        raise ConfigError(f"permutations={permutations!r} is not an integer >= 1")
+    if not auto and (isinstance(permutations, bool) or not integer or permutations < 1):
+        raise ConfigError(
+            f'permutations={permutations!r} is not "auto" or an integer >= 1'
+        )
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float))
+        or not (0 < alpha < 1)
+    ):
+        raise ConfigError(f"alpha={alpha!r} is not a number in (0, 1)")
+    if correction not in _CORRECTIONS:
+        raise ConfigError(
+            f"correction={correction!r} is not one of {format_items(_CORRECTIONS)}"
+        )
+    first = FIRST_DRAWS if auto else int(permutations)
     seats = region_seats(regions)
     xy, _, w = institution_arrays(institutions, weights)
     m = member_table(lps_members, regions, "lps_members")
@@ -233,43 +467,76 @@ def capability_permutation_test(
     si, pj = within_pairs(seats, xy, distance)
     incidence = _Incidence(si, pj, len(regions), w)
 
-    rows = []
+    rows, nulls = [], []
     for lps_id, grp in m.groupby("lps_id", sort=True):
         own = np.unique(grp["pos"].to_numpy())
         observed = float(incidence.union_weight(own[None, :])[0])
         rng = np.random.default_rng([int(seed), zlib.crc32(str(lps_id).encode())])
         free = np.ones(len(regions), dtype=bool)
         free[own] = False
-        need = pd.Series(labels[own]).value_counts().sort_index()
-        pools = {lab: np.flatnonzero(free & (labels == lab)) for lab in need.index}
+        # members per stratum, strata sorted (the order of the draws)
+        labs, counts = np.unique(labels[own], return_counts=True)
+        need = dict(zip(labs.tolist(), counts.tolist(), strict=True))
+        pools = {lab: np.flatnonzero(free & (labels == lab)) for lab in need}
         short = [lab for lab, c in need.items() if len(pools[lab]) < c]
         used = kind
         if short:
             pools = {"all": np.flatnonzero(free)}
-            need = pd.Series({"all": len(own)})
+            need = {"all": len(own)}
             used = (
                 f"all municipalities (too few non-members in stratum "
                 f"{format_items(short)})"
             )
             log.info("LPS %s: %s", lps_id, used)
-        if len(pools[need.index[0]]) < need.iloc[0]:
-            rows.append((lps_id, observed, np.nan, np.nan, len(own), "none"))
+        if any(len(pools[lab]) < c for lab, c in need.items()):
+            rows.append((lps_id, observed, len(own), "none"))
+            nulls.append(None)
             continue
-        draws = np.concatenate(
-            [
-                pools[lab][_sample(rng, len(pools[lab]), int(c), permutations)]
-                for lab, c in need.items()
-            ],
-            axis=1,
+        null = _Null(
+            incidence,
+            rng,
+            [pools[lab] for lab in need],
+            [int(c) for c in need.values()],
+            observed,
         )
-        null = incidence.union_weight(draws)
-        ge = int((null >= observed - _TIE_TOLERANCE * max(1.0, abs(observed))).sum())
-        p = (ge + 1) / (permutations + 1)
-        rows.append((lps_id, observed, float(null.mean()), p, len(own), used))
-    out = pd.DataFrame(rows, columns=["lps_id", *PERMUTATION_COLUMNS])
-    out = out.set_index("lps_id")
-    out["n_members"] = out["n_members"].astype(np.int64)
+        null.add(first)
+        rows.append((lps_id, observed, len(own), used))
+        nulls.append(null)
+
+    tested = [i for i, nl in enumerate(nulls) if nl is not None]
+    r_max = one_sided_max_draws(len(tested), alpha, correction) if auto else first
+    if auto and r_max > first and tested:
+        n_ge = np.array([nulls[i].n_ge for i in tested], dtype=np.int64)
+
+        def more(idx: np.ndarray, r0: int, r1: int) -> np.ndarray:
+            return np.array(
+                [nulls[tested[i]].add(r1 - r0, chunked=True) for i in idx],
+                dtype=np.int64,
+            )
+
+        res = refine_one_sided(n_ge, first, alpha, correction, r_max, more)
+        log.info(
+            "capability test: %d LPS, %d continued after %d draws, %d at %d draws",
+            len(tested),
+            int((res.draws > first).sum()),
+            first,
+            int((res.draws >= r_max).sum()),
+            r_max,
+        )
+
+    out = pd.DataFrame(rows, columns=["lps_id", "observed", "n_members", "strata_used"])
+    draws = np.array([0 if nl is None else nl.draws for nl in nulls], dtype=np.int64)
+    n_ge = np.array([0 if nl is None else nl.n_ge for nl in nulls], dtype=float)
+    total = np.array([0.0 if nl is None else nl.total for nl in nulls])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(draws > 0, (n_ge + 1.0) / (draws + 1.0), np.nan)
+        expected = np.where(draws > 0, total / np.maximum(draws, 1), np.nan)
     out["observed"] = out["observed"].astype(float)
-    out["expected"] = out["expected"].astype(float)
-    out["p_value"] = out["p_value"].astype(float)
+    out["expected"] = expected
+    out["p_value"] = p
+    out["p_adj"] = adjust_pvalues(p, correction)
+    out["draws"] = draws
+    out["n_members"] = out["n_members"].astype(np.int64)
+    out = out.set_index("lps_id")[list(PERMUTATION_COLUMNS)]
+    out.attrs["max_draws"] = int(r_max)
     return out
