@@ -35,6 +35,7 @@ from lps_geo.method.pipeline import run, run_all
 from lps_geo.method.typology import classify, passes_filters
 from lps_geo.render.atlas import write_atlas
 from lps_geo.result import Result
+from lps_geo.stats.bivariate import bivariate_local_moran
 from lps_geo.stats.concentration import (
     ellison_glaeser,
     gini_of_quotients,
@@ -54,7 +55,6 @@ from lps_geo.stats.indicators import (
     share_of_region,
 )
 from lps_geo.stats.kde import kernel_density, make_grid
-from lps_geo.stats.bivariate import bivariate_local_moran
 from lps_geo.stats.spatial import SpatialResult, spatial_statistics
 from lps_geo.stats.variables import analysed_variable
 from lps_geo.stats.weights import build_weights

@@ -166,6 +166,18 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _permutations_arg(text: str) -> int | str:
+    """``--permutations``: "auto" (sequential draws) or a whole number."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is neither "auto" nor a whole number'
+        ) from None
+
+
 def _cmd_run(args) -> int:
     cfg = load_config(args.config)
     if args.lang:
@@ -325,9 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None, help="override statistics.seed")
     r.add_argument(
         "--permutations",
-        type=int,
+        type=_permutations_arg,
         default=None,
-        help="override statistics.permutations",
+        help='override statistics.permutations ("auto" or a whole number)',
     )
     common(r)
     r.set_defaults(func=_cmd_run)

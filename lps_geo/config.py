@@ -22,32 +22,31 @@ from __future__ import annotations
 import codecs
 import difflib
 import functools
-import math
-import re
 import sys
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from lps_geo.config_rules import (
+    check_atlas,
+    check_index_weights,
+    check_selection,
+)
 from lps_geo.errors import ConfigError
 from lps_geo.vocab import (
-    INSTITUTION_TYPES,
-    TYPES,
+    AutoPermutations,
     BadRows,
     BlankPolicy,
     Correction,
     DecimalMark,
     DelineationMode,
     DivisionLevel,
-    AutoPermutations,
     Engine,
     EstablishmentCount,
     FdrScope,
     GiNull,
     IndustryLevel,
     IndustryNames,
-    IndustrySelection,
     InstitutionFormat,
     IslandPolicy,
     Lang,
@@ -695,106 +694,12 @@ def check_config(cfg: Config) -> None:
             "(municipality -> microregion or other grouping)"
         )
     cfg.typology.thresholds()  # validates preset and cut-offs
-    _check_selection(cfg.analysis)
-    _check_index_weights(c.index_weights)
-    _check_atlas(cfg.output, cfg.analysis.industry_level)
-
-
-#: Canonical CNAE 2.0 codes by level: division ``15``, group ``15.3``, class
-#: ``15.31-9``.
-_CNAE_CODE = {
-    "division": re.compile(r"^\d{2}$"),
-    "group": re.compile(r"^\d{2}\.\d$"),
-    "class": re.compile(r"^\d{2}\.\d{2}-\d$"),
-}
-_SELECTIONS = get_args(IndustrySelection)
-
-
-def _check_selection(a: Analysis) -> None:
-    for key in ("denominator", "industries"):
-        spec = getattr(a, key)
-        if isinstance(spec, str) and spec in _SELECTIONS:
-            continue
-        if (
-            isinstance(spec, list)
-            and spec
-            and all(isinstance(v, str | int) and not isinstance(v, bool) for v in spec)
-        ):
-            continue
-        raise ConfigError(
-            f"analysis.{key} must be 'all', 'manufacturing' or a list of CNAE "
-            f"codes, got {spec!r}"
-        )
-
-
-#: Default weights of the components of the capability index: every type 1,
-#: "other" 0.5, and the density component (used only with a population) 1.
-DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
-    **{t: 1.0 for t in INSTITUTION_TYPES},
-    "other": 0.5,
-    "density": 1.0,
-}
-
-
-def merged_index_weights(index_weights: Mapping[str, float] | None) -> dict[str, float]:
-    """Defaults updated by the user's weights (validated)."""
-    merged = dict(DEFAULT_INDEX_WEIGHTS)
-    if index_weights is None:
-        return merged
-    valid = list(DEFAULT_INDEX_WEIGHTS)
-    unknown = [k for k in index_weights if k not in valid]
-    if unknown:
-        raise ConfigError(
-            f"index_weights: unknown keys {', '.join(map(repr, unknown))}; valid keys "
-            f"are {', '.join(valid)}"
-        )
-    for key, value in index_weights.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            v = float("nan")
-        if not math.isfinite(v) or v < 0:
-            raise ConfigError(f"index_weights[{key!r}]={value!r} is not a number >= 0")
-        merged[key] = v
-    if sum(merged[t] for t in INSTITUTION_TYPES) <= 0:
-        raise ConfigError(
-            "index_weights: every institution type has weight 0; give at least "
-            "one type a positive weight"
-        )
-    return merged
-
-
-def _check_index_weights(weights: dict | None) -> None:
-    if weights is not None and not isinstance(weights, dict):
-        raise ConfigError(f"capability.index_weights must be a table, got {weights!r}")
-    try:
-        merged_index_weights(weights)
-    except ConfigError as exc:
-        raise ConfigError(f"capability.{exc}") from None
-
-
-def _check_atlas(o: Output, level: str) -> None:
-    """The atlas filters, so that a typo does not end a finished run."""
-    bad = [t for t in o.atlas_types if t not in TYPES]
-    if bad:
-        raise ConfigError(
-            f"output.atlas_types: unknown LPS type(s) {', '.join(map(repr, bad))}; "
-            f"valid: {', '.join(TYPES)}"
-        )
-    bad = [s for s in o.atlas_states if not (len(s) == 2 and s.isdigit())]
-    if bad:
-        raise ConfigError(
-            "output.atlas_states: state codes must be two digits (IBGE, e.g. '35' "
-            f"for SP), got {', '.join(map(repr, bad))}"
-        )
-    bad = [c for c in o.atlas_industries if not _CNAE_CODE[level].match(c)]
-    if bad:
-        example = {"division": "15", "group": "15.3", "class": "15.31-9"}[level]
-        raise ConfigError(
-            f"output.atlas_industries: {', '.join(map(repr, bad))} is not a CNAE "
-            f"{level} code as the analysis writes them (analysis.industry_level = "
-            f"{level!r}, e.g. {example!r})"
-        )
+    check_selection(cfg.analysis.denominator, cfg.analysis.industries)
+    check_index_weights(c.index_weights)
+    o = cfg.output
+    check_atlas(
+        o.atlas_types, o.atlas_states, o.atlas_industries, cfg.analysis.industry_level
+    )
 
 
 def load_config(path: str | Path) -> Config:

@@ -50,7 +50,8 @@ Layer contract (column names are public, see the README):
     ``lps_id``, ``industry``, counts by type inside (``n_<type>``) and within
     the capability distance (``n_<type>_within``), nearest distances
     (``dist_<type>_km``), ``capability_index`` and the permutation test
-    (``cap_observed``, ``cap_expected``, ``cap_p_value``).
+    (``cap_observed``, ``cap_expected``, ``cap_p_value``, ``cap_p_adj``
+    corrected over the LPS, ``cap_draws`` permutation draws the p uses).
 ``lps_change`` (GeoDataFrame; when two periods are compared, see
     :mod:`lps_geo.method.compare`)
     One row per lineage (LPS of one industry and reference area linked across
@@ -193,6 +194,8 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "cap_observed",
         "cap_expected",
         "cap_p_value",
+        "cap_p_adj",
+        "cap_draws",
     ),
     "lps_change": (
         "change_id",

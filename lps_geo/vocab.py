@@ -95,6 +95,8 @@ FdrScope = Literal["industry", "all"]
 Engine = Literal["numba", "esda"]
 #: Null hypothesis of the Gi* test (see :mod:`lps_geo.stats.spatial`).
 GiNull = Literal["total", "conditional", "analytic"]
+#: The two permutation nulls of the local tests (:mod:`lps_geo.stats.local_tests`).
+PermutationNull = Literal["conditional", "total"]
 #: ``permutations = "auto"``: sequential draws (:mod:`lps_geo.stats.sequential`).
 AutoPermutations = Literal["auto"]
 #: Scale of the locational Gini.

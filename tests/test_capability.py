@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from shapely.geometry import Point, box
 
-from lps_geo.config import DEFAULT_INDEX_WEIGHTS
+from lps_geo.config_rules import DEFAULT_INDEX_WEIGHTS
 from lps_geo.errors import ConfigError, CRSError, InputError
 from lps_geo.method.capability import (
     CAPABILITY_COLUMNS,
@@ -25,12 +25,9 @@ from lps_geo.method.capability_test import (
     PERMUTATION_COLUMNS,
     _sample,
     capability_permutation_test,
-    one_sided_bounds,
-    one_sided_max_draws,
-    refine_one_sided,
 )
 from lps_geo.stats.pvalues import adjust_pvalues
-from lps_geo.stats.sequential import pvalue_bounds, schedule
+from lps_geo.stats.sequential import max_draws, pvalue_bounds, refine, schedule
 from lps_geo.symbology import INSTITUTION_COLORS
 from lps_geo.vocab import INSTITUTION_TYPES
 
@@ -618,31 +615,36 @@ def test_auto_lps_without_draws(grid10, clustered):
 
 def test_one_sided_bounds_and_stopping():
     c = np.arange(40)
-    lo, up = one_sided_bounds(c, 999)
+    lo, up = pvalue_bounds(c, 999, sides=1)
     lo2, up2 = pvalue_bounds(c, np.full(40, 999))
     assert_allclose(lo, lo2 / 2)
     assert_allclose(up, up2 / 2)
-    assert lo[0] == 0.0 and one_sided_bounds(np.array([5]), 5)[1][0] == 1.0
-    assert one_sided_max_draws(5568, 0.05, "fdr") == 111_360
-    assert one_sided_max_draws(5568, 0.05, "bonferroni") == 111_360
-    assert one_sided_max_draws(10, 0.05, "none") == 999
-    assert one_sided_max_draws(10**9, 0.05, "fdr") == 10_000_000
+    assert lo[0] == 0.0 and pvalue_bounds(np.array([5]), 5, sides=1)[1][0] == 1.0
+    assert max_draws(5568, 0.05, "fdr", sides=1) == 111_360
+    assert max_draws(5568, 0.05, "bonferroni", sides=1) == 111_360
+    assert max_draws(10, 0.05, "none", sides=1) == 999
+    assert max_draws(10**9, 0.05, "fdr", sides=1) == 10_000_000
     # 15 of 999 draws at least the observed one, alpha between the one-sided
     # lower bound and twice it: a one-sided p can still pass, so the test
-    # continues (the two-sided lower bound of sequential.refine, 2 lo, would
-    # already fail alpha and stop it at 999)
+    # continues (the two-sided lower bound, 2 lo, would already fail alpha
+    # and stop it at 999)
     alpha = 1.5 * lo[15]
     assert lo2[15] > alpha >= lo[15]
     rng = np.random.default_rng(0)
 
     def more(idx, r0, r1):
-        return rng.binomial(r1 - r0, 0.9 * alpha, size=len(idx))
+        hits = rng.binomial(r1 - r0, 0.9 * alpha, size=len(idx))
+        return hits, None, np.full(len(idx), r1 - r0)
 
-    n_ge = np.array([15], dtype=np.int64)
-    res = refine_one_sided(n_ge, 999, alpha, "none", 8000, more)
+    def one_sided(n_ge, level):
+        family = np.zeros(len(n_ge), dtype=np.int64)
+        m = np.array([len(n_ge)])
+        return refine(n_ge, None, 999, family, m, level, "none", 8000, more, sides=1)
+
+    res = one_sided(np.array([15], dtype=np.int64), alpha)
     assert res.draws[0] > 999 and res.active_per_batch[0] == 1
     # a clear rejection stops at once: 0 of 999 under a level of 0.01
-    res = refine_one_sided(np.array([0]), 999, 0.01, "none", 8000, more)
+    res = one_sided(np.array([0], dtype=np.int64), 0.01)
     assert res.draws[0] == 999 and res.active_per_batch == [0]
 
 

@@ -19,7 +19,9 @@ MIN = {
 
 def test_defaults():
     cfg = config_from_dict(MIN)
-    assert cfg.statistics.permutations == 999
+    assert cfg.statistics.permutations == "auto"
+    assert cfg.statistics.gi_null == "total"
+    assert cfg.capability.permutations == "auto"
     assert cfg.statistics.correction == "fdr"
     assert cfg.analysis.size_measure == "employment"
     assert cfg.typology.thresholds().ql_high == 5.0
@@ -152,3 +154,38 @@ def test_check_config_validates_a_replaced_value():
     with pytest.raises(ConfigError, match="statistics.permutations"):
         check_config(replace(cfg, statistics=replace(cfg.statistics, permutations=-3)))
     assert config_from_dict({**MIN, "typology": {"ql_high": 4}}).typology.ql_high == 4.0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("many", "choose one of 'auto'|must be .auto. or an integer"),
+        (2.5, 'must be "auto" or an integer, got 2.5'),
+        (True, 'must be "auto" or an integer, got True'),
+        (-1, r"statistics.permutations must be in 0..999999, got -1"),
+    ],
+)
+def test_permutations_auto_or_a_whole_number(value, message):
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict({**MIN, "statistics": {"permutations": value}})
+    for ok in ("auto", 0, 999, 99_999):
+        cfg = config_from_dict({**MIN, "statistics": {"permutations": ok}})
+        assert cfg.statistics.permutations == ok
+
+
+def test_gi_null_and_esda_engine():
+    with pytest.raises(ConfigError, match="gi_null = 'sometimes' is not valid"):
+        config_from_dict({**MIN, "statistics": {"gi_null": "sometimes"}})
+    with pytest.raises(ConfigError, match='engine = "esda" needs a whole number'):
+        config_from_dict({**MIN, "statistics": {"engine": "esda"}})
+    cfg = config_from_dict(
+        {
+            **MIN,
+            "statistics": {
+                "engine": "esda",
+                "permutations": 99,
+                "gi_null": "conditional",
+            },
+        }
+    )
+    assert cfg.statistics.gi_null == "conditional"

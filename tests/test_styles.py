@@ -490,7 +490,7 @@ def demo_gpkg(tmp_path_factory):
         warnings.simplefilter("ignore", lps_geo.LpsGeoWarning)
         result = add_focus_columns(lps_geo.run(cfg), "15.3")
     path = tmp_path_factory.mktemp("styles") / "demo.gpkg"
-    lps_geo.write_geopackage(result, path)
+    lps_geo.write_geopackage(result, path, focus_industry="15.3")
     write_default_styles(path, lang="en")
     return path, result
 

@@ -47,7 +47,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from lps_geo.config import merged_index_weights
+from lps_geo.config_rules import merged_index_weights
 from lps_geo.errors import InputError
 from lps_geo.io._util import format_quoted
 from lps_geo.method.capability_inputs import (
@@ -272,7 +272,7 @@ def region_capability(
     index_weights
         Weights of the index components, keys ``INSTITUTION_TYPES`` and
         ``"density"``; the ones given replace
-        :data:`~lps_geo.config.DEFAULT_INDEX_WEIGHTS`
+        :data:`~lps_geo.config_rules.DEFAULT_INDEX_WEIGHTS`
         (1 per type, 0.5 for ``"other"``, 1 for density). 0 drops a component.
 
     Returns

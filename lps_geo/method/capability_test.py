@@ -6,21 +6,17 @@ The statistic, null and p-value are described in
 :func:`capability_permutation_test`; the measures it tests are those of
 :mod:`lps_geo.method.capability`. With ``permutations = "auto"`` the draws
 are sequential (:mod:`lps_geo.stats.sequential`, in its one-sided form
-:func:`refine_one_sided`).
+:func:`lps_geo.stats.sequential.refine` with ``sides=1``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from lps_geo.errors import ConfigError
 from lps_geo.io._util import format_items
@@ -34,14 +30,7 @@ from lps_geo.method.capability_inputs import (
     region_seats,
 )
 from lps_geo.stats.pvalues import adjust_pvalues
-from lps_geo.stats.sequential import (
-    DRAWS_CAP,
-    EXTREMES,
-    FIRST_DRAWS,
-    RISK,
-    rejected,
-    schedule,
-)
+from lps_geo.stats.sequential import FIRST_DRAWS, max_draws, refine
 from lps_geo.vocab import AutoPermutations, Correction
 
 log = logging.getLogger(__name__)
@@ -139,116 +128,6 @@ def _strata_labels(
         kind = "all municipalities"
     labels = labels.astype(object).where(labels.notna(), "(missing)").astype(str)
     return labels.to_numpy(), kind
-
-
-def one_sided_max_draws(m: int, alpha: float, correction: Correction) -> int:
-    """Draws at which a single one-sided test can pass the correction.
-
-    The smallest one-sided p with R draws is 1/(R + 1); a single rejection
-    needs p <= alpha/m under Benjamini-Hochberg and Bonferroni (m tests),
-    p <= alpha without correction. So ``R = ceil(1 / level)``, never fewer
-    than :data:`~lps_geo.stats.sequential.FIRST_DRAWS`, never more than
-    :data:`~lps_geo.stats.sequential.DRAWS_CAP`. Half of
-    :func:`lps_geo.stats.sequential.max_draws`, whose p is two-sided.
-
-    >>> one_sided_max_draws(500, 0.05, "fdr")
-    10000
-    >>> 1 / (10000 + 1) <= 0.05 / 500
-    True
-    >>> one_sided_max_draws(3, 0.05, "none")
-    999
-    """
-    level = alpha if correction == "none" else alpha / max(int(m), 1)
-    need = int(math.ceil(1.0 / level))
-    return int(min(max(need, FIRST_DRAWS), DRAWS_CAP))
-
-
-def one_sided_bounds(
-    n_ge: np.ndarray, draws: np.ndarray, risk: float = RISK
-) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper-Pearson bounds of the one-sided p after ``n_ge`` null
-    statistics at least the observed one in ``draws`` draws (each bound fails
-    with probability at most ``risk``).
-
-    :func:`lps_geo.stats.sequential.pvalue_bounds` without its doubling (and
-    its clipping at 1) for the two-sided p.
-
-    >>> lo, up = one_sided_bounds(np.array([0, 10]), np.array([999, 999]))
-    >>> float(lo[0]), round(float(up[0]), 5), bool(lo[1] < 0.011 < up[1])
-    (0.0, 0.00689, True)
-    """
-    c = np.asarray(n_ge, dtype=float)
-    n = np.broadcast_to(np.asarray(draws, dtype=float), c.shape)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(c > 0, special.betaincinv(c, n - c + 1.0, risk), 0.0)
-        up = np.where(c < n, special.betaincinv(c + 1.0, n - c, 1.0 - risk), 1.0)
-    return lo, up
-
-
-@dataclass
-class OneSidedRefinement:
-    """What :func:`refine_one_sided` did: the draws of every test and the
-    number of tests still running before each batch."""
-
-    draws: np.ndarray
-    active_per_batch: list[int]
-    r_max: int
-
-
-def refine_one_sided(
-    n_ge: np.ndarray,
-    first: int,
-    alpha: float,
-    correction: Correction,
-    r_max: int,
-    more: Callable[[np.ndarray, int, int], np.ndarray],
-    extremes: int = EXTREMES,
-    risk: float = RISK,
-) -> OneSidedRefinement:
-    """The sequential procedure of :func:`lps_geo.stats.sequential.refine`
-    for one family of one-sided tests, in place.
-
-    ``n_ge`` holds, for every test, the number of null statistics at least
-    the observed one among its first ``first`` draws (int64, updated in
-    place); ``more(idx, r0, r1)`` returns the same counts of tests ``idx``
-    over their draws ``r0 .. r1 - 1``. Before each batch of
-    :func:`~lps_geo.stats.sequential.schedule` a test stops for good when
-    ``n_ge >= extremes`` (Besag & Clifford), when the correction rejects it
-    on every test's one-sided upper bound, or does not reject it on every
-    test's lower bound (Gandy & Hahn).
-
-    ``refine`` itself cannot be reused by passing ``n_le = draws``: its
-    bounds are those of the two-sided p, ``min(1, 2 pi)``, so a test would
-    stop as "cannot be rejected" once ``2 lo`` fails the level although its
-    one-sided p can still pass, and continue after its one-sided rejection
-    is settled. (Calling it with ``2 alpha`` is equivalent only while
-    ``alpha < 0.5``, where the clipping at 1 does not matter.)
-    """
-    m = len(n_ge)
-    draws = np.full(m, int(first), dtype=np.int64)
-    running = np.ones(m, dtype=bool)
-    family = np.zeros(m, dtype=np.int64)
-    m_family = np.array([m])
-    per_batch: list[int] = []
-    steps = schedule(first, r_max)
-    for r0, r1 in zip(steps[:-1], steps[1:], strict=True):
-        lo, up = one_sided_bounds(n_ge, draws, risk)
-        sure = rejected(up, family, m_family, alpha, correction)
-        maybe = rejected(lo, family, m_family, alpha, correction)
-        running &= maybe & ~sure & (n_ge < extremes)
-        idx = np.flatnonzero(running)
-        per_batch.append(len(idx))
-        if not len(idx):
-            break
-        log.info(
-            "capability test: %d LPS still running, draws up to %d (at most %d)",
-            len(idx),
-            r1,
-            r_max,
-        )
-        n_ge[idx] += more(idx, r0, r1)
-        draws[idx] = r1
-    return OneSidedRefinement(draws, per_batch, int(r_max))
 
 
 class _Null:
@@ -353,11 +232,13 @@ def capability_permutation_test(
         :data:`~lps_geo.stats.sequential.FIRST_DRAWS` (999) draws, the same
         as ``permutations=999``, and an LPS whose count of null statistics
         at least the observed one is still small continues in batches that
-        double its draws (:func:`refine_one_sided`: it stops after
+        double its draws (one-sided :func:`lps_geo.stats.sequential.refine`:
+        it stops after
         :data:`~lps_geo.stats.sequential.EXTREMES` such statistics, Besag &
         Clifford 1991, or once ``correction`` at ``alpha`` rejects it, or
         cannot reject it, whatever its p within Clopper-Pearson bounds,
-        Gandy & Hahn 2014) up to :func:`one_sided_max_draws` draws,
+        Gandy & Hahn 2014) up to the one-sided
+        :func:`~lps_geo.stats.sequential.max_draws` draws,
         :math:`\lceil m / \alpha \rceil` for :math:`m` LPS tested under
         ``"fdr"`` or ``"bonferroni"``, at which a single strong LPS can pass
         the correction (a fixed :math:`R` needs :math:`1/(R+1) \le \alpha/m`
@@ -504,17 +385,26 @@ def capability_permutation_test(
         nulls.append(null)
 
     tested = [i for i, nl in enumerate(nulls) if nl is not None]
-    r_max = one_sided_max_draws(len(tested), alpha, correction) if auto else first
+    r_max = max_draws(len(tested), alpha, correction, sides=1) if auto else first
     if auto and r_max > first and tested:
         n_ge = np.array([nulls[i].n_ge for i in tested], dtype=np.int64)
 
-        def more(idx: np.ndarray, r0: int, r1: int) -> np.ndarray:
-            return np.array(
-                [nulls[tested[i]].add(r1 - r0, chunked=True) for i in idx],
-                dtype=np.int64,
-            )
+        def more(idx: np.ndarray, r0: int, r1: int):
+            d_ge = [nulls[tested[i]].add(r1 - r0, chunked=True) for i in idx]
+            return np.array(d_ge, dtype=np.int64), None, np.full(len(idx), r1 - r0)
 
-        res = refine_one_sided(n_ge, first, alpha, correction, r_max, more)
+        res = refine(
+            n_ge,
+            None,
+            first,
+            np.zeros(len(tested), dtype=np.int64),
+            np.array([len(tested)]),
+            alpha,
+            correction,
+            r_max,
+            more,
+            sides=1,
+        )
         log.info(
             "capability test: %d LPS, %d continued after %d draws, %d at %d draws",
             len(tested),

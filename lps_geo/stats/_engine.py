@@ -120,40 +120,6 @@ def local_counts(y, card, obs, draws, tol, chunk):  # pragma: no cover - jit
     return n_ge, n_le
 
 
-@njit(parallel=True, cache=True)
-def global_moran_sims(zc, indptr, indices, weights, perms):  # pragma: no cover
-    """Numerators sum_i z_p(i) sum_j w_ij z_p(j) for each permutation p.
-
-    ``zc`` is an (n, B) block of centred values; ``perms`` an (R, n) array of
-    full permutations of ``range(n)``. Returns an (R, B) array.
-    """
-    n, b = zc.shape
-    r_count = perms.shape[0]
-    out = np.zeros((r_count, b))
-    for r in prange(r_count):
-        p = perms[r]
-        tot = np.zeros(b)
-        lag = np.empty(b)
-        for i in range(n):
-            start = indptr[i]
-            stop = indptr[i + 1]
-            if stop == start:
-                continue
-            for col in range(b):
-                lag[col] = 0.0
-            for e in range(start, stop):
-                j = p[indices[e]]
-                w = weights[e]
-                for col in range(b):
-                    lag[col] += w * zc[j, col]
-            pi = p[i]
-            for col in range(b):
-                tot[col] += zc[pi, col] * lag[col]
-        for col in range(b):
-            out[r, col] = tot[col]
-    return out
-
-
 # --------------------------------------------------------------------------
 # sequential (adaptive) inference: draws by row number, counts per test
 # --------------------------------------------------------------------------
@@ -202,37 +168,75 @@ def draw_rows(key, r0, r1, pool, size):  # pragma: no cover - jit
 
 
 @njit(parallel=True, cache=True)
-def pair_counts(yt, kk, site, col, obs, tol, draws, skip_self):  # pragma: no cover
+def column_counts(yt, ptr, site, kk, obs, tol, draws, conditional):  # pragma: no cover
     """Tail counts of single (site, industry) tests over a block of draws.
 
-    Test ``p`` sums ``yt[col[p]]`` over the first ``kk[p]`` ids of every row
-    of ``draws``; with ``skip_self`` ids at or above ``site[p]`` are shifted
-    by one (draws from the other n - 1 regions: conditional permutation).
-    Returns int64 counts of sums ``>= obs - tol`` and ``<= obs + tol``.
-    Sort the tests by industry so that neighbouring tests read one column.
+    The tests are grouped by industry: ``site[ptr[j]:ptr[j + 1]]`` are those
+    of industry ``j`` (``ptr`` has one entry per industry plus one). Each row
+    of ``draws`` holds distinct ids from ``range(n)``; for an industry, the
+    prefix sums of ``yt[j]`` over the row are computed once and every test
+    reads its own: a test with ``kk`` values takes the first ``kk`` ids.
+
+    ``conditional``: the site's own value is never drawn (conditional
+    permutation); a row whose first ``kk`` ids contain the site is skipped
+    for that test, which leaves a uniform sample of the other n - 1 values.
+    Otherwise (total permutation) every row counts.
+
+    Returns int64 counts of sums ``>= obs - tol`` and ``<= obs + tol`` and
+    the number of rows each test used.
     """
     n_pairs = site.shape[0]
-    rows = draws.shape[0]
+    rows, size = draws.shape
+    n = yt.shape[1]
     ge = np.zeros(n_pairs, dtype=np.int64)
     le = np.zeros(n_pairs, dtype=np.int64)
-    for p in prange(n_pairs):
-        i = site[p] if skip_self else 2147483647
-        yj = yt[col[p]]
-        k = kk[p]
-        hi = obs[p] - tol[p]
-        lo = obs[p] + tol[p]
-        g = 0
-        q = 0
+    used = np.zeros(n_pairs, dtype=np.int64)
+    n_cols = ptr.shape[0] - 1
+    for j in prange(n_cols):
+        p0 = ptr[j]
+        p1 = ptr[j + 1]
+        if p1 == p0:
+            continue
+        m = p1 - p0
+        yj = yt[j]
+        kmax = 0
+        for p in range(p0, p1):
+            kmax = max(kmax, kk[p])
+        slot = np.full(n, -1, dtype=np.int64)
+        for p in range(p0, p1):
+            slot[site[p]] = p - p0
+        hit_row = np.full(m, -1, dtype=np.int64)
+        hit_pos = np.zeros(m, dtype=np.int64)
+        pref = np.zeros(kmax + 1)
+        g = np.zeros(m, dtype=np.int64)
+        q = np.zeros(m, dtype=np.int64)
+        u = np.zeros(m, dtype=np.int64)
         for r in range(rows):
             s = 0.0
-            for c in range(k):
+            for c in range(kmax):
                 d = draws[r, c]
-                s += yj[d + (d >= i)]
-            g += s >= hi
-            q += s <= lo
-        ge[p] = g
-        le[p] = q
-    return ge, le
+                s += yj[d]
+                pref[c + 1] = s
+                if conditional:
+                    t = slot[d]
+                    if t >= 0:
+                        hit_row[t] = r
+                        hit_pos[t] = c
+            for t in range(m):
+                k = kk[p0 + t]
+                if conditional and hit_row[t] == r and hit_pos[t] < k:
+                    continue
+                v = pref[k]
+                u[t] += 1
+                if v >= obs[p0 + t] - tol[p0 + t]:
+                    g[t] += 1
+                if v <= obs[p0 + t] + tol[p0 + t]:
+                    q[t] += 1
+        for t in range(m):
+            ge[p0 + t] = g[t]
+            le[p0 + t] = q[t]
+            used[p0 + t] = u[t]
+    return ge, le, used
 
 
 @njit(parallel=True, cache=True)

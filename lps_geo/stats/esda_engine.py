@@ -20,15 +20,17 @@ from lps_geo.stats.pvalues import two_sided
 
 def esda_engine(
     X: pd.DataFrame, graph: Graph, inference
-) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float], dict]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, float], dict]:
     """esda's Moran, Moran_Local and G_Local per column of ``X``.
+
+    Returns the (K, 6) global statistics in the order of
+    :data:`lps_geo.stats.spatial.GLOBAL_COLUMNS`, the local arrays, timings
+    and the draws of every test.
 
     ``inference`` is a :class:`lps_geo.stats.spatial.Inference`; esda has no
     sequential draws and no total-permutation Gi*, so those are refused.
     """
     import esda
-
-    from lps_geo.stats.spatial import GLOBAL_COLUMNS
 
     permutations = inference.permutations
     if permutations == "auto":
@@ -48,7 +50,7 @@ def esda_engine(
         name: np.full((n, k), np.nan)
         for name in ("lisa_z", "lisa_lag", "lisa_i", "lisa_q", "lisa_p", "gi_z", "gi_p")
     }
-    glob = np.full((k, len(GLOBAL_COLUMNS)), np.nan)
+    glob = np.full((k, 6), np.nan)  # the columns of spatial.GLOBAL_COLUMNS
     w_r = graph.transform("r")
     w_b = graph.transform("b")
     with warnings.catch_warnings():
@@ -92,12 +94,11 @@ def esda_engine(
                 out["gi_p"][:, j] = two_sided(gs.p_sim)
             else:
                 out["gi_p"][:, j] = 2 * gs.p_norm
-    g = pd.DataFrame(glob, index=X.columns, columns=list(GLOBAL_COLUMNS))
     lisa_draws = np.where(np.isfinite(out["lisa_p"]), permutations, 0)
     gi_perm = permutations if inference.gi_null == "conditional" else 0
     gi_draws = np.where(np.isfinite(out["gi_p"]), gi_perm, 0)
     return (
-        g,
+        glob,
         out,
         {},
         {

@@ -1,5 +1,6 @@
-"""Permutation p-values of the local statistics, with a fixed number of
-draws or sequentially (``permutations = "auto"``).
+"""Permutation p-values of the local statistics, fixed-R or sequential.
+
+With a fixed number of draws or sequentially (``permutations = "auto"``).
 
 Two nulls, both with binary weights, where every local statistic of a site is
 a monotone function of one sum:
@@ -29,7 +30,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,6 +43,7 @@ from lps_geo.stats.sequential import (
     two_sided_p,
 )
 from lps_geo.vocab import Correction, FdrScope
+from lps_geo.vocab import PermutationNull as Null
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ ROWS = 8192
 
 #: Stream numbers of the counter-based draws (one per null).
 STREAMS = {"conditional": 1, "total": 2}
-
-Null = Literal["conditional", "total"]
 
 
 @dataclass(frozen=True)
@@ -189,19 +188,21 @@ def local_tests(
         kk = card[sites] + (1 if star else 0)
         obs_t = obs[sites, cols]
         tol_t = tol[cols]
-        pool = n if star else n - 1
         key = stream_key(seed, null)
 
         def more(idx: np.ndarray, r0: int, r1: int):
-            d_ge = np.zeros(len(idx), dtype=np.int64)
-            d_le = np.zeros(len(idx), dtype=np.int64)
-            args = (kk[idx], sites[idx], cols[idx], obs_t[idx], tol_t[idx])
+            ptr = np.searchsorted(cols[idx], np.arange(k + 1)).astype(np.int64)
+            out = [np.zeros(len(idx), dtype=np.int64) for _ in range(3)]
+            args = (sites[idx], kk[idx], obs_t[idx], tol_t[idx])
             for b0 in range(r0, r1, ROWS):
-                rows = _engine.draw_rows(key, b0, min(b0 + ROWS, r1), pool, size)
-                g, l_ = _engine.pair_counts(yt, *args, rows, not star)
-                d_ge += g
-                d_le += l_
-            return d_ge, d_le
+                rows = _engine.draw_rows(key, b0, min(b0 + ROWS, r1), n, size)
+                for acc, part in zip(
+                    out,
+                    _engine.column_counts(yt, ptr, *args, rows, not star),
+                    strict=True,
+                ):
+                    acc += part
+            return tuple(out)
 
         ge_t = n_ge[sites, cols].astype(np.int64)
         le_t = n_le[sites, cols].astype(np.int64)
@@ -213,6 +214,7 @@ def local_tests(
             first,
             r_max,
         )
+
         def tick(r1: int, active: int, most: int) -> None:
             log.info("%s tests: %d still running, draws up to %d", null, active, r1)
             if progress is not None:

@@ -1,5 +1,7 @@
-"""P-values of the permutation tests: tie rule, corrections, Gi* bins, and
-the inference choices of a run in plain words.
+"""P-values of the permutation tests.
+
+The tie rule, the multiple-testing corrections, the Gi* bins and the
+inference choices of a run in plain words.
 
 Shared by the batched engine (:mod:`lps_geo.stats.spatial`), the bivariate
 Local Moran (:mod:`lps_geo.stats.bivariate`) and the capability test.

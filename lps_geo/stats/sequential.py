@@ -76,10 +76,11 @@ RISK = 1e-3
 DRAWS_CAP = 10_000_000
 
 
-def max_draws(m: int, alpha: float, correction: Correction) -> int:
+def max_draws(m: int, alpha: float, correction: Correction, sides: int = 2) -> int:
     """The number of draws at which a single test can pass the correction.
 
-    The smallest two-sided p with R draws is 2/(R + 1). A single rejection
+    The smallest two-sided p with R draws is 2/(R + 1) (one-sided, with
+    ``sides=1``: 1/(R + 1)). A single rejection
     needs p <= alpha/m under Benjamini-Hochberg and Bonferroni, p <= alpha
     without correction. Never fewer than :data:`FIRST_DRAWS`, never more than
     :data:`DRAWS_CAP`.
@@ -88,23 +89,27 @@ def max_draws(m: int, alpha: float, correction: Correction) -> int:
     222720
     >>> 2 / (222720 + 1) <= 0.05 / 5568
     True
-    >>> max_draws(100, 0.05, "none")
-    999
+    >>> max_draws(100, 0.05, "none"), max_draws(410, 0.05, "fdr", sides=1)
+    (999, 8200)
     """
     level = alpha if correction == "none" else alpha / max(int(m), 1)
-    need = int(math.ceil(2.0 / level))
+    need = int(math.ceil(sides / level))
     return int(min(max(need, FIRST_DRAWS), DRAWS_CAP))
 
 
 def schedule(first: int, r_max: int) -> list[int]:
-    """Cumulative draw counts of the batches: each batch doubles the draws.
+    """Cumulative draw counts of the batches: each batch doubles the draws;
+    a last batch less than half as long as the one before joins it.
 
     >>> schedule(999, 10_000)
-    [999, 1999, 3999, 7999, 10000]
+    [999, 1999, 3999, 10000]
+    >>> schedule(999, 999)
+    [999]
     """
     out = [int(first)]
     while out[-1] < r_max:
-        out.append(min(2 * (out[-1] + 1) - 1, int(r_max)))
+        nxt = 2 * (out[-1] + 1) - 1
+        out.append(int(r_max) if 1.5 * nxt >= r_max else nxt)
     return out
 
 
@@ -121,13 +126,15 @@ def two_sided_p(n_ge, n_le, draws) -> np.ndarray:
     return np.minimum(2.0 * (m + 1.0) / (np.asarray(draws, dtype=float) + 1.0), 1.0)
 
 
-def pvalue_bounds(c, draws, risk: float = RISK) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper-Pearson bounds of the two-sided p after ``c`` extremes in
+def pvalue_bounds(
+    c, draws, risk: float = RISK, sides: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson bounds of the p-value after ``c`` extremes in
     ``draws`` draws (each bound fails with probability at most ``risk``).
 
-    ``c`` is the smaller tail count; the one-sided tail probability pi has
-    the exact binomial interval and the two-sided p is ``min(1, 2 pi)``.
-    Computed once per distinct (c, draws) pair.
+    The tail probability pi has the exact binomial interval; the two-sided p
+    is ``min(1, 2 pi)`` (``c`` the smaller tail count), the one-sided p
+    (``sides=1``) is pi. Computed once per distinct (c, draws) pair.
 
     >>> lo, up = pvalue_bounds(np.array([0, 10]), np.array([999, 999]))
     >>> float(lo[0]), round(float(up[0]), 4), bool(lo[1] < 0.022 < up[1])
@@ -142,12 +149,10 @@ def pvalue_bounds(c, draws, risk: float = RISK) -> tuple[np.ndarray, np.ndarray]
     uc, un = (uniq // span).astype(float), (uniq % span).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(uc > 0, special.betaincinv(uc, un - uc + 1.0, risk), 0.0)
-        up = np.where(
-            uc < un, special.betaincinv(uc + 1.0, un - uc, 1.0 - risk), 1.0
-        )
+        up = np.where(uc < un, special.betaincinv(uc + 1.0, un - uc, 1.0 - risk), 1.0)
     inverse = inverse.ravel()
-    lo2 = np.minimum(2.0 * lo, 1.0)[inverse].reshape(c.shape)
-    up2 = np.minimum(2.0 * up, 1.0)[inverse].reshape(c.shape)
+    lo2 = np.minimum(sides * lo, 1.0)[inverse].reshape(c.shape)
+    up2 = np.minimum(sides * up, 1.0)[inverse].reshape(c.shape)
     return lo2, up2
 
 
@@ -205,21 +210,23 @@ class Refinement:
     draws: np.ndarray
     active_per_batch: list[int]
     r_max: int
+    batch_ends: list[int]
 
 
 def refine(
     n_ge: np.ndarray,
-    n_le: np.ndarray,
+    n_le: np.ndarray | None,
     first: int,
     family: np.ndarray,
     m_family: np.ndarray,
     alpha: float,
     correction: Correction,
     r_max: int,
-    more: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray]],
+    more: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray, np.ndarray]],
     extremes: int = EXTREMES,
     risk: float = RISK,
     progress: Callable[[int, int, int], None] | None = None,
+    sides: int = 2,
 ) -> Refinement:
     """Run the sequential procedure over a set of tracked tests, in place.
 
@@ -227,16 +234,22 @@ def refine(
     ----------
     n_ge, n_le
         Tail counts of the tracked tests after their first ``first`` draws
-        (int64 arrays, updated in place). Tracked tests are all those whose
+        (int64 arrays, updated in place). A one-sided test (``sides=1``,
+        upper tail) passes ``n_le=None`` and its ``more`` returns None for
+        ``d_le``. Tracked tests are all those whose
         lower bound after the first draws is at most alpha; every other test
         can never be rejected.
     family, m_family
         Family of each tracked test and number of tests per family.
     more
-        ``more(idx, r0, r1) -> (d_ge, d_le)``: tail counts of tests ``idx``
-        over the shared draws ``r0 .. r1 - 1``.
+        ``more(idx, r0, r1) -> (d_ge, d_le, d_used)``: tail counts of tests
+        ``idx`` over the shared draw rows ``r0 .. r1 - 1`` and the number of
+        those rows each test used (a conditional test skips the rows that
+        draw its own site).
     progress
         Called as ``progress(batch_end, active, r_max)`` before each batch.
+    sides
+        2 for two-sided p-values, 1 for one-sided (upper-tail) ones.
 
     Returns
     -------
@@ -248,8 +261,8 @@ def refine(
     per_batch: list[int] = []
     steps = schedule(first, r_max)
     for r0, r1 in zip(steps[:-1], steps[1:], strict=True):
-        c = np.minimum(n_ge, n_le)
-        lo, up = pvalue_bounds(c, draws, risk)
+        c = n_ge if n_le is None else np.minimum(n_ge, n_le)
+        lo, up = pvalue_bounds(c, draws, risk, sides)
         sure = rejected(up, family, m_family, alpha, correction)
         maybe = rejected(lo, family, m_family, alpha, correction)
         running &= maybe & ~sure & (c < extremes)
@@ -259,8 +272,9 @@ def refine(
             break
         if progress is not None:
             progress(r1, len(idx), r_max)
-        d_ge, d_le = more(idx, r0, r1)
+        d_ge, d_le, d_used = more(idx, r0, r1)
         n_ge[idx] += d_ge
-        n_le[idx] += d_le
-        draws[idx] = r1
-    return Refinement(draws, per_batch, int(r_max))
+        if n_le is not None:
+            n_le[idx] += d_le
+        draws[idx] += d_used
+    return Refinement(draws, per_batch, int(r_max), steps[1 : len(per_batch) + 1])

@@ -74,13 +74,13 @@ from scipy import stats
 
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.stats.pvalues import (
-    TIE_RTOL,
     TIE_RULE,
     adjust_pvalues,
     gi_bins,
     inference_text,
     warn_resolution,
 )
+from lps_geo.stats.sequential import FIRST_DRAWS, schedule
 from lps_geo.vocab import LISA_LABEL_KEYS, Correction, FdrScope, GiNull
 
 __all__ = [
@@ -211,10 +211,15 @@ class SpatialResult:
         )
 
 
-def draws_summary(draws: np.ndarray, max_draws: int) -> dict:
-    """How many draws the tests used: counts per number of draws.
+def draws_summary(draws: np.ndarray, max_draws: int, first: int = FIRST_DRAWS) -> dict:
+    """How many draws the tests used, counted per sequential batch.
 
-    >>> s = draws_summary(np.array([[999, 999], [1999, 0]]), 1999)
+    ``by_draws`` maps the draws at the end of each batch to the number of
+    tests that stopped in it (a conditional test skips the few rows that
+    draw its own site, so it may stop a little short of the batch's end);
+    ``at_max`` counts the tests that ran the last batch.
+
+    >>> s = draws_summary(np.array([[999, 999], [1996, 0]]), 1999)
     >>> s["tests"], s["continued"], s["at_max"], s["by_draws"]
     (3, 1, 1, {'999': 2, '1999': 1})
     """
@@ -222,15 +227,21 @@ def draws_summary(draws: np.ndarray, max_draws: int) -> dict:
     d = d[d > 0]
     if not len(d):
         return {"tests": 0, "max_draws": int(max_draws)}
-    values, counts = np.unique(d, return_counts=True)
-    first = int(values[0])
+    first = min(int(first), int(d.min()))
+    edges = np.array(schedule(first, max(int(max_draws), first)))
+    counts = np.bincount(
+        np.minimum(np.searchsorted(edges, d, side="left"), len(edges) - 1),
+        minlength=len(edges),
+    )
     return {
         "tests": int(len(d)),
         "max_draws": int(max_draws),
         "continued": int((d > first).sum()),
-        "at_max": int((d >= max_draws).sum()),
+        "at_max": int(counts[-1]) if len(edges) > 1 else int(len(d)),
         "mean": round(float(d.mean()), 1),
-        "by_draws": {str(int(v)): int(c) for v, c in zip(values, counts, strict=True)},
+        "by_draws": {
+            str(int(e)): int(c) for e, c in zip(edges, counts, strict=True) if c
+        },
     }
 
 
@@ -247,85 +258,6 @@ def binary_csr(graph: Graph):
         )
     a.sort_indices()
     return a
-
-
-def _global_moran(y, wr, permutations, seed, permute):
-    """Global Moran's I per column, analytic moments and permutation test."""
-    from lps_geo.stats import _engine
-    from lps_geo.stats.sequential import two_sided_p as _p
-
-    n, k = y.shape
-    timings = {}
-    card = np.diff(wr.indptr)
-    mean = y.mean(axis=0)
-    s0 = float((card > 0).sum())
-    zc = y - mean
-    z2ss = (zc * zc).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inum = (zc * (wr @ zc)).sum(axis=0)
-        moran_i = n / s0 * inum / z2ss
-    ei = -1.0 / (n - 1)
-    wsym = wr + wr.T
-    s1 = float(wsym.multiply(wsym).sum()) / 2.0
-    s2 = float(
-        (
-            (np.asarray(wr.sum(axis=1)).ravel() + np.asarray(wr.sum(axis=0)).ravel())
-            ** 2
-        ).sum()
-    )
-    s02 = s0 * s0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kurt = ((zc**4).sum(axis=0) / n) / ((zc**2).sum(axis=0) / n) ** 2
-        va = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)
-        vb = kurt * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
-        vi_rand = (va - vb) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
-        z_rand = (moran_i - ei) / np.sqrt(vi_rand)
-    p_rand = 2 * stats.norm.sf(np.abs(z_rand))
-    moran_z = z_rand.copy()
-    moran_p = p_rand.copy()
-    if permutations and permute:
-        t2 = time.perf_counter()
-        wr_ptr = wr.indptr.astype(np.int64)
-        wr_idx = wr.indices.astype(np.int64)
-        wr_w = wr.data.astype(float)
-        tol = TIE_RTOL * np.maximum(np.abs(moran_i), 1e-300)
-        ge = np.zeros(k)
-        le = np.zeros(k)
-        s_sum = np.zeros(k)
-        s_sq = np.zeros(k)
-        # permutations come in chunks from one generator (memory bounded),
-        # in the order esda draws them
-        state = np.random.RandomState(seed)
-        chunk = max(1, min(permutations, 2_000_000 // max(n, 1)))
-        done = 0
-        while done < permutations:
-            m = min(chunk, permutations - done)
-            perms = np.stack([state.permutation(n) for _ in range(m)])
-            for j0 in range(0, k, 64):
-                j1 = min(k, j0 + 64)
-                zb = np.ascontiguousarray(zc[:, j0:j1])
-                sims = _engine.global_moran_sims(zb, wr_ptr, wr_idx, wr_w, perms)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    sims = n / s0 * sims / z2ss[j0:j1]
-                ge[j0:j1] += (sims >= moran_i[j0:j1] - tol[j0:j1]).sum(axis=0)
-                le[j0:j1] += (sims <= moran_i[j0:j1] + tol[j0:j1]).sum(axis=0)
-                s_sum[j0:j1] += sims.sum(axis=0)
-                s_sq[j0:j1] += (sims * sims).sum(axis=0)
-            done += m
-        with np.errstate(divide="ignore", invalid="ignore"):
-            moran_p = _p(ge, le, permutations)
-            sim_mean = s_sum / permutations
-            sim_sd = np.sqrt(np.maximum(s_sq / permutations - sim_mean**2, 0.0))
-            moran_z = (moran_i - sim_mean) / sim_sd
-        timings["global"] = time.perf_counter() - t2
-    return {
-        "moran_i": moran_i,
-        "moran_ei": np.full(k, ei),
-        "moran_z": moran_z,
-        "moran_p": moran_p,
-        "moran_z_rand": z_rand,
-        "moran_p_rand": p_rand,
-    }, timings
 
 
 def _observed(y: np.ndarray, a) -> dict[str, np.ndarray]:
@@ -376,6 +308,7 @@ def _numba_engine(
     progress: Callable[[str, int, int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, float], dict]:
     """Batched engine: every industry at once, shared draws, column blocks."""
+    from lps_geo.stats.global_moran import global_moran
     from lps_geo.stats.local_tests import local_tests
 
     inf = inference
@@ -438,12 +371,8 @@ def _numba_engine(
 
     t2 = time.perf_counter()
     wr = a.multiply(obs["rs"][:, None]).tocsr()
-    glob_arr, glob_t = _global_moran(
-        y,
-        wr,
-        _global_r(inf.permutations),
-        inf.seed,
-        inf.global_permutations,
+    glob_arr, glob_t = global_moran(
+        y, wr, _global_r(inf.permutations), inf.seed, inf.global_permutations
     )
     timings.update(glob_t)
     timings["global"] = time.perf_counter() - t2
@@ -476,15 +405,19 @@ def _numba_engine(
 def _global_r(permutations: int | str) -> int:
     """Permutations of global Moran's test: with ``"auto"`` the first draws
     (global I is one test per industry; 999 draws resolve it)."""
-    from lps_geo.stats.sequential import FIRST_DRAWS
-
     return FIRST_DRAWS if permutations == "auto" else int(permutations)
 
 
 def _esda(X, graph, inference, progress=None):
     from lps_geo.stats.esda_engine import esda_engine
 
-    return esda_engine(X, graph, inference)
+    glob, out, timings, info = esda_engine(X, graph, inference)
+    return (
+        pd.DataFrame(glob, index=X.columns, columns=list(GLOBAL_COLUMNS)),
+        out,
+        timings,
+        info,
+    )
 
 
 #: Engines by name: ``f(X, graph, inference, progress) -> (global, local

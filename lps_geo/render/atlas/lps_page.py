@@ -135,14 +135,21 @@ def _capability_block(
         fig, ctx, x1, y, fmt(c.get("capability_index"), 2, ctx.lang), 7, ha="right"
     )
     y -= 0.019
-    p = c.get("cap_p_value")
     test = t["cap_test"].format(
         d=d,
         obs=fmt(c.get("cap_observed"), 0, ctx.lang),
         exp=fmt(c.get("cap_expected"), 1, ctx.lang),
-        p=fmt(p, 3, ctx.lang),
+        p=_p_text(c.get("cap_p_value"), ctx.lang),
+        p_adj=_p_text(c.get("cap_p_adj"), ctx.lang),
     )
     paragraph(fig, ctx, x0, y, test, x1 - x0, 7, color=INK)
+
+
+def _p_text(p, lang: str) -> str:
+    """A p-value for the page: three decimals, or "< 0.001"."""
+    if p is not None and p == p and p < 0.001:
+        return "< " + fmt(0.001, 3, lang)
+    return fmt(p, 3, lang)
 
 
 def _guidelines_block(

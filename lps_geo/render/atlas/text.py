@@ -74,7 +74,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "nearest": "nearest\n(km)",
         "cap_index": "Capability index (z-score scale)",
         "cap_test": "Institutions ≤ {d} km: {obs} observed, {exp} expected "
-        "by chance; one-sided p = {p}",
+        "by chance; one-sided p = {p} ({p_adj} after correction over the LPS)",
         "no_capability": "The run had no institutions layer, so no capability "
         "measures are available.",
         "no_cap_row": "No capability measures for this LPS.",
@@ -143,7 +143,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "nearest": "mais próx.\n(km)",
         "cap_index": "Índice de capacitação (escala z)",
         "cap_test": "Instituições a ≤ {d} km: {obs} observadas, {exp} "
-        "esperadas ao acaso; p unilateral = {p}",
+        "esperadas ao acaso; p unilateral = {p} ({p_adj} após a correção "
+        "entre os APL)",
         "no_capability": "O processamento não teve camada de instituições; não "
         "há medidas de capacitação.",
         "no_cap_row": "Sem medidas de capacitação para este APL.",
