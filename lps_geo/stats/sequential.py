@@ -92,8 +92,10 @@ def max_draws(m: int, alpha: float, correction: Correction, sides: int = 2) -> i
     >>> max_draws(100, 0.05, "none"), max_draws(410, 0.05, "fdr", sides=1)
     (999, 8200)
     """
-    level = alpha if correction == "none" else alpha / max(int(m), 1)
-    need = int(math.ceil(sides / level))
+    tests = 1 if correction == "none" else max(int(m), 1)
+    exact = sides * tests / alpha  # ceil(sides m / alpha), safe from rounding
+    need = round(exact) if abs(exact - round(exact)) <= 1e-9 * exact else exact
+    need = int(math.ceil(need))
     return int(min(max(need, FIRST_DRAWS), DRAWS_CAP))
 
 
@@ -195,7 +197,7 @@ def rejected(
     fs = fs[order]
     first = np.searchsorted(fs, fs, side="left")
     rank = np.arange(len(small)) - first + 1.0
-    ok = ps[order] <= rank * alpha / m[small][order]
+    ok = ps[order] * m[small][order] / rank <= alpha  # as adjust_pvalues does
     kstar = np.zeros(len(m_family))
     np.maximum.at(kstar, fs[ok], rank[ok])
     out[small[order]] = rank <= kstar[fs]
@@ -272,9 +274,29 @@ def refine(
             break
         if progress is not None:
             progress(r1, len(idx), r_max)
-        d_ge, d_le, d_used = more(idx, r0, r1)
-        n_ge[idx] += d_ge
-        if n_le is not None:
-            n_le[idx] += d_le
-        draws[idx] += d_used
+        _add(more(idx, r0, r1), idx, n_ge, n_le, draws)
+    # a conditional test skips the rows that draw its own site: top up the
+    # tests that ran every batch until they have used r_max draws
+    end = steps[-1]
+    while len(per_batch) == len(steps) - 1 and len(steps) > 1:
+        c = n_ge if n_le is None else np.minimum(n_ge, n_le)
+        lo, up = pvalue_bounds(c, draws, risk, sides)
+        sure = rejected(up, family, m_family, alpha, correction)
+        maybe = rejected(lo, family, m_family, alpha, correction)
+        running &= maybe & ~sure & (c < extremes) & (draws < r_max)
+        idx = np.flatnonzero(running)
+        if not len(idx):
+            break
+        rows = int((r_max - draws[idx]).min())
+        _add(more(idx, end, end + rows), idx, n_ge, n_le, draws)
+        end += rows
     return Refinement(draws, per_batch, int(r_max), steps[1 : len(per_batch) + 1])
+
+
+def _add(counts, idx, n_ge, n_le, draws) -> None:
+    """Add a batch's tail counts and draws to the tests ``idx``."""
+    d_ge, d_le, d_used = counts
+    n_ge[idx] += d_ge
+    if n_le is not None:
+        n_le[idx] += d_le
+    draws[idx] += d_used
