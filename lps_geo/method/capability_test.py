@@ -389,7 +389,8 @@ def capability_permutation_test(
     if auto and r_max > first and tested:
         n_ge = np.array([nulls[i].n_ge for i in tested], dtype=np.int64)
 
-        def more(idx: np.ndarray, r0: int, r1: int):
+        def more(idx: np.ndarray, r0: int, r1: int, cap=None):
+            # every draw counts, so no test is ever short of r_max (no cap)
             d_ge = [nulls[tested[i]].add(r1 - r0, chunked=True) for i in idx]
             return np.array(d_ge, dtype=np.int64), None, np.full(len(idx), r1 - r0)
 

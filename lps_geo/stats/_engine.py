@@ -168,75 +168,129 @@ def draw_rows(key, r0, r1, pool, size):  # pragma: no cover - jit
 
 
 @njit(parallel=True, cache=True)
-def column_counts(yt, ptr, site, kk, obs, tol, draws, conditional):  # pragma: no cover
+def column_counts(
+    yt, ptr, site, kk, lo, hi, cap, draws, conditional
+):  # pragma: no cover
     """Tail counts of single (site, industry) tests over a block of draws.
 
     The tests are grouped by industry: ``site[ptr[j]:ptr[j + 1]]`` are those
     of industry ``j`` (``ptr`` has one entry per industry plus one). Each row
     of ``draws`` holds distinct ids from ``range(n)``; for an industry, the
     prefix sums of ``yt[j]`` over the row are computed once and every test
-    reads its own: a test with ``kk`` values takes the first ``kk`` ids.
+    reads its own: a test with ``kk`` values takes the first ``kk`` ids and
+    counts sums ``>= lo`` and ``<= hi`` (the observed value minus / plus the
+    tie tolerance).
 
     ``conditional``: the site's own value is never drawn (conditional
-    permutation); a row whose first ``kk`` ids contain the site is skipped
-    for that test, which leaves a uniform sample of the other n - 1 values.
-    Otherwise (total permutation) every row counts.
+    permutation); a row whose first ``kk`` ids contain the site does not
+    count for that test, which leaves a uniform sample of the other n - 1
+    values. Otherwise (total permutation) every row counts. A test uses at
+    most ``cap`` rows (the first ones that count).
 
-    Returns int64 counts of sums ``>= obs - tol`` and ``<= obs + tol`` and
-    the number of rows each test used.
+    The rows are split in two halves done in parallel with the industries.
+    Returns int64 counts ``n_ge``, ``n_le`` and the rows each test used.
     """
     n_pairs = site.shape[0]
-    rows, size = draws.shape
+    rows = draws.shape[0]
     n = yt.shape[1]
-    ge = np.zeros(n_pairs, dtype=np.int64)
-    le = np.zeros(n_pairs, dtype=np.int64)
-    used = np.zeros(n_pairs, dtype=np.int64)
     n_cols = ptr.shape[0] - 1
-    for j in prange(n_cols):
+    halves = 2 if rows >= 64 else 1
+    ge = np.zeros((halves, n_pairs), dtype=np.int64)
+    le = np.zeros((halves, n_pairs), dtype=np.int64)
+    used = np.zeros((halves, n_pairs), dtype=np.int64)
+    draws_t = np.ascontiguousarray(draws.T)
+    capped = False
+    for p in range(n_pairs):
+        if cap[p] < rows:
+            capped = True
+    if capped:
+        halves = 1  # the first rows that count must be taken in order
+    for task in prange(n_cols * halves):
+        j = task // halves
+        h = task % halves
         p0 = ptr[j]
         p1 = ptr[j + 1]
         if p1 == p0:
             continue
+        r0 = h * rows // halves
+        r1 = (h + 1) * rows // halves
         m = p1 - p0
         yj = yt[j]
         kmax = 0
         for p in range(p0, p1):
             kmax = max(kmax, kk[p])
-        slot = np.full(n, -1, dtype=np.int64)
-        for p in range(p0, p1):
-            slot[site[p]] = p - p0
-        hit_row = np.full(m, -1, dtype=np.int64)
-        hit_pos = np.zeros(m, dtype=np.int64)
+        slot = np.full(n if conditional else 1, -1, dtype=np.int64)
+        if conditional:
+            for p in range(p0, p1):
+                slot[site[p]] = p - p0
         pref = np.zeros(kmax + 1)
+        kt = kk[p0:p1]
+        lt = lo[p0:p1]
+        ht = hi[p0:p1]
         g = np.zeros(m, dtype=np.int64)
         q = np.zeros(m, dtype=np.int64)
         u = np.zeros(m, dtype=np.int64)
-        for r in range(rows):
-            s = 0.0
+        if capped:
+            ct = cap[p0:p1]
+            last = np.full(m, -1, dtype=np.int64)  # the last row a test counted
+            for r in range(r0, r1):
+                s = 0.0
+                for c in range(kmax):
+                    s += yj[draws[r, c]]
+                    pref[c + 1] = s
+                for t in range(m):
+                    if u[t] < ct[t]:
+                        v = pref[kt[t]]
+                        g[t] += v >= lt[t]
+                        q[t] += v <= ht[t]
+                        u[t] += 1
+                        last[t] = r
+                if conditional:  # undo the rows that drew a test's own site
+                    for c in range(kmax):
+                        t = slot[draws[r, c]]
+                        if t >= 0 and c < kt[t] and last[t] == r:
+                            v = pref[kt[t]]
+                            g[t] -= v >= lt[t]
+                            q[t] -= v <= ht[t]
+                            u[t] -= 1
+        else:
+            # column-wise over the rows: the prefix sums of every row first
+            # (gathers the compiler can vectorise), then one pass per test
+            width = r1 - r0
+            pre = np.zeros((kmax + 1, width))
             for c in range(kmax):
-                d = draws[r, c]
-                s += yj[d]
-                pref[c + 1] = s
-                if conditional:
-                    t = slot[d]
-                    if t >= 0:
-                        hit_row[t] = r
-                        hit_pos[t] = c
+                dc = draws_t[c, r0:r1]
+                prev = pre[c]
+                cur = pre[c + 1]
+                for r in range(width):
+                    cur[r] = prev[r] + yj[dc[r]]
             for t in range(m):
-                k = kk[p0 + t]
-                if conditional and hit_row[t] == r and hit_pos[t] < k:
-                    continue
-                v = pref[k]
-                u[t] += 1
-                if v >= obs[p0 + t] - tol[p0 + t]:
-                    g[t] += 1
-                if v <= obs[p0 + t] + tol[p0 + t]:
-                    q[t] += 1
+                row = pre[kt[t]]
+                a_lo = lt[t]
+                a_hi = ht[t]
+                cg = 0
+                cq = 0
+                for r in range(width):
+                    cg += row[r] >= a_lo
+                    cq += row[r] <= a_hi
+                g[t] = cg
+                q[t] = cq
+                u[t] = width
+            if conditional:  # undo the rows that drew a test's own site
+                for c in range(kmax):
+                    dc = draws_t[c, r0:r1]
+                    for r in range(width):
+                        t = slot[dc[r]]
+                        if t >= 0 and c < kt[t]:
+                            v = pre[kt[t], r]
+                            g[t] -= v >= lt[t]
+                            q[t] -= v <= ht[t]
+                            u[t] -= 1
         for t in range(m):
-            ge[p0 + t] = g[t]
-            le[p0 + t] = q[t]
-            used[p0 + t] = u[t]
-    return ge, le, used
+            ge[h, p0 + t] = g[t]
+            le[h, p0 + t] = q[t]
+            used[h, p0 + t] = u[t]
+    return ge.sum(axis=0), le.sum(axis=0), used.sum(axis=0)
 
 
 @njit(parallel=True, cache=True)

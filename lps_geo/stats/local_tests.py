@@ -190,18 +190,30 @@ def local_tests(
         tol_t = tol[cols]
         key = stream_key(seed, null)
 
-        def more(idx: np.ndarray, r0: int, r1: int):
+        lo_t = obs_t - tol_t
+        hi_t = obs_t + tol_t
+
+        def more(idx: np.ndarray, r0: int, r1: int, cap: np.ndarray | None = None):
             ptr = np.searchsorted(cols[idx], np.arange(k + 1)).astype(np.int64)
             out = [np.zeros(len(idx), dtype=np.int64) for _ in range(3)]
-            args = (sites[idx], kk[idx], obs_t[idx], tol_t[idx])
+            left = np.full(len(idx), r1 - r0, dtype=np.int64) if cap is None else cap
+            left = left.copy()
             for b0 in range(r0, r1, ROWS):
                 rows = _engine.draw_rows(key, b0, min(b0 + ROWS, r1), n, size)
-                for acc, part in zip(
-                    out,
-                    _engine.column_counts(yt, ptr, *args, rows, not star),
-                    strict=True,
-                ):
+                parts = _engine.column_counts(
+                    yt,
+                    ptr,
+                    sites[idx],
+                    kk[idx],
+                    lo_t[idx],
+                    hi_t[idx],
+                    left,
+                    rows,
+                    not star,
+                )
+                for acc, part in zip(out, parts, strict=True):
                     acc += part
+                left -= parts[2]
             return tuple(out)
 
         ge_t = n_ge[sites, cols].astype(np.int64)

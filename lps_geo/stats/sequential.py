@@ -247,7 +247,9 @@ def refine(
         ``more(idx, r0, r1) -> (d_ge, d_le, d_used)``: tail counts of tests
         ``idx`` over the shared draw rows ``r0 .. r1 - 1`` and the number of
         those rows each test used (a conditional test skips the rows that
-        draw its own site).
+        draw its own site). After the last batch, tests short of ``r_max``
+        are topped up with ``more(idx, r0, r1, cap)``: each test uses at
+        most ``cap`` rows.
     progress
         Called as ``progress(batch_end, active, r_max)`` before each batch.
     sides
@@ -276,9 +278,12 @@ def refine(
             progress(r1, len(idx), r_max)
         _add(more(idx, r0, r1), idx, n_ge, n_le, draws)
     # a conditional test skips the rows that draw its own site: top up the
-    # tests that ran every batch until they have used r_max draws
+    # tests that ran every batch to r_max draws (``more`` takes a cap: the
+    # rows each test may still use), with 1 % + 64 rows to spare for skips
     end = steps[-1]
-    while len(per_batch) == len(steps) - 1 and len(steps) > 1:
+    for _ in range(8):
+        if len(per_batch) != len(steps) - 1 or len(steps) < 2:
+            break
         c = n_ge if n_le is None else np.minimum(n_ge, n_le)
         lo, up = pvalue_bounds(c, draws, risk, sides)
         sure = rejected(up, family, m_family, alpha, correction)
@@ -287,8 +292,9 @@ def refine(
         idx = np.flatnonzero(running)
         if not len(idx):
             break
-        rows = int((r_max - draws[idx]).min())
-        _add(more(idx, end, end + rows), idx, n_ge, n_le, draws)
+        need = r_max - draws[idx]
+        rows = int(need.max() * 1.01) + 64
+        _add(more(idx, end, end + rows, need), idx, n_ge, n_le, draws)
         end += rows
     return Refinement(draws, per_batch, int(r_max), steps[1 : len(per_batch) + 1])
 
