@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/national.py [--data DIR] [--cases example,groups,classes]
-                                  [--permutations 999] [--cores 2]
+                                  [--permutations auto] [--cores 2]
 
 Cases (each in its own process, pinned to ``--cores`` CPUs):
 
@@ -117,7 +117,7 @@ def _class_table(data: Path, folder: Path) -> Path:
     return path
 
 
-def _config(case: str, data: Path, folder: Path, permutations: int):
+def _config(case: str, data: Path, folder: Path, permutations: int | str):
     from lps_geo.config import SizeInput, load_config
 
     cfg = load_config(EXAMPLE)
@@ -175,6 +175,9 @@ def _esda_reference(result, data_cfg, sample: int) -> float:
     picks = rng.choice(industries, size=min(sample, len(industries)), replace=False)
     y0 = ind[ind["industry"] == picks[0]].set_index("region")["ql"]
     y0 = y0.reindex(w.id_order).fillna(0.0).to_numpy()
+    # esda has no sequential mode: with "auto" it runs the first 999 draws
+    esda_r = data_cfg.statistics.permutations
+    esda_r = 999 if esda_r == "auto" else esda_r
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         Moran_Local(y0, w, permutations=99, seed=1)  # compile numba once
@@ -183,16 +186,14 @@ def _esda_reference(result, data_cfg, sample: int) -> float:
         for code in picks:
             y = ind[ind["industry"] == code].set_index("region")["ql"]
             y = y.reindex(w.id_order).fillna(0.0).to_numpy()
-            Moran_Local(y, w, permutations=data_cfg.statistics.permutations, seed=1)
-            G_Local(
-                y, w, star=True, permutations=data_cfg.statistics.permutations, seed=1
-            )
+            Moran_Local(y, w, permutations=esda_r, seed=1)
+            G_Local(y, w, star=True, permutations=esda_r, seed=1)
         per = (time.perf_counter() - t0) / len(picks)
     n_runs = len(industries) * (2 if data_cfg.analysis.reference_area == "both" else 1)
     return per * n_runs
 
 
-def run_case(case: str, data: Path, permutations: int, esda_sample: int) -> dict:
+def run_case(case: str, data: Path, permutations: int | str, esda_sample: int) -> dict:
     """Run one case in this process; return timings and memory peaks."""
     import lps_geo
     from lps_geo.export import write_geopackage
@@ -272,7 +273,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", help="shared data folder (default $LPS_GEO_DATA)")
     ap.add_argument("--cases", default="example,groups,classes")
-    ap.add_argument("--permutations", type=int, default=999)
+    ap.add_argument(
+        "--permutations",
+        type=lambda v: v if v == "auto" else int(v),
+        default="auto",
+        help='"auto" (sequential draws, the default) or a whole number',
+    )
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--esda-sample", type=int, default=2)
     ap.add_argument("--case", help=argparse.SUPPRESS)  # child process

@@ -40,8 +40,9 @@ CORRECTION_WORDS = {
 GI_NULL_WORDS = {
     "total": (
         "Gi* is tested against total permutation: every value, the site's own "
-        "included, is shuffled over the map, so a strong single pole can be a "
-        "hot spot (exact for any distribution, zero-heavy ones included)"
+        "included, is shuffled over the map, so the site's own value counts "
+        "towards a hot spot (exact for any distribution, zero-heavy ones "
+        "included)"
     ),
     "conditional": (
         "Gi* is tested by conditional permutation (the site's own value held "

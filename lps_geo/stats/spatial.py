@@ -41,9 +41,11 @@ Inference
   neighbours drawn from the other regions). With binary weights it is
   monotone in the neighbours' sum.
 * Gi* (``gi_null``): ``"total"`` (default) permutes every value, the site's
-  own included, so a strong single-municipality pole can be a hot spot -- the
-  null of Getis & Ord (1992), made exact for zero-heavy data by permutation
-  instead of the normal approximation; ``"analytic"`` is Getis & Ord's z under
+  own included, so the site's own value counts towards a hot spot -- the null
+  of Getis & Ord (1992), made exact for zero-heavy data by permutation
+  instead of the normal approximation (a lone pole is still judged against
+  every other region that could have landed there: where an industry has
+  many comparable poles, one of them alone is not exceptional); ``"analytic"`` is Getis & Ord's z under
   total randomisation with the normal p (what ArcGIS reports);
   ``"conditional"`` holds the site's value fixed, which with binary weights
   makes Gi* the same test as the Local Moran of its neighbours.

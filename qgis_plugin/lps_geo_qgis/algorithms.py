@@ -88,6 +88,11 @@ def run_lps_geo(args, feedback, atlas_share: float = 0.0) -> list[str]:
         raise QgsProcessingException(str(exc)) from None
 
 
+def _permutations(value: int) -> int | str:
+    """The plugin's -1 is the configuration's "auto" (sequential draws)."""
+    return "auto" if value < 0 else value
+
+
 class _Base(QgsProcessingAlgorithm):
     """Shared plumbing: names, icon, result loading."""
 
@@ -459,13 +464,15 @@ class RunAnalysis(_Base):
             _help(
                 QgsProcessingParameterNumber(
                     self.PERMUTATIONS,
-                    "Permutations",
-                    defaultValue=999,
-                    minValue=0,
-                    maxValue=99999,
+                    "Permutations (-1 = sequential, auto)",
+                    defaultValue=-1,
+                    minValue=-1,
+                    maxValue=999999,
                 ),
-                "Conditional permutations of the local statistics (0 = "
-                "analytical p-values only). The smallest p-value is 1/(R+1).",
+                "-1 (default): sequential permutations, 999 for every test and "
+                "more where the corrected decision needs them, up to 2 m / alpha "
+                "for m regions; a number R: fixed permutations (smallest "
+                "two-sided p 2/(R+1)); 0: analytical p-values only.",
             )
         )
         add(
@@ -628,7 +635,7 @@ class RunAnalysis(_Base):
                 else None
             ),
             "variable": self._choice(p, self.VARIABLE, self.VARIABLES, c),
-            "permutations": self.parameterAsInt(p, self.PERMUTATIONS, c),
+            "permutations": _permutations(self.parameterAsInt(p, self.PERMUTATIONS, c)),
             "seed": self.parameterAsInt(p, self.SEED, c),
             "alpha": self.parameterAsDouble(p, self.ALPHA, c),
             "correction": self._choice(p, self.CORRECTION, self.CORRECTIONS, c),
