@@ -45,8 +45,9 @@ Inference
   of Getis & Ord (1992), made exact for zero-heavy data by permutation
   instead of the normal approximation (a lone pole is still judged against
   every other region that could have landed there: where an industry has
-  many comparable poles, one of them alone is not exceptional); ``"analytic"`` is Getis & Ord's z under
-  total randomisation with the normal p (what ArcGIS reports);
+  many comparable poles, one of them alone is not exceptional);
+  ``"analytic"`` is Getis & Ord's z under total randomisation with the normal
+  p (what ArcGIS reports);
   ``"conditional"`` holds the site's value fixed, which with binary weights
   makes Gi* the same test as the Local Moran of its neighbours.
 * Multiple testing is corrected per industry across its regions (or across
@@ -75,6 +76,7 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from lps_geo.errors import ConfigError, InputError
+from lps_geo.stats.global_moran import GLOBAL_KEYS
 from lps_geo.stats.pvalues import (
     TIE_RULE,
     adjust_pvalues,
@@ -124,14 +126,8 @@ LOCAL_COLUMNS = (
     "gi_draws",
     "gi_bin",
 )
-GLOBAL_COLUMNS = (
-    "moran_i",
-    "moran_ei",
-    "moran_z",
-    "moran_p",
-    "moran_z_rand",
-    "moran_p_rand",
-)
+#: Columns of the per-industry table (global Moran's I and its tests).
+GLOBAL_COLUMNS = GLOBAL_KEYS
 
 
 @dataclass(frozen=True)
