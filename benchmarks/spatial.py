@@ -1231,7 +1231,8 @@ def side_by_side(
     if pg_fixed and eng_fixed:
         rows += _pygeoda_rows(pg_fixed, k_all, str(R_fixed), eng_fixed)
         rows += _engine_rows(eng_fixed, label, str(R_fixed))
-    if pg_eq and eng_eq:
+    if eng_eq:
+        # a failed pygeoda subprocess must not hide the engine's number
         rows += _pygeoda_rows(pg_eq, k_all, f"{R_max} (=R_max)", eng_eq)
         rows += _engine_rows(eng_eq, label, eq_R_label)
     if rows:
@@ -1243,10 +1244,10 @@ def side_by_side(
             "in its own subprocess:"
         )
         print_table(rows)
-        pg_any = pg_fixed or pg_eq
+        threads = args.pygeoda_threads
         print(
             f"notes: pygeoda {pgref.PERMUTATION_METHOD} permutations, "
-            f"{pg_any['threads']} threads, one local_moran + one local_gstar call "
+            f"{threads} threads, one local_moran + one local_gstar call "
             "per industry; its p-values are one-sided folded pseudo p "
             "((extremes on the observed side + 1) / (R + 1), floor 1/(R+1)), the "
             "engine's two-sided (floor 2/(R+1)), so min(1, 2 p) is GeoDa's "
