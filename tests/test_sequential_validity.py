@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from scipy import stats
 from shapely.geometry import box
@@ -733,3 +734,19 @@ def test_refine_without_correction_and_cap():
     steps = schedule(FIRST_DRAWS, 5000)
     assert blocks == list(zip(steps, steps[1:], strict=False))
     assert blocks[0] == (999, 1999) and blocks[-1][1] == 5000
+
+
+def test_draws_cap_is_announced(monkeypatch):
+    """A correction over so many tests that a single one would need more
+    than DRAWS_CAP draws says so (the run goes on with the cap)."""
+    import lps_geo.stats.local_tests as lt
+    from lps_geo.errors import LpsGeoWarning
+
+    monkeypatch.setattr(lt, "DRAWS_CAP", 2_000)
+    monkeypatch.setattr(lt, "max_draws", lambda *a, **k: 2_000)
+    y = np.arange(16, dtype=float).reshape(16, 1)
+    a = sp.csr_matrix(np.eye(16, k=1) + np.eye(16, k=-1))
+    valid = np.ones((16, 1), dtype=bool)
+    with pytest.warns(LpsGeoWarning, match="stop at 2000"):
+        res = lt.local_tests("conditional", y, a, valid, "auto", 1, 0.05, "fdr")
+    assert res.max_draws == 2_000

@@ -28,14 +28,18 @@ by the seed, so results depend only on the seed.
 from __future__ import annotations
 
 import logging
+import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from lps_geo.errors import LpsGeoWarning
 from lps_geo.stats.pvalues import TIE_RTOL
 from lps_geo.stats.sequential import (
+    DRAWS_CAP,
     FIRST_DRAWS,
     max_draws,
     pvalue_bounds,
@@ -138,6 +142,16 @@ def local_tests(
     m_family = family_sizes(valid, fdr_scope)
     m_most = int(m_family.max(initial=1))
     r_max = max_draws(m_most, alpha, correction) if auto else first
+    if auto and r_max == DRAWS_CAP and correction != "none":
+        warnings.warn(
+            f"the correction over {m_most} tests asks for "
+            f"{math.ceil(2 * m_most / alpha)} permutation draws for a single "
+            f"test to pass; sequential tests stop at {DRAWS_CAP}, so only "
+            'groups of significant tests can pass (fdr_scope = "industry" '
+            "corrects within each industry instead)",
+            LpsGeoWarning,
+            stacklevel=3,
+        )
     star = null == "total"
     obs = a @ y + (y if star else 0.0)
     size = max_card + 1 if star else max_card
