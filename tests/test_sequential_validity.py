@@ -44,7 +44,6 @@ from lps_geo.stats.sequential import (
     EXTREMES,
     FIRST_DRAWS,
     RISK,
-    Refinement,
     max_draws,
     pvalue_bounds,
     refine,
@@ -595,11 +594,6 @@ def test_two_sided_p():
     assert two_sided_p(np.array([999]), np.array([999]), 999).tolist() == [1.0]
 
 
-#: Whether ``more`` also returns the rows each test used (the conditional
-#: tests skip the rows that draw their own site); older ``refine`` takes two.
-MORE_RETURNS_USED = "batch_ends" in Refinement.__dataclass_fields__
-
-
 class FakeTests:
     """``more`` callback of tests with known one-sided tail probabilities.
 
@@ -626,9 +620,7 @@ class FakeTests:
         self.calls.append((idx.copy(), r0, r1))
         ge = self.block(r0, r1)[idx].astype(np.int64)
         le = (r1 - r0) - ge
-        if MORE_RETURNS_USED:
-            return ge, le, np.full(len(idx), r1 - r0, dtype=np.int64)
-        return ge, le
+        return ge, le, np.full(len(idx), r1 - r0, dtype=np.int64)
 
     def run(self, m_family, correction="fdr", r_max=None, **kw):
         ge, le = self.start(FIRST_DRAWS)

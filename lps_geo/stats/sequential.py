@@ -212,7 +212,6 @@ class Refinement:
     draws: np.ndarray
     active_per_batch: list[int]
     r_max: int
-    batch_ends: list[int]
 
 
 def refine(
@@ -296,7 +295,7 @@ def refine(
         rows = int(need.max() * 1.01) + 64
         _add(more(idx, end, end + rows, need), idx, n_ge, n_le, draws)
         end += rows
-    return Refinement(draws, per_batch, int(r_max), steps[1 : len(per_batch) + 1])
+    return Refinement(draws, per_batch, int(r_max))
 
 
 def _add(counts, idx, n_ge, n_le, draws) -> None:
