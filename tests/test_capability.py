@@ -27,7 +27,14 @@ from lps_geo.method.capability_test import (
     capability_permutation_test,
 )
 from lps_geo.stats.pvalues import adjust_pvalues
-from lps_geo.stats.sequential import max_draws, pvalue_bounds, refine, schedule
+from lps_geo.stats.sequential import (
+    FIRST_DRAWS,
+    MIN_MAX_DRAWS,
+    max_draws,
+    pvalue_bounds,
+    refine,
+    schedule,
+)
 from lps_geo.symbology import INSTITUTION_COLORS
 from lps_geo.vocab import INSTITUTION_TYPES
 
@@ -488,8 +495,8 @@ def test_auto_p_within_monte_carlo_error_of_the_exact_p(grid10, gradient):
     assert list(res.columns) == list(PERMUTATION_COLUMNS)
     r_max = math.ceil(150 / 0.05)
     assert res.attrs["max_draws"] == r_max == 3000
-    assert set(res["draws"]) <= set(schedule(999, r_max))
-    assert (res["draws"] > 999).sum() >= 3  # the LPS near the BH threshold
+    assert set(res["draws"]) <= set(schedule(FIRST_DRAWS, r_max))
+    assert (res["draws"] > FIRST_DRAWS).sum() >= 3  # near the BH threshold
     exact = np.array([_exact_p(reach, pair) for pair in lps])
     L = res["draws"].to_numpy()
     p = res["p_value"].to_numpy()
@@ -497,8 +504,9 @@ def test_auto_p_within_monte_carlo_error_of_the_exact_p(grid10, gradient):
     err = np.abs(p - exact)
     assert (err <= 4 * np.sqrt(exact * (1 - exact) / L) + 1 / (L + 1)).all()
     # the continued LPS are the ones with a small p, and are now finer
-    cont = res.index[L > 999]
-    assert (exact[L > 999] < 0.01).all() and len(cont)
+    went_on = L > FIRST_DRAWS
+    cont = res.index[went_on]
+    assert (exact[went_on] < 0.02).all() and len(cont)
     assert_allclose(res["p_adj"], adjust_pvalues(p, "fdr"))
     # a long fixed run agrees with the sequential p of the continued LPS
     long = capability_permutation_test(
@@ -509,19 +517,23 @@ def test_auto_p_within_monte_carlo_error_of_the_exact_p(grid10, gradient):
         permutations=100_000,
         seed=9,
     )
-    assert_allclose(long["p_value"], exact[L > 999], atol=4e-4)
-    lo = res.loc[cont, "p_value"] - 4 * np.sqrt(long["p_value"] / L[L > 999])
-    up = res.loc[cont, "p_value"] + 4 * np.sqrt(long["p_value"] / L[L > 999])
+    ex = exact[went_on]
+    assert (np.abs(long["p_value"] - ex) <= 4 * np.sqrt(ex * (1 - ex) / 1e5)).all()
+    lo = res.loc[cont, "p_value"] - 4 * np.sqrt(long["p_value"] / L[went_on])
+    up = res.loc[cont, "p_value"] + 4 * np.sqrt(long["p_value"] / L[went_on])
     assert ((lo <= long["p_value"]) & (long["p_value"] <= up)).all()
 
 
-def test_auto_first_draws_are_the_fixed_999(grid10, gradient):
+def test_auto_first_draws_are_the_fixed_r_draws(grid10, gradient):
     inst, members, _, _ = gradient
     kw = dict(distance=8_000, seed=5)
     auto = capability_permutation_test(inst, members, grid10, **kw)  # default
-    fixed = capability_permutation_test(inst, members, grid10, permutations=999, **kw)
-    assert (fixed["draws"] == 999).all() and fixed.attrs["max_draws"] == 999
-    stopped = auto["draws"] == 999
+    fixed = capability_permutation_test(
+        inst, members, grid10, permutations=FIRST_DRAWS, **kw
+    )
+    assert (fixed["draws"] == FIRST_DRAWS).all()
+    assert fixed.attrs["max_draws"] == FIRST_DRAWS
+    stopped = auto["draws"] == FIRST_DRAWS
     cols = ["observed", "expected", "p_value", "n_members", "strata_used"]
     pd.testing.assert_frame_equal(auto.loc[stopped, cols], fixed.loc[stopped, cols])
     assert not np.allclose(
@@ -549,7 +561,7 @@ def test_auto_strong_lps_passes_bh_and_null_lps_stop_early(grid10, clustered):
     assert res.loc["dense", "p_adj"] == pytest.approx(200 / (r_max + 1))
     assert res.loc["dense", "p_adj"] <= 0.05
     null = res.drop(index="dense")
-    assert (null["draws"] == 999).all()
+    assert (null["draws"] == FIRST_DRAWS).all()
     assert (null["p_adj"] > 0.05).all()
     assert (res["draws"] <= r_max).all()
     # 999 fixed draws cannot make it significant: p_adj = 200 / 1000
@@ -558,7 +570,8 @@ def test_auto_strong_lps_passes_bh_and_null_lps_stop_early(grid10, clustered):
     )
     assert fixed.loc["dense", "p_value"] == 1 / 1000
     assert fixed.loc["dense", "p_adj"] == pytest.approx(0.2)
-    # Bonferroni asks for the same R_max; without correction 999 is enough
+    # Bonferroni asks for the same R_max; without correction R_max is 999 and
+    # "dense" is surely below alpha after the first draws
     bonf = capability_permutation_test(
         clustered, members, grid10, correction="bonferroni", **kw
     )
@@ -567,7 +580,9 @@ def test_auto_strong_lps_passes_bh_and_null_lps_stop_early(grid10, clustered):
     plain = capability_permutation_test(
         clustered, members, grid10, correction="none", **kw
     )
-    assert plain.attrs["max_draws"] == 999 and (plain["draws"] == 999).all()
+    assert plain.attrs["max_draws"] == MIN_MAX_DRAWS == 999
+    assert (plain["draws"] == FIRST_DRAWS).all()
+    assert plain.loc["dense", "p_value"] == 1 / (FIRST_DRAWS + 1)
     assert_array_equal(plain["p_adj"], plain["p_value"])
 
 
@@ -584,11 +599,11 @@ def test_auto_reproducible_and_independent_of_other_lps(grid10, gradient):
     kw.update(seed=5, alpha=0.0004, correction="none")
     full = capability_permutation_test(inst, members, grid10, **kw)
     assert full.attrs["max_draws"] == 2500
-    assert (full["draws"] > 999).sum() >= 2
+    assert (full["draws"] > FIRST_DRAWS).sum() >= 2
     half = members[members["lps_id"] < "p075"]
     part = capability_permutation_test(inst, half, grid10, **kw)
     pd.testing.assert_frame_equal(part, full.loc[part.index], check_exact=True)
-    one = full.index[full["draws"] > 999][0]
+    one = full.index[full["draws"] > FIRST_DRAWS][0]
     alone = capability_permutation_test(
         inst, members[members["lps_id"] == one], grid10, **kw
     )
@@ -608,9 +623,11 @@ def test_auto_lps_without_draws(grid10, clustered):
     assert res.loc["x", "strata_used"] == "none"
     assert res.loc["x", "draws"] == 0
     assert np.isnan(res.loc["x", ["expected", "p_value", "p_adj"]].astype(float)).all()
-    # one LPS tested: m = 1, so R_max = max(999, 20)
-    assert res.attrs["max_draws"] == 999
-    assert res.loc["y", "p_adj"] == res.loc["y", "p_value"] == 1 / 1000
+    # one LPS tested: m = 1, so R_max = max(999, 20); "y" reaches every
+    # clustered institution: surely below alpha after the first draws
+    assert res.attrs["max_draws"] == MIN_MAX_DRAWS
+    assert res.loc["y", "draws"] == FIRST_DRAWS
+    assert res.loc["y", "p_adj"] == res.loc["y", "p_value"] == 1 / (FIRST_DRAWS + 1)
 
 
 def test_one_sided_bounds_and_stopping():
@@ -622,7 +639,7 @@ def test_one_sided_bounds_and_stopping():
     assert lo[0] == 0.0 and pvalue_bounds(np.array([5]), 5, sides=1)[1][0] == 1.0
     assert max_draws(5568, 0.05, "fdr", sides=1) == 111_360
     assert max_draws(5568, 0.05, "bonferroni", sides=1) == 111_360
-    assert max_draws(10, 0.05, "none", sides=1) == 999
+    assert max_draws(10, 0.05, "none", sides=1) == MIN_MAX_DRAWS
     assert max_draws(10**9, 0.05, "fdr", sides=1) == 10_000_000
     # 15 of 999 draws at least the observed one, alpha between the one-sided
     # lower bound and twice it: a one-sided p can still pass, so the test

@@ -130,8 +130,8 @@ def test_ql_by_hand(result):
 
 
 def _agrees_with_esda(ours, draws, esda_p, ties):
-    """Sequential p against esda's 999 draws: tests that stopped at 999 use
-    esda's very draws (equal where the null has no ties, never smaller where
+    """Sequential p against esda's with R = FIRST_DRAWS: tests that stopped
+    there use esda's very draws (equal where the null has no ties, never smaller where
     it has); tests that continued agree within esda's Monte Carlo error."""
     first = draws == FIRST_DRAWS
     assert first.mean() > 0.5
@@ -145,7 +145,7 @@ def _agrees_with_esda(ours, draws, esda_p, ties):
 def test_lisa_and_gi_equal_esda(result, cfg):
     """The pipeline's LISA and Gi* are esda's on the QL of the same industry:
     statistics equal; LISA p-values esda's for the tests that stopped at the
-    first (esda's) 999 draws, within Monte Carlo error for those that went
+    first (esda's) draws, within Monte Carlo error for those that went
     on. Gi*'s default null (total permutation) is not esda's: see
     tests/test_sequential_validity.py."""
     from lps_geo.stats.variables import analysed_variable

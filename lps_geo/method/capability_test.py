@@ -229,8 +229,8 @@ def capability_permutation_test(
     Draws
         With an integer ``permutations`` every LPS gets :math:`L = R` draws.
         With ``"auto"`` every LPS starts with
-        :data:`~lps_geo.stats.sequential.FIRST_DRAWS` (999) draws, the same
-        as ``permutations=999``, and an LPS whose count of null statistics
+        :data:`~lps_geo.stats.sequential.FIRST_DRAWS` (199) draws, the same
+        as ``permutations=199``, and an LPS whose count of null statistics
         at least the observed one is still small continues in batches that
         double its draws (one-sided :func:`lps_geo.stats.sequential.refine`:
         it stops after

@@ -120,6 +120,32 @@ def local_counts(y, card, obs, draws, tol, chunk):  # pragma: no cover - jit
     return n_ge, n_le
 
 
+@njit(parallel=True, cache=True)
+def bh_rows(pt):  # pragma: no cover - jit
+    """Benjamini-Hochberg adjusted p-values of every row of ``pt`` (one
+    family per row, NaNs ignored and kept): sorted ascending, ``p m / rank``
+    then the running minimum from the largest rank down, capped at 1."""
+    k, n = pt.shape
+    out = np.empty_like(pt)
+    for j in prange(k):
+        row = pt[j]
+        order = np.argsort(row)  # NaNs sort last
+        m = 0
+        for i in range(n):
+            if not np.isnan(row[i]):
+                m += 1
+        run = np.inf
+        for r in range(n - 1, -1, -1):
+            i = order[r]
+            v = row[i]
+            if np.isnan(v):
+                out[j, i] = np.nan
+                continue
+            run = min(run, v * m / (r + 1.0))
+            out[j, i] = min(run, 1.0)
+    return out
+
+
 # --------------------------------------------------------------------------
 # sequential (adaptive) inference: draws by row number, counts per test
 # --------------------------------------------------------------------------

@@ -84,7 +84,7 @@ from lps_geo.stats.pvalues import (
     inference_text,
     warn_resolution,
 )
-from lps_geo.stats.sequential import FIRST_DRAWS, schedule
+from lps_geo.stats.sequential import FIRST_DRAWS, GLOBAL_DRAWS, schedule
 from lps_geo.vocab import LISA_LABEL_KEYS, Correction, FdrScope, GiNull
 
 __all__ = [
@@ -401,9 +401,9 @@ def _numba_engine(
 
 
 def _global_r(permutations: int | str) -> int:
-    """Permutations of global Moran's test: with ``"auto"`` the first draws
-    (global I is one test per industry; 999 draws resolve it)."""
-    return FIRST_DRAWS if permutations == "auto" else int(permutations)
+    """Permutations of global Moran's test: with ``"auto"``
+    :data:`~lps_geo.stats.sequential.GLOBAL_DRAWS` (one test per industry)."""
+    return GLOBAL_DRAWS if permutations == "auto" else int(permutations)
 
 
 def _esda(X, graph, inference, progress=None):
