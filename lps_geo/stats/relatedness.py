@@ -1,0 +1,941 @@
+"""Industry relatedness from co-location: co-occurrence, correlation and density.
+
+Two industries are *related* when they locate together more often than their
+sizes alone would predict. This module measures that from the region x
+industry size matrix ``E`` of a run (employment or establishments; regions as
+index, industry codes as columns) and reports, per LPS, which related
+industries are present among its members.
+
+Two families of measures are offered, both through :func:`relatedness_matrix`
+and its registry :data:`RELATEDNESS_METHODS`:
+
+Co-occurrence of specialisations
+    Each region is reduced to the set of industries in which it is specialised
+    (binary RCA, QL >= 1; :func:`binary_rca`); :func:`co_occurrence` counts, for
+    each pair, the regions specialised in both. Hidalgo et al. (2007) turned
+    such counts into the *proximity* of the product space (the smaller of the
+    two conditional probabilities). Balland's EconGeo R package normalises the
+    co-occurrence matrix after van Eck & Waltman (2009): ``"association"``
+    (association strength: observed over expected co-occurrences), ``"prob"``
+    (Steijn's probability variant, EconGeo's default), ``"cosine"`` and
+    ``"jaccard"``; :func:`cooccurrence_relatedness` reproduces its
+    ``relatedness()`` to the digit.
+Locational correlation
+    Delgado, Porter & Stern (2016) relate industries by the correlation across
+    locations of their employment (and of their establishments).
+    :func:`locational_correlation` computes the Pearson correlation of every
+    pair at once on a chosen variable: ``"share"`` (the region's share of the
+    industry's total), ``"ql"`` or ``"log_ql"`` (ln(1 + QL)).
+
+City size. Regional shares grow with the size of the region, so the
+correlation of shares is high between any two ubiquitous industries: São Paulo
+holds a large share of nearly everything. In the 2015 RAIS group table,
+furniture's (31.0) most correlated groups by share are metal structures, other
+manufacturing, vehicle repair and food, and sawmill-and-wood products (16.2)
+only ranks about 40th. QL divides the size away, so correlations of QL and
+co-occurrences of QL >= 1 are size-neutral (an industry spread like the
+economy has QL near 1 everywhere and correlates with nothing).
+
+The default, ``"association"``, is the association strength of co-occurring
+specialisations. It is size-neutral (it uses only QL >= 1), robust to the
+extreme QL of tiny municipalities (one establishment in a village of ten gives
+QL in the hundreds and dominates a correlation of QL; it counts once here), and
+reads on a natural scale: 1 is what independent locations give, 2 means twice
+as many co-occurrences as expected. With it, footwear's (15.3) most related
+groups in 2015 are footwear parts, leather tanning and leather goods, and
+furniture's include wood products.
+
+The diagonal of :func:`relatedness_matrix` is NaN for every method (an
+industry's relatedness to itself is not a statistic here), so thresholds and
+rankings skip it. The EconGeo-compatible :func:`co_occurrence` and
+:func:`cooccurrence_relatedness` keep EconGeo's 0.
+
+References
+----------
+Hidalgo, C.A., Klinger, B., Barabási, A.-L. & Hausmann, R. (2007) The product
+space conditions the development of nations. Science 317: 482-487.
+
+Balland, P.-A. (2017) Economic Geography in R: Introduction to the EconGeo
+package. Papers in Evolutionary Economic Geography 17.09, Utrecht University.
+
+van Eck, N.J. & Waltman, L. (2009) How to normalize cooccurrence data? JASIST
+60(8): 1635-1651.
+
+Delgado, M., Porter, M.E. & Stern, S. (2016) Defining clusters of related
+industries. Journal of Economic Geography 16(1): 1-38.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from lps_geo.errors import ConfigError, InputError
+from lps_geo.stats.indicators import location_quotient
+from lps_geo.stats.matrix import format_codes, matrix_parts, validate_matrix
+
+__all__ = [
+    "CooccurrenceMethod",
+    "CorrelationVariable",
+    "RelatednessMethod",
+    "DEFAULT_METHOD",
+    "RELATEDNESS_METHODS",
+    "RelatednessSpec",
+    "LpsRelatedness",
+    "binary_rca",
+    "co_occurrence",
+    "cooccurrence_relatedness",
+    "proximity",
+    "locational_correlation",
+    "relatedness_matrix",
+    "relatedness_density",
+    "relatedness_pairs",
+    "top_related",
+    "lps_relatedness",
+]
+
+CooccurrenceMethod = Literal["association", "prob", "cosine", "jaccard"]
+CorrelationVariable = Literal["share", "ql", "log_ql"]
+RelatednessMethod = Literal[
+    "association",
+    "prob",
+    "cosine",
+    "jaccard",
+    "proximity",
+    "corr_share",
+    "corr_ql",
+    "corr_log_ql",
+]
+
+#: The size-neutral default for LPS work (see the module docstring).
+DEFAULT_METHOD: RelatednessMethod = "association"
+
+#: LPS per block in :func:`lps_relatedness` (bounds memory to a few MB per block).
+_BLOCK_CELLS = 2_000_000
+
+
+# --------------------------------------------------------------------------
+# building blocks (EconGeo-compatible)
+# --------------------------------------------------------------------------
+
+
+def binary_rca(
+    E: pd.DataFrame, region_total: pd.Series | None = None, threshold: float = 1.0
+) -> pd.DataFrame:
+    """Binary revealed comparative advantage: 1 where QL >= ``threshold``.
+
+    .. math:: M_{ri} = [QL_{ri} \\geq t]
+
+    EconGeo's ``RCA(mat, binary = TRUE)`` (Balassa 1965) with t = 1; QL is
+    :func:`lps_geo.stats.indicators.location_quotient`. Undefined QL (a region
+    or an industry of size 0) counts as 0.
+
+    Examples
+    --------
+    >>> E = pd.DataFrame({"a": [10.0, 30.0], "b": [40.0, 20.0]},
+    ...                  index=pd.Index(["r1", "r2"], name="region"))
+    >>> binary_rca(E)
+            a  b
+    region
+    r1      0  1
+    r2      1  0
+    """
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+        raise ConfigError(f"threshold must be a finite number, got {threshold!r}")
+    ql = location_quotient(E, region_total)
+    return (ql.fillna(0.0) >= threshold).astype(np.int64)
+
+
+def _binary_values(M: pd.DataFrame, name: str = "M") -> np.ndarray:
+    M = validate_matrix(M, name)
+    x = M.to_numpy()
+    if not np.isin(x, (0.0, 1.0)).all():
+        raise InputError(
+            f"{name} must be binary (0/1: region specialised in the industry or "
+            "not); build it with binary_rca(E)"
+        )
+    return x
+
+
+def co_occurrence(M: pd.DataFrame, diagonal: bool = False) -> pd.DataFrame:
+    """Number of regions specialised in both industries of every pair.
+
+    .. math:: C_{ij} = \\sum_r M_{ri} M_{rj}
+
+    EconGeo's ``co.occurrence(t(M))`` (EconGeo takes industries in rows; here
+    ``M`` keeps the canonical regions x industries shape). The diagonal, the
+    number of regions specialised in each industry, is 0 unless ``diagonal``.
+
+    Parameters
+    ----------
+    M
+        Binary region x industry matrix (e.g. :func:`binary_rca`).
+    diagonal
+        Keep the occurrence counts on the diagonal.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Industry x industry counts (int), indexed and labelled by ``M``'s columns.
+
+    Examples
+    --------
+    >>> M = pd.DataFrame({"a": [1, 1, 0], "b": [1, 0, 1], "c": [1, 1, 1]},
+    ...                  index=pd.Index(["r1", "r2", "r3"], name="region"))
+    >>> co_occurrence(M)
+    industry  a  b  c
+    industry
+    a         0  1  2
+    b         1  0  2
+    c         2  2  0
+    """
+    x = sparse.csc_array(_binary_values(M))
+    c = (x.T @ x).toarray().astype(np.int64)
+    if not diagonal:
+        np.fill_diagonal(c, 0)
+    return _square(c, M.columns)
+
+
+def _square(values: np.ndarray, codes: pd.Index) -> pd.DataFrame:
+    """An industry x industry array as a DataFrame on both axes."""
+    return pd.DataFrame(
+        values,
+        index=pd.Index(codes, name="industry"),
+        columns=pd.Index(codes, name="industry"),
+    )
+
+
+def _normalise(c: np.ndarray, method: str) -> np.ndarray:
+    """EconGeo's relatedness() on a co-occurrence array (diagonal ignored)."""
+    c = c.astype(float).copy()
+    np.fill_diagonal(c, 0.0)
+    s = c.sum(axis=0)
+    si, sj = s[None, :], s[:, None]
+    t = c.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "association":
+            out = (c / t) / ((si / t) * (sj / t))
+        elif method == "prob":
+            out = c / (
+                ((si / t) * (sj / (t - si)) + (sj / t) * (si / (t - sj))) * (t / 2)
+            )
+        elif method == "cosine":
+            out = c / np.sqrt(si * sj)
+        else:  # jaccard
+            out = c / (si + sj - c)
+    out = np.where(np.isfinite(out), out, 0.0)
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def cooccurrence_relatedness(
+    C: pd.DataFrame, method: CooccurrenceMethod = "prob"
+) -> pd.DataFrame:
+    """Normalise a co-occurrence matrix into relatedness, as EconGeo's ``relatedness``.
+
+    With the diagonal set to 0, S_i the column sums of C and T the sum of all
+    its cells (van Eck & Waltman 2009; Steijn 2017):
+
+    - ``"association"``: :math:`C_{ij} T / (S_i S_j)` (1 = as many
+      co-occurrences as independent locations give);
+    - ``"prob"``: :math:`C_{ij} / [(\\frac{S_i}{T}\\frac{S_j}{T-S_i} +
+      \\frac{S_j}{T}\\frac{S_i}{T-S_j})\\frac{T}{2}]`, the association strength
+      with draws without repetition (EconGeo's default);
+    - ``"cosine"``: :math:`C_{ij} / \\sqrt{S_i S_j}`;
+    - ``"jaccard"``: :math:`C_{ij} / (S_i + S_j - C_{ij})`.
+
+    Undefined cells (an industry with no co-occurrence) and the diagonal are 0,
+    as in EconGeo. The name is case-insensitive ("Jaccard" works).
+
+    Examples
+    --------
+    >>> C = _square(np.array([[0, 2, 1], [2, 0, 1], [1, 1, 0]]), pd.Index(list("abc")))
+    >>> cooccurrence_relatedness(C, "association").round(4)
+    industry       a       b       c
+    industry
+    a         0.0000  1.7778  1.3333
+    b         1.7778  0.0000  1.3333
+    c         1.3333  1.3333  0.0000
+    """
+    key = method.lower() if isinstance(method, str) else method
+    if key not in get_args(CooccurrenceMethod):
+        raise ConfigError(
+            "method must be one of "
+            f"{', '.join(map(repr, get_args(CooccurrenceMethod)))}, got {method!r}"
+        )
+    C = _validate_square(C, "C")
+    return _square(_normalise(C.to_numpy(), key), C.index)
+
+
+def _validate_square(R, name: str) -> pd.DataFrame:
+    if not isinstance(R, pd.DataFrame):
+        raise InputError(
+            f"{name} must be an industry x industry pandas DataFrame, got "
+            f"{type(R).__name__}"
+        )
+    if R.shape[0] != R.shape[1] or not R.index.equals(R.columns):
+        raise InputError(
+            f"{name} must be square with the same industry codes, in the same "
+            f"order, on index and columns (got {R.shape[0]} x {R.shape[1]}); "
+            f"reindex it with {name}.loc[codes, codes]"
+        )
+    if not all(pd.api.types.is_numeric_dtype(d) for d in R.dtypes):
+        raise InputError(f"{name} must hold numbers")
+    return R.astype(float)
+
+
+def proximity(M: pd.DataFrame) -> pd.DataFrame:
+    """Hidalgo et al.'s (2007) proximity: the smaller conditional probability.
+
+    .. math:: \\phi_{ij} = \\frac{C_{ij}}{\\max(N_i, N_j)}
+
+    where N_i is the number of regions specialised in industry i; in [0, 1].
+    0 for industries no region is specialised in; the diagonal is 0.
+
+    Examples
+    --------
+    >>> M = pd.DataFrame({"a": [1, 1, 0], "b": [1, 0, 0], "c": [1, 1, 1]},
+    ...                  index=pd.Index(["r1", "r2", "r3"], name="region"))
+    >>> proximity(M).round(4)
+    industry       a       b       c
+    industry
+    a         0.0000  0.5000  0.6667
+    b         0.5000  0.0000  0.3333
+    c         0.6667  0.3333  0.0000
+    """
+    c = co_occurrence(M, diagonal=True).to_numpy().astype(float)
+    n = np.diag(c).copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = c / np.maximum(n[:, None], n[None, :])
+    out = np.where(np.isfinite(out), out, 0.0)
+    np.fill_diagonal(out, 0.0)
+    return _square(out, M.columns)
+
+
+# --------------------------------------------------------------------------
+# locational correlation (Delgado, Porter & Stern 2016)
+# --------------------------------------------------------------------------
+
+
+def _variable(
+    E: pd.DataFrame, variable: str, region_total: pd.Series | None
+) -> np.ndarray:
+    """The (regions with E_j > 0) x industries array the correlation uses."""
+    E, x, e_j, e_i, total = matrix_parts(E, region_total)
+    keep = e_j > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if variable == "share":
+            v = x / e_i[None, :]
+        else:
+            v = (x / e_j[:, None]) / (e_i / total)[None, :]
+            if variable == "log_ql":
+                v = np.log1p(v)
+    v = v[keep]
+    v[:, e_i == 0] = np.nan  # undefined industry: NaN column, NaN relatedness
+    return v
+
+
+def _pearson(v: np.ndarray) -> np.ndarray:
+    """Pearson correlation of all column pairs; NaN for constant or NaN columns."""
+    n = v.shape[0]
+    z = v - v.mean(axis=0)
+    sd = np.sqrt((z * z).sum(axis=0))
+    bad = ~(np.isfinite(sd) & (sd > 1e-12 * np.maximum(1.0, np.abs(v).max(axis=0))))
+    if n < 2:
+        bad[:] = True
+    z[:, bad] = 0.0
+    z /= np.where(bad, 1.0, sd)[None, :]
+    r = z.T @ z
+    np.clip(r, -1.0, 1.0, out=r)
+    r[bad, :] = np.nan
+    r[:, bad] = np.nan
+    return r
+
+
+def locational_correlation(
+    E: pd.DataFrame,
+    variable: CorrelationVariable = "log_ql",
+    region_total: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Correlation across regions of every pair of industries' location patterns.
+
+    .. math:: LC_{ij} = \\operatorname{corr}_r(v_{ri}, v_{rj})
+
+    The locational correlation of Delgado, Porter & Stern (2016), computed for
+    all pairs at once (one matrix product of standardised columns). ``v`` is:
+
+    - ``"share"``: :math:`E_{ri}/E_i`, the region's share of the industry.
+      Dominated by region size: two industries that merely follow population
+      correlate strongly;
+    - ``"ql"``: the location quotient (size-neutral, but heavy-tailed where
+      regions are tiny);
+    - ``"log_ql"``: :math:`\\ln(1 + QL)`, size-neutral and less driven by the
+      QL outliers of tiny regions.
+
+    Regions with E_j = 0 are left out. The diagonal is 1; pairs involving an
+    industry that is constant over the regions (or absent) are NaN.
+
+    Examples
+    --------
+    >>> E = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 4.0, 7.0],
+    ...                   "c": [3.0, 2.0, 1.0]},
+    ...                  index=pd.Index(["r1", "r2", "r3"], name="region"))
+    >>> locational_correlation(E, "share").round(4)
+    industry       a       b       c
+    industry
+    a         1.0000  0.9934 -1.0000
+    b         0.9934  1.0000 -0.9934
+    c        -1.0000 -0.9934  1.0000
+    """
+    if variable not in get_args(CorrelationVariable):
+        raise ConfigError(
+            f"variable must be one of "
+            f"{', '.join(map(repr, get_args(CorrelationVariable)))}, got {variable!r}"
+        )
+    E = validate_matrix(E)
+    return _square(_pearson(_variable(E, variable, region_total)), E.columns)
+
+
+# --------------------------------------------------------------------------
+# the registry and the entry point
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatednessSpec:
+    """One relatedness method of the registry.
+
+    Attributes
+    ----------
+    compute
+        ``compute(E, region_total, rca_threshold) -> ndarray`` (industry x
+        industry values; the diagonal is overwritten with NaN).
+    family
+        ``"co-occurrence"`` (of binary RCA) or ``"correlation"``.
+    size_neutral
+        Whether region size alone leaves it unchanged (all but ``corr_share``).
+    chance
+        The value two independently located industries get (1 for the
+        association strengths, 0 for correlations; None where no such level
+        exists): a natural ``min_relatedness``.
+    """
+
+    compute: Callable[[pd.DataFrame, pd.Series | None, float], np.ndarray]
+    family: Literal["co-occurrence", "correlation"]
+    size_neutral: bool
+    chance: float | None
+
+
+def _cooc_method(method: str):
+    def compute(E, region_total, rca_threshold):
+        C = co_occurrence(binary_rca(E, region_total, rca_threshold))
+        return _normalise(C.to_numpy(), method)
+
+    return compute
+
+
+def _corr_method(variable: str):
+    def compute(E, region_total, rca_threshold):
+        return _pearson(_variable(E, variable, region_total))
+
+    return compute
+
+
+def _proximity(E, region_total, rca_threshold):
+    return proximity(binary_rca(E, region_total, rca_threshold)).to_numpy()
+
+
+#: Relatedness methods by name (mapclassify-style registry).
+RELATEDNESS_METHODS: dict[str, RelatednessSpec] = {
+    "association": RelatednessSpec(
+        _cooc_method("association"), "co-occurrence", True, 1.0
+    ),
+    "prob": RelatednessSpec(_cooc_method("prob"), "co-occurrence", True, 1.0),
+    "cosine": RelatednessSpec(_cooc_method("cosine"), "co-occurrence", True, None),
+    "jaccard": RelatednessSpec(_cooc_method("jaccard"), "co-occurrence", True, None),
+    "proximity": RelatednessSpec(_proximity, "co-occurrence", True, None),
+    "corr_share": RelatednessSpec(_corr_method("share"), "correlation", False, 0.0),
+    "corr_ql": RelatednessSpec(_corr_method("ql"), "correlation", True, 0.0),
+    "corr_log_ql": RelatednessSpec(_corr_method("log_ql"), "correlation", True, 0.0),
+}
+
+
+def _spec(method) -> RelatednessSpec:
+    spec = RELATEDNESS_METHODS.get(method) if isinstance(method, str) else None
+    if spec is None:
+        raise ConfigError(
+            f"unknown relatedness method {method!r}; valid methods are "
+            f"{', '.join(map(repr, RELATEDNESS_METHODS))}"
+        )
+    return spec
+
+
+def relatedness_matrix(
+    E: pd.DataFrame,
+    method: RelatednessMethod = DEFAULT_METHOD,
+    region_total: pd.Series | None = None,
+    rca_threshold: float = 1.0,
+) -> pd.DataFrame:
+    """Industry x industry relatedness from the co-location of industries in ``E``.
+
+    Parameters
+    ----------
+    E
+        Size matrix, regions x industries (employment or establishments) over
+        all regions of the run.
+    method
+        A key of :data:`RELATEDNESS_METHODS` (default ``"association"``, see the
+        module docstring): ``"association"``, ``"prob"``, ``"cosine"``,
+        ``"jaccard"`` (EconGeo's normalisations of the co-occurrence of QL >=
+        ``rca_threshold``), ``"proximity"`` (Hidalgo et al. 2007), or
+        ``"corr_share"``, ``"corr_ql"``, ``"corr_log_ql"`` (locational
+        correlation of regional shares, QL or ln(1 + QL); Delgado, Porter &
+        Stern 2016).
+    region_total
+        E_j for the QL (all activities in scope); defaults to the row sums.
+    rca_threshold
+        QL at or above which a region counts as specialised (co-occurrence
+        methods only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Symmetric, indexed and labelled by the industry codes; NaN on the
+        diagonal (and, for correlations, for industries constant over regions).
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``method``; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> E = pd.DataFrame({"a": [9.0, 8.0, 1.0, 1.0], "b": [8.0, 9.0, 1.0, 1.0],
+    ...                   "c": [1.0, 1.0, 9.0, 9.0]},
+    ...                  index=pd.Index(["r1", "r2", "r3", "r4"], name="region"))
+    >>> relatedness_matrix(E)  # a and b share r1 and r2: twice the chance level
+    industry    a    b    c
+    industry
+    a         NaN  2.0  0.0
+    b         2.0  NaN  0.0
+    c         0.0  0.0  NaN
+    >>> relatedness_matrix(E, "corr_ql").round(3)
+    industry      a      b      c
+    industry
+    a           NaN  0.979 -0.995
+    b         0.979    NaN -0.995
+    c        -0.995 -0.995    NaN
+    """
+    spec = _spec(method)
+    E = validate_matrix(E)
+    values = np.array(spec.compute(E, region_total, rca_threshold), dtype=float)
+    np.fill_diagonal(values, np.nan)
+    return _square(values, E.columns)
+
+
+# --------------------------------------------------------------------------
+# density and reading a relatedness matrix
+# --------------------------------------------------------------------------
+
+
+def relatedness_density(M: pd.DataFrame, R: pd.DataFrame) -> pd.DataFrame:
+    """Relatedness density (0-100) of every region in every industry.
+
+    .. math:: RD_{ri} = 100 \\frac{\\sum_j M_{rj} R_{ji}}{\\sum_j R_{ji}}
+
+    The share of industry i's relatedness that the region's specialisations
+    cover: EconGeo's ``relatedness.density`` (Boschma, Balland & Kogler 2015),
+    without its rounding to 2 decimals. NaN cells of ``R`` (e.g. the diagonal
+    of :func:`relatedness_matrix`) count as 0; the diagonal is used as given,
+    as in EconGeo. ``R`` should be non-negative (clip correlations at 0).
+
+    Parameters
+    ----------
+    M
+        Binary region x industry matrix (:func:`binary_rca`).
+    R
+        Industry x industry relatedness covering ``M``'s industries.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``M``; NaN for industries related to nothing.
+
+    Examples
+    --------
+    >>> M = pd.DataFrame({"a": [1, 0], "b": [1, 1], "c": [0, 1]},
+    ...                  index=pd.Index(["r1", "r2"], name="region"))
+    >>> R = _square(np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0.0]]),
+    ...             pd.Index(list("abc")))
+    >>> relatedness_density(M, R).round(2)
+                 a     b       c
+    region
+    r1       33.33  50.0  100.00
+    r2      100.00  50.0   33.33
+    """
+    x = _binary_values(M)
+    R = _validate_square(R, "R")
+    missing = M.columns.difference(R.index, sort=False)
+    if len(missing):
+        raise InputError(
+            f"R lacks industries {format_codes(missing)} of M; compute the "
+            "relatedness on the same industries"
+        )
+    r = np.nan_to_num(R.loc[M.columns, M.columns].to_numpy(), nan=0.0)
+    tot = r.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = 100.0 * (x @ r) / np.where(tot == 0, np.nan, tot)[None, :]
+    return pd.DataFrame(d, index=M.index.copy(), columns=M.columns.copy())
+
+
+def top_related(R: pd.DataFrame, industry, n: int = 10) -> pd.Series:
+    """The ``n`` industries most related to ``industry``, strongest first.
+
+    Examples
+    --------
+    >>> R = _square(np.array([[np.nan, 2.0, 0.5], [2.0, np.nan, 1.0],
+    ...                       [0.5, 1.0, np.nan]]), pd.Index(list("abc")))
+    >>> top_related(R, "a").to_dict()
+    {'b': 2.0, 'c': 0.5}
+    """
+    R = _validate_square(R, "R")
+    if industry not in R.index:
+        raise InputError(
+            f"industry {industry!r} is not in the relatedness matrix (codes like "
+            f"{format_codes(R.index)})"
+        )
+    row = R.loc[industry].drop(industry).dropna()
+    order = np.argsort(-row.to_numpy(), kind="stable")[:n]
+    return row.iloc[order].rename(f"relatedness_to_{industry}")
+
+
+def relatedness_pairs(R: pd.DataFrame, min_relatedness: float) -> pd.DataFrame:
+    """Industry pairs with relatedness above ``min_relatedness`` (each pair once).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``industry_a``, ``industry_b`` (a before b in ``R``'s order) and
+        ``relatedness``, strongest first.
+
+    Examples
+    --------
+    >>> R = _square(np.array([[np.nan, 2.0, 0.5], [2.0, np.nan, 1.5],
+    ...                       [0.5, 1.5, np.nan]]), pd.Index(list("abc")))
+    >>> relatedness_pairs(R, 1.0)
+      industry_a industry_b  relatedness
+    0          a          b          2.0
+    1          b          c          1.5
+    """
+    R = _validate_square(R, "R")
+    v = R.to_numpy()
+    i, j = np.triu_indices(len(v), k=1)
+    val = v[i, j]
+    keep = val > min_relatedness
+    i, j, val = i[keep], j[keep], val[keep]
+    order = np.argsort(-val, kind="stable")
+    return pd.DataFrame(
+        {
+            "industry_a": R.index[i[order]],
+            "industry_b": R.index[j[order]],
+            "relatedness": val[order],
+        }
+    )
+
+
+# --------------------------------------------------------------------------
+# per LPS
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LpsRelatedness:
+    """Related industries present in each LPS, and its relatedness density.
+
+    Attributes
+    ----------
+    related
+        One row per (LPS, related industry present among its members):
+        ``lps_id``, ``industry`` (the LPS's), ``related_industry``,
+        ``relatedness``, ``ql`` (over the members), ``size`` (members' E),
+        ``share_of_size`` (of the members' total E_j), and ``establishments``
+        when establishment counts were given apart from ``E``. Sorted by LPS,
+        then strongest relatedness first.
+    density
+        Relatedness density (0-100) of each LPS in its own industry, indexed by
+        ``lps_id``: the share of the industry's relatedness covered by the
+        industries present among the members.
+    """
+
+    related: pd.DataFrame
+    density: pd.Series
+
+    def __repr__(self) -> str:
+        n = len(self.density)
+        with_any = self.related["lps_id"].nunique() if len(self.related) else 0
+        return (
+            f"<LpsRelatedness of {n} LPS: {len(self.related)} related industries "
+            f"present ({with_any} LPS with at least one)>"
+        )
+
+
+def _members_list(value, lps_id) -> list:
+    if isinstance(value, str):
+        return [m.strip() for m in value.split(",") if m.strip()]
+    if isinstance(value, Iterable):
+        return [str(m) if not isinstance(m, str) else m for m in value]
+    raise InputError(
+        f"members of LPS {lps_id!r} must be a comma-separated string or a list of "
+        f"region codes, got {type(value).__name__}"
+    )
+
+
+def _lps_frame(lps) -> pd.DataFrame:
+    if not isinstance(lps, pd.DataFrame):
+        raise InputError(
+            "lps must be a DataFrame with columns 'industry' and 'members' "
+            f"(indexed by lps_id, or with an 'lps_id' column), got {type(lps).__name__}"
+        )
+    if "lps_id" in lps.columns:
+        lps = lps.set_index("lps_id")
+    missing = [c for c in ("industry", "members") if c not in lps.columns]
+    if missing:
+        raise InputError(
+            f"lps lacks column(s) {', '.join(map(repr, missing))}; give each LPS "
+            "its industry code and its member region codes"
+        )
+    if lps.index.has_duplicates:
+        dup = lps.index[lps.index.duplicated()].unique()
+        raise InputError(f"lps has duplicated lps_id {format_codes(dup)}")
+    return lps
+
+
+def _membership(lps: pd.DataFrame, regions: pd.Index) -> sparse.csr_array:
+    """LPS x region 0/1 matrix; unknown member codes raise InputError."""
+    rows, codes = [], []
+    for k, (lps_id, value) in enumerate(lps["members"].items()):
+        m = _members_list(value, lps_id)
+        rows.extend([k] * len(m))
+        codes.extend(m)
+    pos = regions.get_indexer(pd.Index(codes, dtype=regions.dtype)) if codes else []
+    pos = np.asarray(pos, dtype=np.int64)
+    bad = pos < 0
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"LPS {lps.index[rows[first]]!r} has member regions not in E: "
+            f"{format_codes(pd.unique(np.asarray(codes, dtype=object)[bad]))}; "
+            "members must be region codes of E's index (same dtype, e.g. str)"
+        )
+    data = np.ones(len(pos))
+    b = sparse.csr_array(
+        (data, (np.asarray(rows, dtype=np.int64), pos)), shape=(len(lps), len(regions))
+    )
+    b.data[:] = 1.0  # a region listed twice counts once
+    return b
+
+
+def _reference_shares(x, e_j, lps, region_reference, regions):
+    """(LPS x industry) share of each industry in the LPS's reference area."""
+    if region_reference is None:
+        return None, (x.sum(axis=0) / e_j.sum())[None, :]
+    if "reference_area" not in lps.columns:
+        raise InputError(
+            "region_reference was given but lps has no 'reference_area' column; "
+            "give each LPS the code of its reference area"
+        )
+    ref = pd.Series(region_reference).reindex(regions)
+    if ref.isna().any():
+        raise InputError(
+            "region_reference lacks regions "
+            f"{format_codes(regions[ref.isna().to_numpy()])} of E"
+        )
+    areas, codes = np.unique(ref.astype(str).to_numpy(), return_inverse=True)
+    g = sparse.csr_array(
+        (np.ones(len(codes)), (codes, np.arange(len(codes)))),
+        shape=(len(areas), len(regions)),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = (g @ x) / (g @ e_j)[:, None]
+    which = pd.Index(areas).get_indexer(lps["reference_area"].astype(str))
+    if (which < 0).any():
+        bad = lps.index[which < 0]
+        raise InputError(
+            f"LPS {format_codes(bad)} have a reference_area absent from "
+            f"region_reference (areas: {format_codes(areas)})"
+        )
+    return which, shares
+
+
+def lps_relatedness(
+    E: pd.DataFrame,
+    lps: pd.DataFrame,
+    relatedness: pd.DataFrame,
+    *,
+    region_total: pd.Series | None = None,
+    establishments: pd.DataFrame | None = None,
+    region_reference: pd.Series | None = None,
+    min_relatedness: float = 1.0,
+    min_ql: float = 1.0,
+    min_establishments: float = 3,
+) -> LpsRelatedness:
+    """Related industries present among each LPS's members, and its density.
+
+    For LPS *l* with members *m* and industry *i*, and every other industry *j*:
+
+    .. math:: QL_{lj} = \\frac{\\sum_m E_{mj} / \\sum_m E_m}{E_j^{ref} / E^{ref}}
+
+    (the members pooled, against the LPS's reference area). *j* is **present**
+    when :math:`QL_{lj} \\geq` ``min_ql`` and the members hold at least
+    ``min_establishments`` establishments of *j*; it is a **related industry
+    present** when also :math:`R_{ij} >` ``min_relatedness``. The density is
+    EconGeo's relatedness density of the pooled members in *i*:
+    :math:`100 \\sum_{j \\ne i} P_{lj} R^+_{ji} / \\sum_{j \\ne i} R^+_{ji}`,
+    with :math:`R^+` the relatedness clipped at 0 (NaN as 0).
+
+    All LPS are done at once: an LPS x region membership matrix aggregates
+    ``E`` with one sparse product per block of LPS.
+
+    Parameters
+    ----------
+    E
+        Size matrix, regions x industries (employment or establishments).
+    lps
+        One row per LPS (index ``lps_id`` or an ``lps_id`` column) with
+        ``industry`` and ``members`` (a comma-separated string of region codes,
+        as in the ``lps`` layer, or a list); ``reference_area`` when
+        ``region_reference`` is given.
+    relatedness
+        Industry x industry matrix (:func:`relatedness_matrix`) covering E's
+        industries.
+    region_total
+        E_j (all activities in scope); defaults to the row sums of ``E``.
+    establishments
+        Establishment counts (regions x industries like ``E``) for the
+        ``min_establishments`` rule; by default ``E`` itself is taken to count
+        establishments.
+    region_reference
+        Reference-area code of every region (e.g. its state) when each LPS is
+        measured against its own area; by default all of ``E`` is the
+        reference area.
+    min_relatedness
+        Relatedness above which an industry is related (1 = chance level of
+        ``"association"`` and ``"prob"``; use 0 for correlations).
+    min_ql, min_establishments
+        Presence rule among the members.
+
+    Returns
+    -------
+    LpsRelatedness
+
+    Examples
+    --------
+    >>> E = pd.DataFrame({"a": [10.0, 0.0, 0.0], "b": [5.0, 5.0, 0.0],
+    ...                   "c": [0.0, 0.0, 80.0]},
+    ...                  index=pd.Index(["r1", "r2", "r3"], name="region"))
+    >>> R = _square(np.array([[np.nan, 2.0, 0.1], [2.0, np.nan, 0.1],
+    ...                       [0.1, 0.1, np.nan]]), pd.Index(list("abc")))
+    >>> lps = pd.DataFrame({"industry": ["a"], "members": ["r1,r2"]},
+    ...                    index=pd.Index(["a@r1"], name="lps_id"))
+    >>> out = lps_relatedness(E, lps, R)
+    >>> out.related[["lps_id", "related_industry", "ql", "share_of_size"]]
+      lps_id related_industry   ql  share_of_size
+    0   a@r1                b  5.0            0.5
+    >>> out.density.round(2).to_dict()
+    {'a@r1': 95.24}
+    """
+    for name, v in (
+        ("min_relatedness", min_relatedness),
+        ("min_ql", min_ql),
+        ("min_establishments", min_establishments),
+    ):
+        if not (isinstance(v, (int, float)) and math.isfinite(v)):
+            raise ConfigError(f"{name} must be a finite number, got {v!r}")
+    E, x, e_j, _, _ = matrix_parts(E, region_total)
+    lps = _lps_frame(lps)
+    R = _validate_square(relatedness, "relatedness")
+    missing = E.columns.difference(R.index, sort=False)
+    if len(missing):
+        raise InputError(
+            f"relatedness lacks industries {format_codes(missing)} of E; compute "
+            "it with relatedness_matrix on the same industries"
+        )
+    r = R.loc[E.columns, E.columns].to_numpy().copy()
+    np.fill_diagonal(r, np.nan)
+    r_pos = np.nan_to_num(np.clip(r, 0.0, None), nan=0.0)
+    ind = E.columns.get_indexer(lps["industry"])
+    if (ind < 0).any():
+        bad = pd.unique(lps["industry"][ind < 0].astype(str))
+        raise InputError(
+            f"LPS industries {format_codes(bad)} are not columns of E "
+            f"(industries like {format_codes(E.columns)})"
+        )
+    if establishments is None:
+        est = x
+    else:
+        est = validate_matrix(establishments, "establishments")
+        if not (est.index.equals(E.index) and est.columns.equals(E.columns)):
+            raise InputError(
+                "establishments must have the regions and industries of E, in "
+                "the same order (reindex it like E)"
+            )
+        est = est.to_numpy()
+    b = _membership(lps, E.index)
+    which, ref = _reference_shares(x, e_j, lps, region_reference, E.index)
+
+    n_lps, m = len(lps), x.shape[1]
+    block = max(1, _BLOCK_CELLS // max(m, 1))
+    parts, density = [], np.full(n_lps, np.nan)
+    for lo in range(0, n_lps, block):
+        hi = min(lo + block, n_lps)
+        bb = b[lo:hi]
+        size = bb @ x
+        total = bb @ e_j
+        ref_rows = ref if which is None else ref[which[lo:hi]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ql = (size / total[:, None]) / ref_rows
+        n_est = size if establishments is None else bb @ est
+        present = (ql >= min_ql) & (n_est >= min_establishments)
+        own = ind[lo:hi]
+        rows_r = r[own]  # relatedness of each LPS's industry to every industry
+        hit = present & (rows_r > min_relatedness)
+        li, lj = np.nonzero(hit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cover = (present * r_pos[:, own].T).sum(axis=1)
+            density[lo:hi] = (
+                100.0
+                * cover
+                / np.where(
+                    r_pos[:, own].sum(axis=0) == 0, np.nan, r_pos[:, own].sum(axis=0)
+                )
+            )
+            share = size[li, lj] / total[li]
+        part = {
+            "lps_id": lps.index[lo + li],
+            "industry": E.columns[own[li]],
+            "related_industry": E.columns[lj],
+            "relatedness": rows_r[li, lj],
+            "ql": ql[li, lj],
+            "size": size[li, lj],
+            "share_of_size": share,
+        }
+        if establishments is not None:
+            part["establishments"] = n_est[li, lj]
+        parts.append(pd.DataFrame(part))
+    related = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(related):
+        order = np.lexsort(
+            (
+                -related["relatedness"].to_numpy(),
+                lps.index.get_indexer(related["lps_id"]),
+            )
+        )
+        related = related.iloc[order].reset_index(drop=True)
+    dens = pd.Series(density, index=lps.index.copy(), name="relatedness_density")
+    return LpsRelatedness(related=related, density=dens)
