@@ -189,3 +189,43 @@ def choices(literal: object) -> tuple:
     if not values:
         raise TypeError(f"{literal!r} is not a Literal of lps_geo.vocab")
     return values
+
+
+# ---------------------------------------------------------------- structure
+
+#: RAIS's 10 establishment size bands ("Tamanho Estabelecimento"), by active
+#: jobs on 31 December: (code, label, smallest size); each band runs up to
+#: the next band's smallest size minus one.
+RAIS_SIZE_BANDS: tuple[tuple[int, str, int], ...] = (
+    (1, "0", 0),
+    (2, "1-4", 1),
+    (3, "5-9", 5),
+    (4, "10-19", 10),
+    (5, "20-49", 20),
+    (6, "50-99", 50),
+    (7, "100-249", 100),
+    (8, "250-499", 250),
+    (9, "500-999", 500),
+    (10, "1000+", 1000),
+)
+#: SEBRAE's size classes.
+SizeClass = Literal["micro", "small", "medium", "large"]
+SIZE_CLASS_KEYS: tuple[SizeClass, ...] = get_args(SizeClass)
+#: Sectors with their own SEBRAE cut-offs.
+SebraeSector = Literal["industry", "services"]
+#: SEBRAE's smallest employees of the small, medium and large classes: industry
+#: and construction (up to 19, 20-99, 100-499, 500 or more) and trade and
+#: services (up to 9, 10-49, 50-99, 100 or more).
+SEBRAE_CUTOFFS: dict[SebraeSector, tuple[int, int, int]] = {
+    "industry": (20, 100, 500),
+    "services": (10, 50, 100),
+}
+#: CNAE 2.0 divisions under SEBRAE's industry cut-offs, first and last:
+#: sections B to F (extractive, manufacturing, utilities, water and waste,
+#: construction); every other division (agriculture included) takes the
+#: trade and services cut-offs.
+SEBRAE_INDUSTRY_DIVISIONS: tuple[int, int] = (5, 43)
+#: Production-structure labels of an LPS, after Storper & Harrison's (1991)
+#: governance types.
+StructureLabel = Literal["lead_firm", "core_ring", "small_firm"]
+STRUCTURE_LABEL_KEYS: tuple[StructureLabel, ...] = get_args(StructureLabel)

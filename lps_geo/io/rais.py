@@ -50,6 +50,7 @@ from lps_geo.io.rais_layout import (
     resolve_column,
     scan_lines,
 )
+from lps_geo.io.rais_sizes import size_rows, size_table
 from lps_geo.io.reports import RaisReport
 from lps_geo.io.tables import SizeTables
 from lps_geo.vocab import BadRows, EstablishmentCount, IndustryLevel
@@ -81,6 +82,7 @@ def read_rais_microdata(
     memory_limit: str | None = None,
     temp_directory: str | Path | None = None,
     threads: int | None = None,
+    size_distribution: bool = False,
 ) -> SizeTables:
     """Employment and establishments by municipality and CNAE from RAIS microdata.
 
@@ -128,6 +130,14 @@ def read_rais_microdata(
         summarised in one :class:`~lps_geo.errors.LpsGeoWarning`;
         ``"raise"``: the first one raises an InputError naming the file, line
         and column.
+    size_distribution
+        Also keep the distribution of establishment sizes
+        (``SizeTables.size_distribution``: for every region, industry and
+        number of active jobs, the establishments of that size, counted as
+        ``establishments`` says), from which
+        :mod:`lps_geo.stats.structure` derives size bands, lead
+        establishments, CR4 and Herfindahl. Same pass over the files: the
+        rows are grouped by their job count as well.
     memory_limit, temp_directory, threads
         DuckDB settings (e.g. ``memory_limit="1GB"``); beyond the limit DuckDB
         spills to ``temp_directory`` (default: a temporary folder removed
@@ -220,6 +230,7 @@ def read_rais_microdata(
                     sep=sep,
                     duck_encoding=duck_encoding,
                     codec=codec,
+                    by_size=size_distribution,
                 )
                 for index, path in enumerate(files)
             ]
@@ -229,21 +240,33 @@ def read_rais_microdata(
             classes = class_map(_distinct(connection, reads, "cls"), cnae)
             _register_maps(connection, municipalities, classes, industry_level)
             tally = _new_tally(reads, establishments, encoding)
-            used = pd.concat(
-                [
-                    _classify(
-                        connection,
-                        read,
-                        classes,
-                        tally,
-                        codec,
-                        sep,
-                        duck_encoding,
-                        bad_rows,
-                    )
-                    for read in reads
-                ],
-                ignore_index=True,
+            parts = [
+                _classify(
+                    connection,
+                    read,
+                    classes,
+                    tally,
+                    codec,
+                    sep,
+                    duck_encoding,
+                    bad_rows,
+                )
+                for read in reads
+            ]
+            used = pd.concat(parts, ignore_index=True)
+            sizes = (
+                size_table(
+                    [
+                        size_rows(
+                            connection,
+                            _OUTCOMES.format(table=read.table),
+                            establishments,
+                        )
+                        for read in reads
+                    ]
+                )
+                if size_distribution
+                else None
             )
         finally:
             connection.close()
@@ -270,7 +293,11 @@ def read_rais_microdata(
     )
     logger.info(notes[0])
     return SizeTables(
-        employment=employment, establishments=counts, notes=notes, report=report
+        employment=employment,
+        establishments=counts,
+        notes=notes,
+        report=report,
+        size_distribution=sizes,
     )
 
 
@@ -295,6 +322,7 @@ def _read_file(
     sep: str,
     duck_encoding: str,
     codec: str,
+    by_size: bool = False,
 ) -> _FileRead:
     source = str(path)
     names = read_header(path, sep, codec)
@@ -311,6 +339,13 @@ def _read_file(
     touch = (
         f", sum(length(concat({every}))) AS _bytes" if duck_encoding == "utf-8" else ""
     )
+    # with the size distribution, rows are grouped by their job count too
+    size_key = (
+        f"""CASE WHEN regexp_full_match(coalesce({jobs}, ''), '[0-9]{{1,15}}')
+                THEN CAST({jobs} AS BIGINT) END AS size,"""
+        if by_size
+        else ""
+    )
     query = f"""
         CREATE TEMP TABLE agg_{index} AS
         SELECT
@@ -324,6 +359,7 @@ def _read_file(
                 ELSE 'non-numeric'
             END AS status,
             coalesce({neg}, '') AS neg,
+            {size_key}
             count(*) AS n_rows,
             CAST(sum(CASE
                 WHEN regexp_full_match(coalesce({jobs}, ''), '[0-9]{{1,15}}')

@@ -131,6 +131,12 @@ class SizeTables:
         default_factory=dict, compare=False, repr=False
     )
     region_column: str | None = field(default=None, compare=False, repr=False)
+    #: Establishments per (region, industry, size in active jobs), when the
+    #: reader keeps it (RAIS microdata with ``size_distribution=True``; see
+    #: :mod:`lps_geo.io.rais_sizes`); None otherwise.
+    size_distribution: pd.DataFrame | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __repr__(self) -> str:
         parts = []
