@@ -229,3 +229,9 @@ SEBRAE_INDUSTRY_DIVISIONS: tuple[int, int] = (5, 43)
 #: governance types.
 StructureLabel = Literal["lead_firm", "core_ring", "small_firm"]
 STRUCTURE_LABEL_KEYS: tuple[StructureLabel, ...] = get_args(StructureLabel)
+
+#: RAIS worker records: the public PDET text layout, Base dos Dados column
+#: names, or detected from the header.
+WorkerLayout = Literal["auto", "pdet", "basedosdados"]
+#: A detected worker-record layout.
+WorkerFileLayout = Literal["pdet", "basedosdados"]

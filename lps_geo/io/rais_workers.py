@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, get_args
 
 import pandas as pd
 
@@ -52,13 +52,12 @@ from lps_geo.io.rais_workers_layout import (
     WAGE_PATTERNS,
     WORKER_COLUMNS,
     WorkerFile,
-    WorkerLayout,
     detect_layout,
     industry_class,
     resolve_file,
     scan_problem_lines,
 )
-from lps_geo.vocab import BadRows, IndustryLevel
+from lps_geo.vocab import BadRows, DecimalMark, IndustryLevel, WorkerLayout
 
 __all__ = [
     "LAYOUT_DEFAULTS",
@@ -482,7 +481,7 @@ def read_rais_workers(
     occupation_column: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,
-    decimal: Literal[",", "."] | None = None,
+    decimal: DecimalMark | None = None,
     bad_rows: BadRows = "report",
     memory_limit: str | None = None,
     temp_directory: str | Path | None = None,

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.io._util import format_quoted, normalize_text
 from lps_geo.io.cnae_table import CnaeTable
 from lps_geo.io.rais_layout import ENCODINGS, class_map
-
-WorkerLayout = Literal["auto", "pdet", "basedosdados"]
+from lps_geo.vocab import WorkerFileLayout, WorkerLayout
 
 #: Header names tried for each column, per layout: the 2002-2022 PDET names
 #: first, then the "- Código" names of the later PDET extracts. Case, accents
@@ -128,7 +127,7 @@ def find_column(names: list[str], candidates: Sequence[str]) -> int | None:
     return None
 
 
-def detect_layout(path: str | Path) -> Literal["pdet", "basedosdados"]:
+def detect_layout(path: str | Path) -> WorkerFileLayout:
     """Which layout a worker file's header is in (``"pdet"`` or ``"basedosdados"``).
 
     Examples
