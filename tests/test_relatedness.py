@@ -388,6 +388,14 @@ def test_lps_relatedness_by_hand_with_one_reference_area():
     assert list(out.density.index) == ["a@r1", "a@r4"]
 
 
+def test_lps_member_listed_twice_counts_once():
+    twice = LPS.assign(members=["r1, r2, r1", ["r4", "r4"]])
+    a = lps_relatedness(E_LPS, LPS, R_LPS)
+    b = lps_relatedness(E_LPS, twice, R_LPS)
+    pd.testing.assert_frame_equal(a.related, b.related)
+    pd.testing.assert_series_equal(a.density, b.density)
+
+
 def test_lps_relatedness_with_state_reference_areas_and_thresholds():
     ref = pd.Series(["11", "11", "11", "12"], index=E_LPS.index)
     out = lps_relatedness(E_LPS, LPS, R_LPS, region_reference=ref, min_relatedness=0.9)
