@@ -514,16 +514,31 @@ def lps_supply_chain(
             f"region {bad['region']!r} of LPS {bad['lps_id']!r} ({bad['where']}) "
             "is not a row of the QL matrix"
         )
-    places = places.assign(r=r_index)
-    # one row per (row, partner industry)
+    lps_codes = pd.Index(lps_industry.index)
+    places = places.assign(r=r_index, l=lps_codes.get_indexer(places["lps_id"]))
+    # one row per (link row, partner industry of the run)
     partners = rows["partner_industries"].dropna().str.split(",").explode()
     partners = partners.rename("partner_industry").reset_index()
     partners["c"] = ql.columns.get_indexer(partners["partner_industry"])
-    partners = partners[partners["c"] >= 0]
-    partners["lps_id"] = rows.loc[partners["row"], "lps_id"].to_numpy()
-    long = partners.merge(places[["lps_id", "r", "where"]], on="lps_id")
+    partners = partners[partners["c"] >= 0].reset_index(drop=True)
+    partners["l"] = lps_codes.get_indexer(rows.loc[partners["row"], "lps_id"])
+    # each distinct (LPS, industry) pair is looked up once per set of regions
+    key = partners["l"].to_numpy(np.int64) * ql.shape[1] + partners["c"].to_numpy()
+    pair_key, pair_of = np.unique(key, return_inverse=True)
+    pair_l, pair_c = pair_key // ql.shape[1], pair_key % ql.shape[1]
     q = ql.to_numpy(dtype=float)
-    long["ql"] = q[long["r"].to_numpy(), long["c"].to_numpy()]
+    best_q = np.full(len(pair_key), -np.inf)
+    best_r = np.full(len(pair_key), -1)
+    present = {}
+    for where in ("members", "nearby"):
+        sub = places[places["where"] == where].sort_values("l", kind="stable")
+        top, arg = _max_over_regions(
+            q, sub["l"].to_numpy(), sub["r"].to_numpy(), pair_l, pair_c, len(lps_codes)
+        )
+        present[where] = top >= threshold
+        better = top > best_q
+        best_q = np.where(better, top, best_q)
+        best_r = np.where(better, arg, best_r)
     out = rows[["lps_id", "industry", "role", "rank", "partner", "partner_name"]]
     out = out.rename(columns={"partner": "activity", "partner_name": "activity_name"})
     out = out.assign(
@@ -532,22 +547,20 @@ def lps_supply_chain(
         share=rows["share"],
         is_self=rows["is_self"].astype(bool),
     )
-    present = long[long["ql"] >= threshold]
     for where, column in (("members", "members_present"), ("nearby", "nearby_present")):
-        found = present[present["where"] == where]
-        listed = (
-            found.drop_duplicates(["row", "partner_industry"])
-            .groupby("row")["partner_industry"]
-            .agg(",".join)
+        found = partners[present[where][pair_of]]
+        listed = _join_by(
+            found["row"].to_numpy(), found["partner_industry"].to_numpy(dtype=object)
         )
-        out[column] = listed.reindex(out.index).astype(object)
+        out[column] = pd.Series(listed, dtype=object).reindex(out.index)
         out[column] = out[column].where(out[column].notna(), None)
     out["present_in_members"] = out["members_present"].notna()
     out["present_nearby"] = out["nearby_present"].notna()
-    best = long.sort_values(["row", "ql"], ascending=[True, False], kind="stable")
-    best = best.drop_duplicates("row").set_index("row")
+    scored = partners.assign(ql=best_q[pair_of], r=best_r[pair_of])
+    scored = scored[scored["r"] >= 0]
+    best = scored.loc[scored.groupby("row")["ql"].idxmax()].set_index("row")
     out["best_ql"] = best["ql"].reindex(out.index)
-    out["best_industry"] = best["partner_industry"].reindex(out.index).astype(object)
+    out["best_industry"] = best["partner_industry"].astype(object).reindex(out.index)
     regions = ql.index.to_numpy(dtype=object)
     out["best_region"] = pd.Series(
         regions[best["r"].to_numpy(dtype=int)], index=best.index, dtype=object
@@ -555,6 +568,50 @@ def lps_supply_chain(
     for column in ("best_industry", "best_region"):
         out[column] = out[column].where(out[column].notna(), None)
     return out[list(PRESENCE_COLUMNS)].reset_index(drop=True)
+
+
+def _join_by(keys: np.ndarray, texts: np.ndarray) -> pd.Series:
+    """Texts joined by "," per key; ``keys`` sorted (rows in order)."""
+    if len(keys) == 0:
+        return pd.Series(dtype=object)
+    cut = np.flatnonzero(np.diff(keys)) + 1
+    starts = np.concatenate([[0], cut])
+    joined = [",".join(part) for part in np.split(texts, cut)]
+    return pd.Series(joined, index=keys[starts], dtype=object)
+
+
+def _max_over_regions(
+    q: np.ndarray,
+    place_l: np.ndarray,
+    place_r: np.ndarray,
+    pair_l: np.ndarray,
+    pair_c: np.ndarray,
+    n_lps: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max of ``q[r, c]`` over the regions ``r`` of each pair's LPS, and its region.
+
+    ``place_l``/``place_r`` list (LPS, region) sorted by LPS; pairs whose LPS
+    has no region get ``-inf`` and region -1. Flat numpy, no Python loop.
+    """
+    counts = np.bincount(place_l, minlength=n_lps)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    size = counts[pair_l]
+    total = int(size.sum())
+    top = np.full(len(pair_l), -np.inf)
+    arg = np.full(len(pair_l), -1)
+    if total == 0:
+        return top, arg
+    pair_rep = np.repeat(np.arange(len(pair_l)), size)
+    offset = np.arange(total) - np.repeat(np.cumsum(size) - size, size)
+    region = place_r[np.repeat(start[pair_l], size) + offset]
+    values = q[region, pair_c[pair_rep]]
+    has = size > 0
+    firsts = (np.cumsum(size) - size)[has]
+    top[has] = np.maximum.reduceat(values, firsts)
+    hit = values == top[pair_rep]
+    first_hit = np.unique(pair_rep[hit], return_index=True)
+    arg[first_hit[0]] = region[hit][first_hit[1]]
+    return top, arg
 
 
 def _nearby_frame(
