@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lps_geo.stats.related_lps import lps_relatedness
 from lps_geo.stats.relatedness import (
     RELATEDNESS_METHODS,
     _normalise,
     binary_rca,
-    lps_relatedness,
     relatedness_matrix,
 )
 

@@ -235,3 +235,29 @@ STRUCTURE_LABEL_KEYS: tuple[StructureLabel, ...] = get_args(StructureLabel)
 WorkerLayout = Literal["auto", "pdet", "basedosdados"]
 #: A detected worker-record layout.
 WorkerFileLayout = Literal["pdet", "basedosdados"]
+
+# ---------------------------------------------------------------- relatedness
+
+#: Relatedness from co-occurrence of specialisations (EconGeo's methods).
+CooccurrenceMethod = Literal["association", "prob", "cosine", "jaccard"]
+#: Variable of the locational correlation of industries.
+CorrelationVariable = Literal["share", "ql", "log_ql"]
+#: Every relatedness method of :func:`lps_geo.stats.relatedness.relatedness_matrix`.
+RelatednessMethod = Literal[
+    "association",
+    "prob",
+    "cosine",
+    "jaccard",
+    "proximity",
+    "corr_share",
+    "corr_ql",
+    "corr_log_ql",
+]
+#: Families of relatedness measures.
+RelatednessFamily = Literal["co-occurrence", "correlation"]
+#: Role of a partner industry of an LPS: an input-output supplier or buyer,
+#: or a supplier named in the user's production-chain table.
+LinkRole = Literal["supplier", "buyer", "chain"]
+LINK_ROLES: tuple[LinkRole, ...] = get_args(LinkRole)
+#: The roles the input-output table gives.
+IoRole = Literal["supplier", "buyer"]

@@ -9,7 +9,8 @@ from conftest import require_shared
 from numpy.testing import assert_allclose, assert_array_equal
 
 from lps_geo.errors import ConfigError, InputError
-from lps_geo.stats import relatedness as rel
+from lps_geo.stats import related_lps
+from lps_geo.stats.related_lps import lps_relatedness
 from lps_geo.stats.relatedness import (
     DEFAULT_METHOD,
     RELATEDNESS_METHODS,
@@ -17,7 +18,6 @@ from lps_geo.stats.relatedness import (
     co_occurrence,
     cooccurrence_relatedness,
     locational_correlation,
-    lps_relatedness,
     proximity,
     relatedness_density,
     relatedness_matrix,
@@ -440,7 +440,7 @@ def test_lps_relatedness_many_lps_equal_a_loop(monkeypatch):
         },
         index=pd.Index([f"l{k}" for k in range(50)], name="lps_id"),
     )  # fmt: skip
-    monkeypatch.setattr(rel, "_BLOCK_CELLS", 7 * m)  # blocks of 7 LPS
+    monkeypatch.setattr(related_lps, "_BLOCK_CELLS", 7 * m)  # blocks of 7 LPS
     out = lps_relatedness(E, lps, R, min_relatedness=0.0, min_establishments=2)
     share_ref = E.sum() / E.to_numpy().sum()
     rows = []

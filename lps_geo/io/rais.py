@@ -388,6 +388,13 @@ def _read_file(
         connection.execute(query)
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        if "out of memory" in first.lower():
+            raise InputError(
+                f"{source}: DuckDB ran out of memory reading the file ({first}); "
+                "raise [inputs.size] memory_limit (the size distribution of "
+                "establishments needs more: one group per municipality, class "
+                "and size) or free memory"
+            ) from error
         raise InputError(
             f"{source}: DuckDB cannot read the file ({first}); check the file and "
             "[inputs.size] sep and encoding"

@@ -33,7 +33,7 @@ def size_rows(connection, outcomes: str, establishments: EstablishmentCount):
         outcomes
         + f"""
         SELECT region, industry, size, CAST(sum(n_rows) AS BIGINT) AS establishments
-        FROM rows WHERE outcome = 'used' AND {keep} GROUP BY ALL
+        FROM rows WHERE outcome = 'used' AND {keep} GROUP BY ALL ORDER BY ALL
         """
     ).df()
 
@@ -51,9 +51,9 @@ def size_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
                 "establishments": pd.Series(dtype="int64"),
             }
         )
-    frame = frame.astype(
-        {"region": str, "industry": str, "size": "int64", "establishments": "int64"}
-    )
+    frame = frame.astype({"size": "int64", "establishments": "int64"})
+    if len(parts) == 1:  # grouped and sorted by DuckDB already
+        return frame[list(SIZE_COLUMNS)].reset_index(drop=True)
     out = (
         frame.groupby(["region", "industry", "size"], sort=True)["establishments"]
         .sum()

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -48,11 +47,10 @@ import pandas as pd
 from lps_geo.errors import ApproximationWarning, InputError
 from lps_geo.io.cnae import normalize_cnae_code
 from lps_geo.io.inputoutput import IOTable
+from lps_geo.vocab import LINK_ROLES, IoRole, LinkRole
 
 #: Kinds of link: an input-output supplier or buyer, or a user production chain.
-#: (A ``LinkRole`` Literal belongs in :mod:`lps_geo.vocab` when the pipeline
-#: adopts these links; the signatures spell it out meanwhile.)
-ROLES: tuple[str, ...] = ("supplier", "buyer", "chain")
+ROLES: tuple[LinkRole, ...] = LINK_ROLES
 
 #: Last activity code of agriculture, mining and manufacturing (sections A-C):
 #: ``only=goods_activities(table)`` ranks goods suppliers only, leaving out the
@@ -99,7 +97,7 @@ def goods_activities(table: IOTable) -> list[str]:
 
 def activity_links(
     table: IOTable,
-    role: Literal["supplier", "buyer"] = "supplier",
+    role: IoRole = "supplier",
     *,
     top_n: int | None = 5,
     cumulative: float | None = None,
@@ -292,7 +290,7 @@ def industry_links(
     industries: Iterable[str],
     table: IOTable,
     correspondence: pd.DataFrame,
-    roles: Iterable[Literal["supplier", "buyer"]] = ("supplier", "buyer"),
+    roles: Iterable[IoRole] = ("supplier", "buyer"),
     **selection,
 ) -> pd.DataFrame:
     """Main suppliers and buyers of a run's industries, in CNAE codes.
