@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from lps_geo.config_rules import (
     check_atlas,
+    check_characterisation,
     check_index_weights,
     check_selection,
 )
@@ -54,6 +55,7 @@ from lps_geo.vocab import (
     OutlierPolicy,
     PageSize,
     ReferenceArea,
+    RelatednessMethod,
     SizeMeasure,
     TableForm,
     Thousands,
@@ -403,6 +405,26 @@ class Capability:
 
 
 @dataclass(frozen=True)
+class Characterisation:
+    """What every LPS is made of (issue 14).
+
+    Related industries (computed whenever the run has more than one
+    industry): the industry x industry relatedness ``relatedness_method``
+    over all regions of the run; an industry is related to an LPS's one when
+    its relatedness is above ``min_relatedness`` (1 = as often co-located
+    as chance under the default association strength), and present in the
+    LPS when its QL over the members pooled is at least ``min_ql`` with at
+    least ``min_establishments`` establishments there.
+    """
+
+    related: bool = True
+    relatedness_method: RelatednessMethod = "association"
+    min_relatedness: float = 1.3
+    min_ql: float = 1.0
+    min_establishments: int = 3
+
+
+@dataclass(frozen=True)
 class Output:
     """What is written. ``atlas_types``, ``atlas_industries`` and
     ``atlas_states`` choose the LPS that get an atlas page (empty: all); a
@@ -446,6 +468,7 @@ class Config:
     delineation: Delineation = field(default_factory=Delineation)
     statistics: Statistics = field(default_factory=Statistics)
     capability: Capability = field(default_factory=Capability)
+    characterisation: Characterisation = field(default_factory=Characterisation)
     output: Output = field(default_factory=Output)
     comparison: Comparison | None = None
     source: Path | None = None
@@ -590,6 +613,7 @@ _SECTIONS = {
     "delineation": Delineation,
     "statistics": Statistics,
     "capability": Capability,
+    "characterisation": Characterisation,
     "output": Output,
 }
 
@@ -696,6 +720,8 @@ def check_config(cfg: Config) -> None:
     cfg.typology.thresholds()  # validates preset and cut-offs
     check_selection(cfg.analysis.denominator, cfg.analysis.industries)
     check_index_weights(c.index_weights)
+    ch = cfg.characterisation
+    check_characterisation(ch.min_relatedness, ch.min_ql, ch.min_establishments)
     o = cfg.output
     check_atlas(
         o.atlas_types, o.atlas_states, o.atlas_industries, cfg.analysis.industry_level

@@ -1,6 +1,7 @@
 """Configuration rules that span several values.
 
-Industry selections, the capability index weights and the atlas filters.
+Industry selections, the capability index weights, the atlas filters and the
+thresholds of the characterisation.
 
 Kept apart from :mod:`lps_geo.config` (which defines the settings and reads
 TOML) and below it: these functions take plain values, so the settings
@@ -118,4 +119,27 @@ def check_atlas(
             f"output.atlas_industries: {', '.join(map(repr, bad))} is not a CNAE "
             f"{level} code as the analysis writes them (analysis.industry_level = "
             f"{level!r}, e.g. {example!r})"
+        )
+
+
+def check_characterisation(
+    min_relatedness: Any, min_ql: Any, min_establishments: Any
+) -> None:
+    """``[characterisation]`` thresholds: finite numbers, QL >= 0 and a whole
+    number of establishments >= 0."""
+    if not math.isfinite(min_relatedness):
+        raise ConfigError(
+            f"characterisation.min_relatedness must be a finite number, got "
+            f"{min_relatedness!r}"
+        )
+    if not (math.isfinite(min_ql) and min_ql >= 0):
+        raise ConfigError(f"characterisation.min_ql must be >= 0, got {min_ql!r}")
+    if (
+        isinstance(min_establishments, bool)
+        or not isinstance(min_establishments, int)
+        or min_establishments < 0
+    ):
+        raise ConfigError(
+            "characterisation.min_establishments must be a whole number >= 0, got "
+            f"{min_establishments!r}"
         )

@@ -174,8 +174,20 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "reference_area",
         "states",
         "adjacent_lps",
+        "relatedness_density",
     ),
     "lps_members": ("lps_id", "region", "industry", "via"),
+    "lps_related": (
+        "lps_id",
+        "industry",
+        "related_industry",
+        "related_title",
+        "relatedness",
+        "ql",
+        "size",
+        "share_of_size",
+    ),
+    "relatedness": ("industry_a", "industry_b", "relatedness"),
     "institutions": (
         "inst_id",
         "name",
@@ -233,6 +245,8 @@ LAYERS: tuple[str, ...] = (
     "indicators",
     "industries",
     "lps_members",
+    "lps_related",
+    "relatedness",
     "lps_capability",
     "lps_change",
     "run_metadata",
@@ -243,6 +257,8 @@ LAYERS: tuple[str, ...] = (
 #: are compared).
 OPTIONAL_LAYERS: tuple[str, ...] = (
     "regions",
+    "lps_related",
+    "relatedness",
     "institutions",
     "lps_capability",
     "lps_change",
@@ -362,6 +378,7 @@ class RunReport:
     top_lps: tuple[Mapping[str, Any], ...] = ()
     capability: Mapping[str, Any] | None = None
     comparison: Mapping[str, Any] | None = None
+    characterisation: Mapping[str, Any] | None = None
     timings_s: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     outputs: OutputsReport | None = None
@@ -498,6 +515,10 @@ class Result:
     surfaces: tuple[Surface, ...] = ()
     #: change between two periods (:func:`lps_geo.method.compare.compare_periods`)
     lps_change: gpd.GeoDataFrame | None = None
+    #: related industries present in each LPS, and the run's industry pairs
+    #: above the relatedness threshold (:mod:`lps_geo.method.characterise`)
+    lps_related: pd.DataFrame | None = None
+    relatedness: pd.DataFrame | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -518,6 +539,8 @@ class Result:
             "indicators": self.indicators,
             "industries": self.industries,
             "lps_members": self.lps_members,
+            "lps_related": self.lps_related,
+            "relatedness": self.relatedness,
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
             "lps_change": self.lps_change,

@@ -191,6 +191,7 @@ def make_result(metadata: RunMetadata | None = None) -> Result:
             "reference_area": ["study_area"] * 5,
             "states": [",".join(sorted({c[:2] for c in m})) for *_, m in LPS],
             "adjacent_lps": [""] * 5,
+            "relatedness_density": [12.5, 40.0, float("nan"), 0.0, 7.25],
         },
         geometry=[gpd.GeoSeries([squares[c] for c in m]).union_all() for *_, m in LPS],
         crs=CRS,
@@ -302,7 +303,16 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
         styled=False,
     )
     assert [str(n) for n in pyogrio.list_layers(out)[:, 0]] == [
-        n for n in LAYERS if n not in ("institutions", "lps_capability", "lps_change")
+        n
+        for n in LAYERS
+        if n
+        not in (
+            "institutions",
+            "lps_capability",
+            "lps_change",
+            "lps_related",
+            "relatedness",
+        )
     ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS
     back = read_geopackage(out)

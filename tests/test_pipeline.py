@@ -563,3 +563,37 @@ def test_cli_writes_one_folder_per_reference_area(tmp_path):
         report = json.loads((out / area / "report.json").read_text())
         assert report["inputs"]["boundaries"]["regions"] == 4
         assert (out / area / "result.gpkg").exists()
+
+
+def test_related_industries_of_every_lps(cfg, result):
+    """The run adds the ``relatedness`` pairs and ``lps_related``: each row's
+    QL is the members' pooled QL against the reference area, recomputed here
+    from the size table; density in 0..100 for every LPS."""
+    from lps_geo.io.inputs import read_inputs
+    from lps_geo.stats.relatedness import relatedness_matrix
+
+    ch = cfg.characterisation
+    pairs, rel = result.relatedness, result.lps_related
+    assert list(pairs.columns) == ["industry_a", "industry_b", "relatedness"]
+    assert (pairs["relatedness"] > ch.min_relatedness).all()
+    assert pairs["relatedness"].is_monotonic_decreasing
+    assert len(rel) and (rel["relatedness"] > ch.min_relatedness).all()
+    assert (rel["ql"] >= ch.min_ql).all() and (rel["establishments"] >= 3).all()
+    density = result.lps.set_index("lps_id")["relatedness_density"]
+    assert density.notna().all() and density.between(0, 100).all()
+    block = result.report.characterisation["related"]
+    assert block["n_lps"] == len(result.lps) and block["n_pairs"] == len(pairs)
+    assert block["n_lps_with_related"] == rel["lps_id"].nunique()
+    # recompute one row from the inputs: the size measure of the run
+    inp = read_inputs(cfg)
+    E = getattr(inp, cfg.analysis.size_measure).astype(float)
+    R = relatedness_matrix(E)
+    row = rel.iloc[0]
+    assert R.loc[row.industry, row.related_industry] == pytest.approx(row.relatedness)
+    members = result.members_of(row.lps_id)
+    pooled = E.loc[members]
+    ql = (pooled[row.related_industry].sum() / pooled.to_numpy().sum()) / (
+        E[row.related_industry].sum() / E.to_numpy().sum()
+    )
+    assert row.ql == pytest.approx(ql, rel=1e-9)
+    assert row["size"] == pytest.approx(pooled[row.related_industry].sum())

@@ -556,4 +556,6 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         institutions=frames.get("institutions"),
         lps_capability=frames.get("lps_capability"),
         lps_change=frames.get("lps_change"),
+        lps_related=frames.get("lps_related"),
+        relatedness=frames.get("relatedness"),
     )

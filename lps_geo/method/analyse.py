@@ -79,6 +79,14 @@ class Analysis:
     thresholds: TypologyThresholds
     mode: str
     X: pd.DataFrame
+    #: reference area of every unit, and the units' totals of all activities
+    #: in scope (the denominators of the QL)
+    reference: pd.Series | None = None
+    region_total: pd.Series | None = None
+    #: size measure and establishments over every industry of the
+    #: denominator (not only the analysed ones), at the analysis units
+    E_all: pd.DataFrame | None = None
+    est_all: pd.DataFrame | None = None
 
 
 def analysis_weights(cfg: Config, units: gpd.GeoDataFrame) -> Weights:
@@ -334,6 +342,10 @@ def analyse(
         thresholds=thresholds,
         mode=mode,
         X=X,
+        reference=reference,
+        region_total=region_total,
+        E_all=size_all[denom].astype(float),
+        est_all=est[denom].astype(float) if est is not None else None,
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lps_geo.config import Config, load_config
@@ -34,6 +35,7 @@ from lps_geo.method.assemble import (
     unit_layers,
 )
 from lps_geo.method.capability_layers import capability_layers
+from lps_geo.method.characterise import related_industries, relatedness_of
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.report import run_metadata, run_report
 from lps_geo.method.select import reference_areas, select_industries
@@ -92,6 +94,9 @@ class _Shared:
 
     weights: Weights | None = None
     earlier: SizeTables | None = None
+    #: the run's industry x industry relatedness (the same for every
+    #: reference area: computed over all units); False until computed
+    relatedness: pd.DataFrame | None | bool = False
 
 
 def run(config: Config | str | Path, progress: Progress | None = None) -> Result:
@@ -263,6 +268,12 @@ def analyse_period(
     indicators = indicator_layer(a)
     lps = lps_layer(a, inp.titles, cfg.output.lang)
     industries = industry_layer(a, lps, inp.titles)
+    if shared.relatedness is False:
+        shared.relatedness = relatedness_of(cfg, a)
+    related = related_industries(cfg, a, shared.relatedness, inp.titles)
+    lps["relatedness_density"] = (
+        related.density.reindex(lps["lps_id"]).to_numpy() if related else np.nan
+    )
     stage("capability")
     cap = None
     if inp.institutions is not None:
@@ -275,6 +286,8 @@ def analyse_period(
         inp, a, cfg.analysis.unit == "group", cap.regions if cap else None
     )
     report = run_report(cfg, inp, a, lps, indicators, cap.report if cap else None)
+    if related is not None:
+        report = replace(report, characterisation={"related": related.report})
     return Result(
         municipalities=mun,
         indicators=indicators,
@@ -287,6 +300,8 @@ def analyse_period(
         institutions=cap.institutions if cap is not None else None,
         lps_capability=cap.lps if cap is not None else None,
         surfaces=cap.surfaces if cap is not None else (),
+        lps_related=related.lps_related if related is not None else None,
+        relatedness=related.relatedness if related is not None else None,
     )
 
 
@@ -316,7 +331,13 @@ def with_comparison(
         titles=titles,
         institutions=None,  # capability is a property of the later period
     )
-    cfg_b = replace(cfg, inputs=replace(cfg.inputs, size=cp.size), comparison=None)
+    cfg_b = replace(
+        cfg,
+        inputs=replace(cfg.inputs, size=cp.size),
+        comparison=None,
+        # the characterisation describes the later period
+        characterisation=replace(cfg.characterisation, related=False),
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LpsGeoWarning)
         before = analyse_period(cfg_b, earlier, _silent, shared)

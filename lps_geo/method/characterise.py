@@ -1,0 +1,107 @@
+"""What every LPS is made of: its related industries, per run.
+
+Suzigan, Furtado & Garcia's typology asks for the production structure of
+each LPS as well as its size, and their case studies describe clusters that
+grow by attracting related industries and suppliers (paper, sections 2.7 and
+3). This module adds, to one analysis, the industry x industry relatedness of
+the run (:func:`lps_geo.stats.relatedness.relatedness_matrix`, computed over
+every unit of the run, whatever the reference area, and every industry of the
+denominator, not only the analysed ones) and, for every LPS, the
+related industries specialised among its members and its relatedness density
+(:func:`lps_geo.stats.related_lps.lps_relatedness`), with the thresholds of
+``[characterisation]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from lps_geo.config import Config
+from lps_geo.method.analyse import Analysis
+from lps_geo.stats.related_lps import lps_relatedness
+from lps_geo.stats.relatedness import relatedness_matrix, relatedness_pairs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Related industries of one analysis.
+
+    ``relatedness``: industry pairs above the threshold (``industry_a``,
+    ``industry_b``, ``relatedness``); ``lps_related``: one row per LPS and
+    related industry present (``lps_id``, ``industry``, ``related_industry``,
+    ``relatedness``, ``ql``, ``size``, ``share_of_size``); ``density``: the
+    relatedness density (0-100) of each LPS in its industry; ``report``: the
+    block of ``report.json``.
+    """
+
+    relatedness: pd.DataFrame
+    lps_related: pd.DataFrame
+    density: pd.Series
+    report: dict[str, Any]
+
+
+def relatedness_of(cfg: Config, a: Analysis) -> pd.DataFrame | None:
+    """The run's industry x industry relatedness (None with one industry)."""
+    ch = cfg.characterisation
+    E = a.E_all if a.E_all is not None else a.E
+    if not ch.related or E.shape[1] < 2:
+        return None
+    return relatedness_matrix(E, ch.relatedness_method)
+
+
+def related_industries(
+    cfg: Config,
+    a: Analysis,
+    relatedness: pd.DataFrame | None,
+    titles: dict[str, str],
+) -> Related | None:
+    """Related industries of every LPS of one analysis (None when the run
+    has one industry or ``characterisation.related = false``)."""
+    ch = cfg.characterisation
+    if relatedness is None or not ch.related:
+        return None
+    pairs = relatedness_pairs(relatedness, ch.min_relatedness)
+    members = (
+        a.members.groupby("lps_id", sort=True)["region"].agg(list).rename("members")
+    )
+    lps = a.summary[["industry", "reference_area"]].join(members, how="inner")
+    E = a.E_all if a.E_all is not None else a.E
+    out = lps_relatedness(
+        E,
+        lps,
+        relatedness,
+        establishments=a.est_all if a.E_all is not None else a.est,
+        region_reference=a.reference,
+        min_relatedness=ch.min_relatedness,
+        min_ql=ch.min_ql,
+        min_establishments=ch.min_establishments,
+    )
+    related = out.related.copy()
+    related.insert(
+        3, "related_title", [titles.get(c, c) for c in related["related_industry"]]
+    )
+    with_any = int(related["lps_id"].nunique()) if len(related) else 0
+    report = {
+        "method": ch.relatedness_method,
+        "min_relatedness": ch.min_relatedness,
+        "min_ql": ch.min_ql,
+        "min_establishments": ch.min_establishments,
+        "n_pairs": int(len(pairs)),
+        "n_lps": int(len(lps)),
+        "n_lps_with_related": with_any,
+        "mean_related_per_lps": float(len(related) / len(lps)) if len(lps) else 0.0,
+        "median_density": float(out.density.median()) if len(out.density) else None,
+    }
+    log.info(
+        "related industries: %d pairs, %d of %d LPS with at least one",
+        len(pairs),
+        with_any,
+        len(lps),
+    )
+    return Related(pairs, related, out.density, report)
