@@ -32,6 +32,7 @@ from lps_geo.config_rules import (
     check_characterisation,
     check_index_weights,
     check_selection,
+    check_structure,
 )
 from lps_geo.errors import ConfigError
 from lps_geo.vocab import (
@@ -415,6 +416,13 @@ class Characterisation:
     as chance under the default association strength), and present in the
     LPS when its QL over the members pooled is at least ``min_ql`` with at
     least ``min_establishments`` establishments there.
+
+    Production structure (RAIS establishment microdata): lead establishments
+    have at least ``lead_industry`` jobs in industry and construction,
+    ``lead_services`` elsewhere; the structure label is ``lead_firm`` when
+    they hold at least ``lead_share`` of the LPS's jobs, ``small_firm`` when
+    there is none and micro and small establishments hold at least
+    ``small_share``, ``core_ring`` otherwise.
     """
 
     related: bool = True
@@ -422,6 +430,10 @@ class Characterisation:
     min_relatedness: float = 1.3
     min_ql: float = 1.0
     min_establishments: int = 3
+    lead_industry: int = 500
+    lead_services: int = 100
+    lead_share: float = 0.5
+    small_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -722,6 +734,7 @@ def check_config(cfg: Config) -> None:
     check_index_weights(c.index_weights)
     ch = cfg.characterisation
     check_characterisation(ch.min_relatedness, ch.min_ql, ch.min_establishments)
+    check_structure(ch.lead_industry, ch.lead_services, ch.lead_share, ch.small_share)
     o = cfg.output
     check_atlas(
         o.atlas_types, o.atlas_states, o.atlas_industries, cfg.analysis.industry_level

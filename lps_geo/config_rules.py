@@ -143,3 +143,24 @@ def check_characterisation(
             "characterisation.min_establishments must be a whole number >= 0, got "
             f"{min_establishments!r}"
         )
+
+
+def check_structure(
+    lead_industry: Any, lead_services: Any, lead_share: Any, small_share: Any
+) -> None:
+    """``[characterisation]`` structure rule: whole-number cut-offs >= 1 and
+    shares in (0, 1]."""
+    for name, value in (
+        ("lead_industry", lead_industry),
+        ("lead_services", lead_services),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                f"characterisation.{name} must be a whole number of jobs >= 1, got "
+                f"{value!r}"
+            )
+    for name, value in (("lead_share", lead_share), ("small_share", small_share)):
+        if not 0 < value <= 1:
+            raise ConfigError(
+                f"characterisation.{name} must be in (0, 1], got {value!r}"
+            )

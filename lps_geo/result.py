@@ -188,6 +188,31 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "share_of_size",
     ),
     "relatedness": ("industry_a", "industry_b", "relatedness"),
+    "lps_structure": (
+        "lps_id",
+        "industry",
+        "structure",
+        "establishments",
+        "jobs",
+        "mean_size",
+        "relative_size",
+        "lead_establishments",
+        "lead_jobs",
+        "lead_share",
+        "largest",
+        "cr4",
+        "hhi",
+        "n_micro",
+        "n_small",
+        "n_medium",
+        "n_large",
+        "jobs_micro",
+        "jobs_small",
+        "jobs_medium",
+        "jobs_large",
+        *(f"n_band{code:02d}" for code in range(1, 11)),
+        *(f"jobs_band{code:02d}" for code in range(1, 11)),
+    ),
     "institutions": (
         "inst_id",
         "name",
@@ -247,6 +272,7 @@ LAYERS: tuple[str, ...] = (
     "lps_members",
     "lps_related",
     "relatedness",
+    "lps_structure",
     "lps_capability",
     "lps_change",
     "run_metadata",
@@ -259,6 +285,7 @@ OPTIONAL_LAYERS: tuple[str, ...] = (
     "regions",
     "lps_related",
     "relatedness",
+    "lps_structure",
     "institutions",
     "lps_capability",
     "lps_change",
@@ -519,6 +546,8 @@ class Result:
     #: above the relatedness threshold (:mod:`lps_geo.method.characterise`)
     lps_related: pd.DataFrame | None = None
     relatedness: pd.DataFrame | None = None
+    #: production structure of each LPS (RAIS establishment microdata)
+    lps_structure: pd.DataFrame | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -541,6 +570,7 @@ class Result:
             "lps_members": self.lps_members,
             "lps_related": self.lps_related,
             "relatedness": self.relatedness,
+            "lps_structure": self.lps_structure,
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
             "lps_change": self.lps_change,

@@ -312,6 +312,7 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
             "lps_change",
             "lps_related",
             "relatedness",
+            "lps_structure",
         )
     ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS

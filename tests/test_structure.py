@@ -218,3 +218,66 @@ def test_bad_distributions_name_the_column_and_row():
     )
     with pytest.raises(InputError, match="row 1 has -1"):
         establishment_structure(d)
+
+
+# ------------------------------------------------------------- in a run
+
+
+def test_lps_structure_in_a_run_from_microdata(tmp_path):
+    """A 4 x 4 grid of municipalities (valid SP codes) whose footwear sits in
+    two neighbouring cells: 40 workshops of 5 jobs each, plus one 600-job
+    plant in the first; furniture and retail everywhere as the rest of the
+    economy. The run's lps_structure pools the LPS's establishments."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    import lps_geo
+    from lps_geo.io.codes import check_digit
+
+    six = [f"35{n:04d}" for n in range(10, 170, 10)]
+    codes = [c + check_digit(c) for c in six]
+    cells = [box(i % 4 * 1e4, i // 4 * 1e4, (i % 4 + 1) * 1e4, (i // 4 + 1) * 1e4)
+             for i in range(16)]  # fmt: skip
+    gpd.GeoDataFrame(
+        {"CD_MUN": codes, "NM_MUN": [f"M{i}" for i in range(16)]},
+        geometry=cells,
+        crs=5880,
+    ).to_file(tmp_path / "b.gpkg")
+    lines = [HEADER.rstrip("\n")]
+    for k, mun in enumerate(six):
+        lines += [f"{mun};31012;8;0"] * 6 + [f"{mun};47113;4;0"] * 30
+        if k in (5, 6):
+            lines += [f"{mun};15319;5;0"] * 40
+        if k == 5:
+            lines.append(f"{mun};15319;600;0")
+    (tmp_path / "ESTB.txt").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    cfg = lps_geo.config_from_dict(
+        {
+            "inputs": {
+                "boundaries": {"path": str(tmp_path / "b.gpkg")},
+                "size": {"path": "ESTB.txt", "form": "rais_microdata"},
+            },
+            "statistics": {"permutations": 0},
+            "analysis": {"industries": ["15.3"]},
+        },
+        base=tmp_path,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = lps_geo.run(cfg)
+    assert len(res.lps) == 1
+    lps = res.lps.iloc[0]
+    assert sorted(res.members_of(lps.lps_id)) == sorted([codes[5], codes[6]])
+    st = res.lps_structure.set_index("lps_id").loc[lps.lps_id]
+    # 80 workshops of 5 and one plant of 600: 81 establishments, 1,000 jobs
+    assert (st.establishments, st.jobs) == (81, 1000)
+    assert st.jobs == lps.employment and st.establishments == lps.establishments
+    assert (st.largest, st.lead_establishments, st.lead_jobs) == (600, 1, 600)
+    assert st.lead_share == pytest.approx(0.6) and st.structure == "lead_firm"
+    assert st.cr4 == pytest.approx(615 / 1000)
+    assert st.hhi == pytest.approx((600**2 + 80 * 25) / 1000**2)
+    assert (st.n_micro, st.n_large, st.jobs_micro) == (80, 1, 400)
+    # the reference area (all 16) has only these footwear establishments
+    assert st.relative_size == pytest.approx(1.0)
+    block = res.report.characterisation["structure"]
+    assert block["by_structure"]["lead_firm"] == 1 and block["n_lps"] == 1

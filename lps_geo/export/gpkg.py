@@ -558,4 +558,5 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         lps_change=frames.get("lps_change"),
         lps_related=frames.get("lps_related"),
         relatedness=frames.get("relatedness"),
+        lps_structure=frames.get("lps_structure"),
     )

@@ -24,6 +24,7 @@ from lps_geo.io.rais import read_rais_microdata
 from lps_geo.io.reports import BoundaryReport, InstitutionReport, SizeReport
 from lps_geo.io.tables import (
     DEFAULT_DROP_COLUMNS,
+    SizeTables,
     read_long,
     read_wide,
     validate_against_boundaries,
@@ -45,6 +46,8 @@ class Inputs:
     cnae: object | None = None  # CnaeTable, to read a second period's table
     boundaries_report: BoundaryReport | None = None  # what read_boundaries did
     institutions_report: InstitutionReport | None = None  # the register's reader
+    #: establishments per (region, industry, size), from RAIS microdata
+    size_distribution: pd.DataFrame | None = None
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -141,7 +144,20 @@ def read_inputs(cfg: Config) -> Inputs:
         cnae=cnae,
         boundaries_report=read.report,
         institutions_report=register.report if register is not None else None,
+        size_distribution=_kept_regions(tables),
     )
+
+
+def _kept_regions(tables: SizeTables) -> pd.DataFrame | None:
+    """The size distribution of the regions the size tables kept (a region
+    dropped outside the boundaries is dropped here too, as reported there)."""
+    dist = tables.size_distribution
+    table = (
+        tables.employment if tables.employment is not None else tables.establishments
+    )
+    if dist is None or table is None:
+        return dist
+    return dist[dist["region"].isin(table.index)].reset_index(drop=True)
 
 
 def _changed(s, name: str) -> str | None:
@@ -201,6 +217,7 @@ def read_size(
             establishments=s.establishments,
             bad_rows=s.bad_rows,
             memory_limit=s.memory_limit,
+            size_distribution=True,
         )
     else:
         tables = read_wide(

@@ -1,4 +1,4 @@
-"""What every LPS is made of: its related industries, per run.
+"""What every LPS is made of: related industries and production structure.
 
 Suzigan, Furtado & Garcia's typology asks for the production structure of
 each LPS as well as its size, and their case studies describe clusters that
@@ -9,7 +9,9 @@ every unit of the run, whatever the reference area, and every industry of the
 denominator, not only the analysed ones) and, for every LPS, the
 related industries specialised among its members and its relatedness density
 (:func:`lps_geo.stats.related_lps.lps_relatedness`), with the thresholds of
-``[characterisation]``.
+``[characterisation]``; with RAIS establishment microdata, the production
+structure of every LPS (size classes, lead establishments, CR4, Herfindahl
+and a structure label: :mod:`lps_geo.stats.structure`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from typing import Any
 import pandas as pd
 
 from lps_geo.config import Config
+from lps_geo.io.inputs import Inputs
 from lps_geo.method.analyse import Analysis
 from lps_geo.stats.related_lps import lps_relatedness
 from lps_geo.stats.relatedness import relatedness_matrix, relatedness_pairs
+from lps_geo.stats.structure import LeadCutoffs, lps_structure, structure_label
+from lps_geo.vocab import STRUCTURE_LABEL_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +110,68 @@ def related_industries(
         len(lps),
     )
     return Related(pairs, related, out.density, report)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Production structure of every LPS (with RAIS establishment microdata).
+
+    ``lps_structure``: one row per LPS with establishments of its industry in
+    its members; ``report``: the block of ``report.json``.
+    """
+
+    lps_structure: pd.DataFrame
+    report: dict[str, Any]
+
+
+def production_structure(cfg: Config, inp: Inputs, a: Analysis) -> Structure | None:
+    """Structure of every LPS from the establishment size distribution
+    (None without RAIS establishment microdata).
+
+    The establishments of the LPS's industry in its members are pooled
+    (:func:`lps_geo.stats.structure.lps_structure`); ``relative_size`` is
+    their mean size over the industry's mean size in the LPS's reference
+    area (the scale effect of Holmes & Stevens 2002).
+    """
+    dist = inp.size_distribution
+    if dist is None:
+        return None
+    ch = cfg.characterisation
+    units = a.unit_of.reindex(dist["region"].to_numpy()).to_numpy()
+    dist = dist.assign(region=units)
+    dist = dist[dist["region"].notna()]
+    lead = LeadCutoffs(industry=ch.lead_industry, services=ch.lead_services)
+    members = a.members[["lps_id", "region", "industry"]]
+    st = lps_structure(dist, members, lead=lead)
+    st.insert(0, "structure", structure_label(st, ch.lead_share, ch.small_share))
+    industry = a.summary["industry"].reindex(st.index)
+    st.insert(0, "industry", industry)
+    # mean size of each industry in each reference area
+    area = a.reference.reindex(dist["region"].to_numpy()).to_numpy()
+    pooled = (
+        dist.assign(area=area, jobs=dist["size"] * dist["establishments"])
+        .groupby(["area", "industry"])[["jobs", "establishments"]]
+        .sum()
+    )
+    area_mean = pooled["jobs"] / pooled["establishments"].where(
+        pooled["establishments"] > 0
+    )
+    key = pd.MultiIndex.from_arrays(
+        [a.summary["reference_area"].reindex(st.index), industry]
+    )
+    st.insert(
+        4,
+        "relative_size",
+        st["mean_size"].to_numpy() / area_mean.reindex(key).to_numpy(),
+    )
+    st = st.reset_index()
+    counts = st["structure"].value_counts().to_dict()
+    report = {
+        "n_lps": int(len(st)),
+        "by_structure": {k: int(counts.get(k, 0)) for k in STRUCTURE_LABEL_KEYS},
+        "lead_industry": ch.lead_industry,
+        "lead_services": ch.lead_services,
+        "lead_share": ch.lead_share,
+        "small_share": ch.small_share,
+    }
+    return Structure(st, report)

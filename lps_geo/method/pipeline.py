@@ -35,7 +35,11 @@ from lps_geo.method.assemble import (
     unit_layers,
 )
 from lps_geo.method.capability_layers import capability_layers
-from lps_geo.method.characterise import related_industries, relatedness_of
+from lps_geo.method.characterise import (
+    production_structure,
+    related_industries,
+    relatedness_of,
+)
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.report import run_metadata, run_report
 from lps_geo.method.select import reference_areas, select_industries
@@ -286,8 +290,13 @@ def analyse_period(
         inp, a, cfg.analysis.unit == "group", cap.regions if cap else None
     )
     report = run_report(cfg, inp, a, lps, indicators, cap.report if cap else None)
-    if related is not None:
-        report = replace(report, characterisation={"related": related.report})
+    structure = production_structure(cfg, inp, a)
+    block = {
+        **({"related": related.report} if related is not None else {}),
+        **({"structure": structure.report} if structure is not None else {}),
+    }
+    if block:
+        report = replace(report, characterisation=block)
     return Result(
         municipalities=mun,
         indicators=indicators,
@@ -302,6 +311,7 @@ def analyse_period(
         surfaces=cap.surfaces if cap is not None else (),
         lps_related=related.lps_related if related is not None else None,
         relatedness=related.relatedness if related is not None else None,
+        lps_structure=structure.lps_structure if structure is not None else None,
     )
 
 
@@ -330,6 +340,7 @@ def with_comparison(
         establishments=tables.establishments,
         titles=titles,
         institutions=None,  # capability is a property of the later period
+        size_distribution=None,  # and so is the production structure
     )
     cfg_b = replace(
         cfg,

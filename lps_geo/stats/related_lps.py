@@ -281,6 +281,12 @@ def lps_relatedness(
         if establishments is not None:
             part["establishments"] = n_est[li, lj]
         parts.append(pd.DataFrame(part))
-    related = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    columns = ["lps_id", "industry", "related_industry", "relatedness", "ql", "size"]
+    columns += ["share_of_size"] + (
+        ["establishments"] if establishments is not None else []
+    )
+    related = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    )
     dens = pd.Series(density, index=lps.index.copy(), name="relatedness_density")
     return LpsRelatedness(related=related, density=dens)
