@@ -25,7 +25,6 @@ counted with the lines (or codes) at fault.
 from __future__ import annotations
 
 import logging
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -42,6 +41,7 @@ from lps_geo.io.rais_layout import (
     ENCODINGS,
     Check,
     class_map,
+    duckdb_connection,
     expand_paths,
     jobs_problem,
     municipality_map,
@@ -203,73 +203,54 @@ def read_rais_microdata(
         "jobs_column": jobs_column,
         "negative_column": negative_column,
     }
-    try:  # lazy: DuckDB loads only when RAIS microdata are read
-        import duckdb
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError(
-            "reading RAIS microdata needs duckdb: pip install duckdb"
-        ) from error
-
-    with tempfile.TemporaryDirectory(prefix="lps_geo_duckdb_") as scratch:
-        config: dict[str, Any] = {
-            "temp_directory": str(temp_directory or scratch),
-            "preserve_insertion_order": False,
-        }
-        if memory_limit is not None:
-            config["memory_limit"] = str(memory_limit)
-        if threads is not None:
-            config["threads"] = int(threads)
-        connection = duckdb.connect(config=config)
-        try:
-            reads = [
-                _read_file(
-                    connection,
-                    index,
-                    path,
-                    requested=requested,
-                    sep=sep,
-                    duck_encoding=duck_encoding,
-                    codec=codec,
-                    by_size=size_distribution,
-                )
-                for index, path in enumerate(files)
-            ]
-            municipalities = municipality_map(
-                _distinct(connection, reads, "mun"), codes7
+    with duckdb_connection(
+        memory_limit, temp_directory, threads, "RAIS microdata"
+    ) as connection:
+        reads = [
+            _read_file(
+                connection,
+                index,
+                path,
+                requested=requested,
+                sep=sep,
+                duck_encoding=duck_encoding,
+                codec=codec,
+                by_size=size_distribution,
             )
-            classes = class_map(_distinct(connection, reads, "cls"), cnae)
-            _register_maps(connection, municipalities, classes, industry_level)
-            tally = _new_tally(reads, establishments, encoding)
-            parts = [
-                _classify(
-                    connection,
-                    read,
-                    classes,
-                    tally,
-                    codec,
-                    sep,
-                    duck_encoding,
-                    bad_rows,
-                )
-                for read in reads
-            ]
-            used = pd.concat(parts, ignore_index=True)
-            sizes = (
-                size_table(
-                    [
-                        size_rows(
-                            connection,
-                            _OUTCOMES.format(table=read.table),
-                            establishments,
-                        )
-                        for read in reads
-                    ]
-                )
-                if size_distribution
-                else None
+            for index, path in enumerate(files)
+        ]
+        municipalities = municipality_map(_distinct(connection, reads, "mun"), codes7)
+        classes = class_map(_distinct(connection, reads, "cls"), cnae)
+        _register_maps(connection, municipalities, classes, industry_level)
+        tally = _new_tally(reads, establishments, encoding)
+        parts = [
+            _classify(
+                connection,
+                read,
+                classes,
+                tally,
+                codec,
+                sep,
+                duck_encoding,
+                bad_rows,
             )
-        finally:
-            connection.close()
+            for read in reads
+        ]
+        used = pd.concat(parts, ignore_index=True)
+        sizes = (
+            size_table(
+                [
+                    size_rows(
+                        connection,
+                        _OUTCOMES.format(table=read.table),
+                        establishments,
+                    )
+                    for read in reads
+                ]
+            )
+            if size_distribution
+            else None
+        )
     report = _freeze(tally)
     if used.empty:
         raise InputError(

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +252,33 @@ def reason_jobs(value: str) -> str | None:
     if problem is None:
         return None
     return f"{problem} job count {value!r}" if value else "empty job count"
+
+
+@contextmanager
+def duckdb_connection(
+    memory_limit: str | None,
+    temp_directory: str | Path | None,
+    threads: int | None,
+    what: str = "RAIS microdata",
+) -> Iterator[Any]:
+    """A DuckDB connection for one read: spills to ``temp_directory`` (a
+    temporary folder removed afterwards by default), no insertion order kept,
+    the memory limit and threads asked for; closed on exit."""
+    try:  # lazy: DuckDB loads only when RAIS files are read
+        import duckdb
+    except ImportError as error:  # pragma: no cover - a declared dependency
+        raise ImportError(f"reading {what} needs duckdb: pip install duckdb") from error
+    with tempfile.TemporaryDirectory(prefix="lps_geo_duckdb_") as scratch:
+        config: dict[str, Any] = {
+            "temp_directory": str(temp_directory or scratch),
+            "preserve_insertion_order": False,
+        }
+        if memory_limit is not None:
+            config["memory_limit"] = str(memory_limit)
+        if threads is not None:
+            config["threads"] = int(threads)
+        connection = duckdb.connect(config=config)
+        try:
+            yield connection
+        finally:
+            connection.close()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -39,7 +38,7 @@ from lps_geo.errors import ConfigError, InputError, InputFixWarning
 from lps_geo.io._util import check_choice, format_items, format_quoted
 from lps_geo.io.cnae import cnae_parent
 from lps_geo.io.cnae_table import CnaeTable
-from lps_geo.io.rais_layout import expand_paths, municipality_map
+from lps_geo.io.rais_layout import duckdb_connection, expand_paths, municipality_map
 from lps_geo.io.rais_workers_layout import (
     LAYOUT_DEFAULTS,
     MAX_LISTED,
@@ -590,41 +589,25 @@ wage_column, schooling_column, occupation_column
         resolve_file(i, path, layout, sep, encoding, decimal, requested)
         for i, path in enumerate(expand_paths(paths))
     ]
-    try:  # lazy: DuckDB loads only when RAIS microdata are read
-        import duckdb
-    except ImportError as error:  # pragma: no cover - a declared dependency
-        raise ImportError("reading RAIS worker records needs duckdb") from error
-    with tempfile.TemporaryDirectory(prefix="lps_geo_duckdb_") as scratch:
-        config: dict[str, Any] = {
-            "temp_directory": str(temp_directory or scratch),
-            "preserve_insertion_order": False,
+    with duckdb_connection(
+        memory_limit, temp_directory, threads, "RAIS worker records"
+    ) as connection:
+        for read in reads:
+            _read(connection, read)
+        mun = _distinct(connection, reads, "mun")
+        ind = _distinct(connection, reads, "ind")
+        classes = {raw: industry_class(raw, cnae)[0] for raw in ind}
+        target = {
+            raw: None if code is None else cnae_parent(code, industry_level)
+            for raw, code in classes.items()
         }
-        if memory_limit is not None:
-            config["memory_limit"] = str(memory_limit)
-        if threads is not None:
-            config["threads"] = int(threads)
-        connection = duckdb.connect(config=config)
-        try:
-            for read in reads:
-                _read(connection, read)
-            mun = _distinct(connection, reads, "mun")
-            ind = _distinct(connection, reads, "ind")
-            classes = {raw: industry_class(raw, cnae)[0] for raw in ind}
-            target = {
-                raw: None if code is None else cnae_parent(code, industry_level)
-                for raw, code in classes.items()
-            }
-            _register(
-                connection, "mun_map", "mun", "region", municipality_map(mun, codes7)
-            )
-            _register(connection, "ind_map", "ind", "industry", target)
-            tally = _new_tally(reads)
-            used = pd.concat(
-                [_classify(connection, read, tally, bad_rows) for read in reads],
-                ignore_index=True,
-            )
-        finally:
-            connection.close()
+        _register(connection, "mun_map", "mun", "region", municipality_map(mun, codes7))
+        _register(connection, "ind_map", "ind", "industry", target)
+        tally = _new_tally(reads)
+        used = pd.concat(
+            [_classify(connection, read, tally, bad_rows) for read in reads],
+            ignore_index=True,
+        )
     for entry in tally["excluded"]["unknown_industries"]["codes"]:
         entry["reason"] = industry_class(entry["code"], cnae)[1]
     report = _freeze(tally, reads)
