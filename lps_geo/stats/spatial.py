@@ -217,9 +217,9 @@ def draws_summary(draws: np.ndarray, max_draws: int, first: int = FIRST_DRAWS) -
     draw its own site, so it may stop a little short of the batch's end);
     ``at_max`` counts the tests that ran the last batch.
 
-    >>> s = draws_summary(np.array([[999, 999], [1996, 0]]), 1999)
+    >>> s = draws_summary(np.array([[199, 199], [396, 0]]), 399)
     >>> s["tests"], s["continued"], s["at_max"], s["by_draws"]
-    (3, 1, 1, {'999': 2, '1999': 1})
+    (3, 1, 1, {'199': 2, '399': 1})
     """
     d = np.asarray(draws).ravel()
     d = d[d > 0]
