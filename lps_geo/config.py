@@ -733,7 +733,9 @@ def check_config(cfg: Config) -> None:
     check_selection(cfg.analysis.denominator, cfg.analysis.industries)
     check_index_weights(c.index_weights)
     ch = cfg.characterisation
-    check_characterisation(ch.min_relatedness, ch.min_ql, ch.min_establishments)
+    check_characterisation(
+        ch.relatedness_method, ch.min_relatedness, ch.min_ql, ch.min_establishments
+    )
     check_structure(ch.lead_industry, ch.lead_services, ch.lead_share, ch.small_share)
     o = cfg.output
     check_atlas(

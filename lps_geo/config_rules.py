@@ -122,15 +122,27 @@ def check_atlas(
         )
 
 
+#: Relatedness methods whose values exceed 1 (association strengths, chance
+#: level 1); every other method is at most 1 (similarities, correlations).
+_UNBOUNDED_METHODS = ("association", "prob")
+
+
 def check_characterisation(
-    min_relatedness: Any, min_ql: Any, min_establishments: Any
+    method: str, min_relatedness: Any, min_ql: Any, min_establishments: Any
 ) -> None:
-    """``[characterisation]`` thresholds: finite numbers, QL >= 0 and a whole
-    number of establishments >= 0."""
+    """``[characterisation]`` thresholds: finite numbers, a relatedness
+    threshold the method can exceed, QL >= 0 and a whole number of
+    establishments >= 0."""
     if not math.isfinite(min_relatedness):
         raise ConfigError(
             f"characterisation.min_relatedness must be a finite number, got "
             f"{min_relatedness!r}"
+        )
+    if method not in _UNBOUNDED_METHODS and min_relatedness >= 1:
+        raise ConfigError(
+            f"characterisation.min_relatedness = {min_relatedness} cannot be "
+            f"exceeded by relatedness_method = {method!r}, whose values are at "
+            "most 1; set a lower threshold (e.g. 0.2 for a correlation)"
         )
     if not (math.isfinite(min_ql) and min_ql >= 0):
         raise ConfigError(f"characterisation.min_ql must be >= 0, got {min_ql!r}")

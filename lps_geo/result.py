@@ -415,7 +415,12 @@ class RunReport:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None and f.name in ("capability", "comparison", "outputs"):
+            if value is None and f.name in (
+                "capability",
+                "comparison",
+                "characterisation",
+                "outputs",
+            ):
                 continue
             if hasattr(value, "to_dict"):
                 value = value.to_dict()

@@ -189,3 +189,28 @@ def test_gi_null_and_esda_engine():
         }
     )
     assert cfg.statistics.gi_null == "conditional"
+
+
+def test_characterisation_threshold_must_be_reachable_by_the_method():
+    base = {"inputs": {"boundaries": {"path": "b.gpkg"}, "size": {"path": "s.csv"}}}
+    cfg = config_from_dict(base)
+    assert cfg.characterisation.relatedness_method == "association"
+    assert cfg.characterisation.min_relatedness == 1.3
+    with pytest.raises(ConfigError, match="cannot be exceeded by relatedness_method"):
+        config_from_dict(
+            {**base, "characterisation": {"relatedness_method": "corr_ql"}}
+        )
+    ok = config_from_dict(
+        {
+            **base,
+            "characterisation": {
+                "relatedness_method": "corr_ql",
+                "min_relatedness": 0.2,
+            },
+        }
+    )
+    assert ok.characterisation.min_relatedness == 0.2
+    with pytest.raises(ConfigError, match="lead_share"):
+        config_from_dict({**base, "characterisation": {"lead_share": 0}})
+    with pytest.raises(ConfigError, match="min_establishments"):
+        config_from_dict({**base, "characterisation": {"min_establishments": -1}})

@@ -578,7 +578,9 @@ def test_related_industries_of_every_lps(cfg, result):
     assert (pairs["relatedness"] > ch.min_relatedness).all()
     assert pairs["relatedness"].is_monotonic_decreasing
     assert len(rel) and (rel["relatedness"] > ch.min_relatedness).all()
-    assert (rel["ql"] >= ch.min_ql).all() and (rel["establishments"] >= 3).all()
+    assert (rel["ql"] >= ch.min_ql).all() and (
+        rel["establishments"] >= ch.min_establishments
+    ).all()
     density = result.lps.set_index("lps_id")["relatedness_density"]
     assert density.notna().all() and density.between(0, 100).all()
     block = result.report.characterisation["related"]

@@ -217,7 +217,9 @@ def read_size(
             establishments=s.establishments,
             bad_rows=s.bad_rows,
             memory_limit=s.memory_limit,
-            size_distribution=True,
+            # the production structure describes the period analysed, not
+            # the earlier one of [comparison]
+            size_distribution=section == "inputs.size",
         )
     else:
         tables = read_wide(

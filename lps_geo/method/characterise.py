@@ -25,6 +25,7 @@ import pandas as pd
 from lps_geo.config import Config
 from lps_geo.io.inputs import Inputs
 from lps_geo.method.analyse import Analysis
+from lps_geo.result import LAYER_COLUMNS
 from lps_geo.stats.related_lps import lps_relatedness
 from lps_geo.stats.relatedness import relatedness_matrix, relatedness_pairs
 from lps_geo.stats.structure import LeadCutoffs, lps_structure, structure_label
@@ -40,7 +41,8 @@ class Related:
     ``relatedness``: industry pairs above the threshold (``industry_a``,
     ``industry_b``, ``relatedness``); ``lps_related``: one row per LPS and
     related industry present (``lps_id``, ``industry``, ``related_industry``,
-    ``relatedness``, ``ql``, ``size``, ``share_of_size``); ``density``: the
+    ``related_title``, ``relatedness``, ``ql``, ``size``, ``share_of_size``
+    and, with establishment counts, ``establishments``); ``density``: the
     relatedness density (0-100) of each LPS in its industry; ``report``: the
     block of ``report.json``.
     """
@@ -77,15 +79,19 @@ def related_industries(
     )
     lps = a.summary[["industry", "reference_area"]].join(members, how="inner")
     E = a.E_all if a.E_all is not None else a.E
+    est = a.est_all if a.E_all is not None else a.est
+    # the establishment rule needs establishment counts: the size measure
+    # itself when it counts them, else a table of them; without, no rule
+    counted = est is not None or cfg.analysis.size_measure == "establishments"
     out = lps_relatedness(
         E,
         lps,
         relatedness,
-        establishments=a.est_all if a.E_all is not None else a.est,
+        establishments=est,
         region_reference=a.reference,
         min_relatedness=ch.min_relatedness,
         min_ql=ch.min_ql,
-        min_establishments=ch.min_establishments,
+        min_establishments=ch.min_establishments if counted else 0,
     )
     related = out.related.copy()
     related.insert(
@@ -96,12 +102,12 @@ def related_industries(
         "method": ch.relatedness_method,
         "min_relatedness": ch.min_relatedness,
         "min_ql": ch.min_ql,
-        "min_establishments": ch.min_establishments,
+        "min_establishments": ch.min_establishments if counted else None,
         "n_pairs": int(len(pairs)),
         "n_lps": int(len(lps)),
         "n_lps_with_related": with_any,
         "mean_related_per_lps": float(len(related) / len(lps)) if len(lps) else 0.0,
-        "median_density": float(out.density.median()) if len(out.density) else None,
+        "median_density": _finite(out.density.median()),
     }
     log.info(
         "related industries: %d pairs, %d of %d LPS with at least one",
@@ -164,7 +170,7 @@ def production_structure(cfg: Config, inp: Inputs, a: Analysis) -> Structure | N
         "relative_size",
         st["mean_size"].to_numpy() / area_mean.reindex(key).to_numpy(),
     )
-    st = st.reset_index()
+    st = st.reset_index()[list(LAYER_COLUMNS["lps_structure"])]
     counts = st["structure"].value_counts().to_dict()
     report = {
         "n_lps": int(len(st)),
@@ -175,3 +181,9 @@ def production_structure(cfg: Config, inp: Inputs, a: Analysis) -> Structure | N
         "small_share": ch.small_share,
     }
     return Structure(st, report)
+
+
+def _finite(value) -> float | None:
+    """A float for the report, None where it is NaN (JSON has no NaN)."""
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else None

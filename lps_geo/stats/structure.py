@@ -28,8 +28,8 @@ Measures
   least half of the jobs (a core of large firms with a ring of suppliers, or
   a single plant), ``small_firm`` where no lead establishment exists and
   micro and small establishments hold at least half of the jobs ("all ring,
-  no core"), ``core_ring`` otherwise (a few large establishments among many
-  small ones).
+  no core"), ``core_ring`` otherwise (a mix of sizes: a few large
+  establishments among small ones, or medium ones without a lead one).
 
 The location quotient of employment splits exactly into an establishment
 count effect and a scale effect (Holmes & Stevens 2002, "Geographic

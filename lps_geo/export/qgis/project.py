@@ -112,6 +112,9 @@ TABLE_ORDER: tuple[str, ...] = (
     "indicators",
     "industries",
     "lps_members",
+    "lps_structure",
+    "lps_related",
+    "relatedness",
     "lps_capability",
     "run_metadata",
 )
