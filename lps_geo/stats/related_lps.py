@@ -20,7 +20,7 @@ from scipy import sparse
 
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.stats.matrix import format_codes, matrix_parts, validate_matrix
-from lps_geo.stats.relatedness import _square, _validate_square  # noqa: F401 - _square in the doctest
+from lps_geo.stats.relatedness import _covering, _square  # noqa: F401 - _square: doctest
 
 __all__ = ["LpsRelatedness", "lps_relatedness"]
 
@@ -219,14 +219,7 @@ def lps_relatedness(
             raise ConfigError(f"{name} must be a finite number, got {v!r}")
     E, x, e_j, _, _ = matrix_parts(E, region_total)
     lps = _lps_frame(lps)
-    R = _validate_square(relatedness, "relatedness")
-    missing = E.columns.difference(R.index, sort=False)
-    if len(missing):
-        raise InputError(
-            f"relatedness lacks industries {format_codes(missing)} of E; compute "
-            "it with relatedness_matrix on the same industries"
-        )
-    r = R.loc[E.columns, E.columns].to_numpy().copy()
+    r = _covering(relatedness, E.columns, "relatedness", "E")
     np.fill_diagonal(r, np.nan)
     r_pos = np.nan_to_num(np.clip(r, 0.0, None), nan=0.0)
     ind = E.columns.get_indexer(lps["industry"])

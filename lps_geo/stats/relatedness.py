@@ -251,6 +251,19 @@ def cooccurrence_relatedness(
     return _square(_normalise(C.to_numpy(), key), C.index)
 
 
+def _covering(R, columns: pd.Index, name: str, of: str) -> np.ndarray:
+    """``R`` (a validated square relatedness matrix) on ``columns``, in their
+    order; InputError when it lacks some of them."""
+    R = _validate_square(R, name)
+    missing = columns.difference(R.index, sort=False)
+    if len(missing):
+        raise InputError(
+            f"{name} lacks industries {format_codes(missing)} of {of}; compute "
+            "it with relatedness_matrix on the same industries"
+        )
+    return R.loc[columns, columns].to_numpy().copy()
+
+
 def _validate_square(R, name: str) -> pd.DataFrame:
     if not isinstance(R, pd.DataFrame):
         raise InputError(
@@ -541,14 +554,7 @@ def relatedness_density(M: pd.DataFrame, R: pd.DataFrame) -> pd.DataFrame:
     r2      100.00  50.0   33.33
     """
     x = _binary_values(M)
-    R = _validate_square(R, "R")
-    missing = M.columns.difference(R.index, sort=False)
-    if len(missing):
-        raise InputError(
-            f"R lacks industries {format_codes(missing)} of M; compute the "
-            "relatedness on the same industries"
-        )
-    r = np.nan_to_num(R.loc[M.columns, M.columns].to_numpy(), nan=0.0)
+    r = np.nan_to_num(_covering(R, M.columns, "R", "M"), nan=0.0)
     tot = r.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         d = 100.0 * (x @ r) / np.where(tot == 0, np.nan, tot)[None, :]
