@@ -280,6 +280,53 @@ def test_cancel_escalates_to_sigterm_then_kill(tmp_path):
     assert ".tmp-" in str(err.value)
 
 
+def test_acknowledged_interrupt_is_not_escalated(tmp_path, monkeypatch):
+    # once lps-geo has printed its "interrupted" line (its unfinished output
+    # is removed), a slow exit (the interpreter's shutdown on a loaded
+    # machine) is waited for, not answered with SIGTERM or a kill. The clock
+    # of the deadlines jumps far past every grace once the line is read, and
+    # the fake exits only after the runner has looked at that clock
+    release = tmp_path / "release"
+    exe = _fake_cli(
+        tmp_path,
+        f"""
+        import os, signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            sys.stderr.write("[------------------------] 1/7 read inputs (0.0 s)\\n")
+            sys.stderr.flush()
+            while True:
+                time.sleep(0.01)
+        except KeyboardInterrupt:
+            sys.stderr.write("lps-geo: interrupted (signal 2)\\n")
+            sys.stderr.flush()
+            while not os.path.exists({str(release)!r}):
+                time.sleep(0.01)
+            sys.exit(130)
+        """,
+    )
+    fb = _Feedback(cancel_on="read inputs")
+    looks = []
+
+    def clock():
+        if "lps-geo: interrupted (signal 2)" not in fb.info:
+            return 0.0
+        looks.append(1)
+        if len(looks) >= 3:
+            release.touch()
+        return 1e9
+
+    monkeypatch.setattr(runner, "_clock", clock)
+    with pytest.raises(runner.LpsGeoRunError, match="cancelled") as err:
+        runner.run_command(exe, [], fb, grace=0.2)
+    assert err.value.returncode == 130
+    assert str(err.value) == (
+        "lps-geo was cancelled (exit code 130); its output was not written"
+    )
+    assert len(looks) >= 3
+
+
 def test_cli_interrupt_through_the_runner(tmp_path):
     # the real command line under the runner, made to wait (short sleeps) once
     # report.json is in its staging folder: the run cannot end before the

@@ -31,6 +31,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 #: Environment variable that overrides the configured executable.
@@ -47,6 +48,15 @@ SETTING_PLACE = (
 #: Prefix of the command line's one-line error messages (lps_geo/cli.py main()).
 ERROR_PREFIX = "lps-geo: error: "
 WARNING_PREFIX = "lps-geo: warning: "
+#: The line lps-geo prints once an interrupt has removed its unfinished output.
+INTERRUPTED_PREFIX = "lps-geo: interrupted"
+
+#: Seconds a run that has acknowledged the interrupt may take to exit (the
+#: interpreter's own shutdown) before it is killed; its output is gone already.
+EXIT_WAIT = 120.0
+
+#: Clock of the cancel deadlines (a test replaces it).
+_clock = time.monotonic
 
 #: Variables of the parent's Python that must not leak into lps-geo's.
 _PYTHON_VARS = (
@@ -270,9 +280,12 @@ def run_command(
     it, atlas pages the rest); warnings go to ``pushWarning``; everything else
     to ``pushInfo``. ``feedback.isCanceled()`` is polled a few times a second:
     the process then gets an interrupt (SIGINT: it removes its unfinished
-    output and exits with 130), after ``grace`` seconds a SIGTERM (for a run
-    that ignores SIGINT; exit 143), and after ``grace`` more it is killed (a
-    run stuck in a long C call may leave a ``.NAME.tmp-*`` folder then).
+    output, prints ``lps-geo: interrupted (signal 2)`` and exits with 130).
+    Once that line has come the run is left to exit on its own, however long
+    the interpreter's shutdown takes (up to :data:`EXIT_WAIT`). Without it,
+    after ``grace`` seconds it gets a SIGTERM (a run that ignores SIGINT;
+    exit 143), and after ``grace`` more it is killed (a run stuck in a long C
+    call may leave a ``.NAME.tmp-*`` folder then).
 
     Returns
     -------
@@ -317,28 +330,41 @@ def run_command(
     stderr: list[str] = []
     errors: list[str] = []
     open_streams = 2
-    cancelled = False
+    stop: _Stop | None = None
     while open_streams:
-        if not cancelled and feedback.isCanceled():
-            cancelled = True
-            _stop(proc, grace)
+        if stop is None and feedback.isCanceled():
+            stop = _Stop(proc, grace)
         try:
             tag, line = lines.get(timeout=0.2)
         except queue.Empty:
-            continue
-        if line is None:
-            open_streams -= 1
-            continue
-        if tag == "out":
-            stdout.append(line)
-            continue
-        stderr.append(line)
-        _show(line, feedback, atlas_share, errors)
+            tag, line = None, None
+        if tag is not None:
+            if line is None:
+                open_streams -= 1
+            elif tag == "out":
+                stdout.append(line)
+            else:
+                stderr.append(line)
+                _show(line, feedback, atlas_share, errors)
+                if stop is not None and line.startswith(INTERRUPTED_PREFIX):
+                    stop.acknowledged = True
+        if stop is not None and lines.empty():
+            # every line printed so far has been read: a missing
+            # acknowledgement is not one still waiting in the queue
+            stop.escalate()
     code = proc.wait()
     for t in threads:
         t.join(timeout=1)
     proc.stdout.close()
     proc.stderr.close()
+    cancelled = stop is not None
+    if cancelled and code < 0 and stop.acknowledged:
+        raise LpsGeoRunError(
+            "lps-geo was cancelled (it removed its unfinished output, then did "
+            f"not exit within {EXIT_WAIT:g} s and was killed); its output was "
+            "not written",
+            code,
+        )
     if cancelled and code < 0:
         raise LpsGeoRunError(
             f"lps-geo was cancelled and did not stop within {2 * grace:g} s, so it "
@@ -384,28 +410,55 @@ def _show(line: str, feedback, atlas_share: float, errors: list[str]) -> None:
         feedback.pushInfo(line)
 
 
-def _stop(proc: subprocess.Popen, grace: float) -> None:
-    """Interrupt the process (it cleans up its temporary output); if it has
-    not exited after ``grace`` seconds, terminate it (SIGTERM, cleaned up
-    the same way); after ``grace`` more, kill it."""
-    if os.name == "nt":  # pragma: no cover - Windows only
-        gentle = (signal.CTRL_BREAK_EVENT,)
-    else:
-        gentle = (signal.SIGINT, signal.SIGTERM)
-    for signum in gentle:
-        if proc.poll() is not None:
+class _Stop:
+    """Cancelling a run: an interrupt now, stronger signals on a deadline.
+
+    The interrupt (SIGINT; CTRL_BREAK on Windows) asks lps-geo to remove its
+    unfinished output and exit. :meth:`escalate` is called whenever the
+    runner has read every line printed so far: until lps-geo acknowledges
+    (its ``lps-geo: interrupted`` line), each ``grace`` seconds bring the
+    next step, SIGTERM then a kill; after the acknowledgement only a run that
+    has not exited within :data:`EXIT_WAIT` is killed.
+    """
+
+    def __init__(self, proc: subprocess.Popen, grace: float):
+        self.proc = proc
+        self.grace = grace
+        self.acknowledged = False
+        if os.name == "nt":  # pragma: no cover - Windows only
+            self.steps = [signal.CTRL_BREAK_EVENT, None]
+        else:
+            self.steps = [signal.SIGINT, signal.SIGTERM, None]
+        self.sent_at = 0.0
+        self.acknowledged_at: float | None = None
+        self._next()
+
+    def _next(self) -> None:
+        if self.proc.poll() is not None or not self.steps:
             return
+        signum = self.steps.pop(0)
+        self.sent_at = _clock()
         try:
-            proc.send_signal(signum)
+            if signum is None:
+                self.proc.kill()
+            else:
+                self.proc.send_signal(signum)
         except OSError:
             pass
-        try:
-            proc.wait(timeout=grace)
+
+    def escalate(self) -> None:
+        if self.proc.poll() is not None:
             return
-        except subprocess.TimeoutExpired:
-            continue
-    if proc.poll() is None:
-        proc.kill()
+        now = _clock()
+        if self.acknowledged:
+            if self.acknowledged_at is None:
+                self.acknowledged_at = now
+            elif now - self.acknowledged_at > EXIT_WAIT:
+                self.steps = [None]
+                self._next()
+            return
+        if now - self.sent_at >= self.grace:
+            self._next()
 
 
 def _quote(arg: str) -> str:
