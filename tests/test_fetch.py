@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -91,7 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
         if parsed.path == "/api/v1/localidades/estados/31/municipios":
             return self._send(200, b"<html>maintenance</html>", "text/html")
         if parsed.path == "/api/v1/localidades/estados/32/municipios":
-            time.sleep(1.5)
+            # no answer until the test is over: the client's timeout is the
+            # only clock in the test
+            self.server.hold.wait(60)
             return self._send(200, b"[]", "application/json")
         return self._send(404, b"not found", "text/plain")
 
@@ -110,10 +111,12 @@ class _Handler(BaseHTTPRequestHandler):
 def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.requests = []
+    httpd.hold = threading.Event()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
     yield httpd
+    httpd.hold.set()
     httpd.shutdown()
     httpd.server_close()
 
