@@ -27,6 +27,15 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from lps_geo.config_inputs import (
+    BoundariesInput,
+    InputOutputInput,
+    Inputs,
+    InstitutionsInput,
+    LookupInput,
+    SizeInput,
+    WorkersInput,
+)
 from lps_geo.config_rules import (
     check_atlas,
     check_characterisation,
@@ -37,32 +46,19 @@ from lps_geo.config_rules import (
 from lps_geo.errors import ConfigError
 from lps_geo.vocab import (
     AutoPermutations,
-    BadRows,
-    BlankPolicy,
     Correction,
-    DecimalMark,
     DelineationMode,
-    DivisionLevel,
     Engine,
-    EstablishmentCount,
     FdrScope,
     GiNull,
     IndustryLevel,
-    IndustryNames,
-    InstitutionFormat,
     IslandPolicy,
     Lang,
-    NonMunicipal,
-    OutlierPolicy,
     PageSize,
     ReferenceArea,
     RelatednessMethod,
     SizeMeasure,
-    TableForm,
-    Thousands,
     Unit,
-    UnknownTypes,
-    Unmatched,
     VariableKind,
     WeightsKind,
 )
@@ -150,155 +146,6 @@ def get_thresholds(preset: str = "ipea2006", **overrides) -> TypologyThresholds:
 
 
 # ------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class BoundariesInput:
-    """Municipal boundaries: any vector format GDAL reads."""
-
-    path: Path
-    code_column: str = "CD_MUN"
-    name_column: str | None = "NM_MUN"
-    layer: str | None = None
-    crs: str | None = None
-    #: optional column with the population (for capability per 100,000)
-    population_column: str | None = None
-    #: IBGE water bodies coded UF0000d (e.g. 4300002 Lagoa dos Patos)
-    non_municipal: NonMunicipal = "drop"
-    #: further feature codes to drop (reported)
-    exclude_codes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SizeInput:
-    """Employment / establishment table, long or wide form, or RAIS microdata.
-
-    ``form = "rais_microdata"``: the public RAIS establishment files
-    (:func:`lps_geo.io.read_rais_microdata`); ``path`` may be a glob pattern,
-    ``region_column``/``industry_column``/``employment_column`` override the
-    RAIS header names only when changed from their defaults.
-    """
-
-    path: Path
-    form: TableForm = "long"
-    region_column: str = "region"
-    industry_column: str = "industry"
-    employment_column: str | None = "employment"
-    establishments_column: str | None = "establishments"
-    #: wide form only: which measure the cells hold, and how columns are named
-    measure: SizeMeasure = "establishments"
-    industry_names: IndustryNames = "auto"
-    #: wide form: columns whose title matches no CNAE code
-    unmatched: Unmatched = "raise"
-    #: table regions absent from the boundaries (e.g. a national table with
-    #: one state's boundaries): refuse, or drop them (logged)
-    outside_boundaries: Unmatched = "raise"
-    sep: str | None = None
-    encoding: str | None = None
-    #: rais_microdata only: unusable rows are counted ("report") or stop the
-    #: run ("raise"); establishments with Ind Rais Negativa = 0 ("active") or
-    #: every row ("all"); DuckDB memory limit (e.g. "2GB")
-    bad_rows: BadRows = "report"
-    establishments: EstablishmentCount = "active"
-    memory_limit: str | None = None
-    #: long and wide forms: number notation of the count cells (``thousands =
-    #: "."`` reads ``2.400`` as 2400; ``decimal = ","`` reads ``12,5``; the
-    #: decimal mark defaults to "," when thousands = ".", else ".")
-    thousands: Thousands | None = None
-    decimal: DecimalMark | None = None
-    #: blank, "NaN" and IBGE "-" count cells: an error, or read as 0 (warned)
-    blank: BlankPolicy = "error"
-    #: a cell over 100x the second-largest of its industry and over the sum of
-    #: every other region (industries with >= 3 nonzero regions): an error, a
-    #: warning, or kept silently
-    outliers: OutlierPolicy = "error"
-    #: wide form: more non-industry columns to drop, besides totals and
-    #: "{ñ class}" (compared without case and accents; "x*" matches a prefix)
-    drop_columns: tuple[str, ...] = ()
-    #: long and wide forms: Excel sheet (name or 0-based number), lines to
-    #: skip before the header, and a row filter such as ``{year = 2023}``
-    #: (a column equal to a value or to one of a list of values)
-    sheet: str | int = 0
-    skiprows: int = 0
-    where: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        if self.skiprows < 0:
-            raise ConfigError(
-                f"[inputs.size] skiprows must be >= 0, got {self.skiprows}"
-            )
-        if self.where is not None:
-            if not isinstance(self.where, dict) or not self.where:
-                raise ConfigError(
-                    "[inputs.size] where must be a table such as {year = 2023}, "
-                    f"got {self.where!r}"
-                )
-            for column, value in self.where.items():
-                values = value if isinstance(value, list) else [value]
-                if not values or not all(
-                    isinstance(v, str | int) and not isinstance(v, bool) for v in values
-                ):
-                    raise ConfigError(
-                        f"[inputs.size] where.{column} must be a code or a list of "
-                        f"codes, got {value!r}"
-                    )
-        if self.thousands is not None and self.thousands == self.decimal:
-            raise ConfigError(
-                f"[inputs.size] thousands and decimal are both {self.decimal!r}; "
-                'use different marks (e.g. thousands = "." and decimal = ",")'
-            )
-
-
-@dataclass(frozen=True)
-class LookupInput:
-    """Municipality -> region grouping (microregion or any other).
-
-    With ``level`` the file is an IBGE division table read by
-    :func:`lps_geo.io.read_divisions` (DTB, localidades JSON, geodata-br) and
-    the grouping is that level; the column settings are then not used.
-    """
-
-    path: Path
-    code_column: str = "region"
-    group_column: str = "group"
-    name_column: str | None = None
-    level: DivisionLevel | None = None
-
-
-@dataclass(frozen=True)
-class InstitutionsInput:
-    """Support institutions (capability layers).
-
-    ``format = "points"``: a vector file of points, or a table with
-    ``x_column``/``y_column`` (and ``crs``) or with a municipality
-    ``code_column`` (placed at the municipality's representative point).
-    ``format = "inep"``: INEP's register of higher-education institutions.
-    ``type_map``: optional CSV (``source,type``) mapping source categories to
-    the taxonomy; ``unknown_types = "other"`` maps unmatched categories to
-    ``other`` instead of stopping.
-    """
-
-    path: Path
-    format: InstitutionFormat = "points"
-    type_column: str = "type"
-    name_column: str = "name"
-    x_column: str | None = None
-    y_column: str | None = None
-    crs: str | None = None
-    code_column: str | None = None
-    weight_column: str | None = None
-    type_map: Path | None = None
-    unknown_types: UnknownTypes = "raise"
-    layer: str | None = None
-
-
-@dataclass(frozen=True)
-class Inputs:
-    boundaries: BoundariesInput
-    size: SizeInput
-    lookup: LookupInput | None = None
-    cnae: Path | None = None
-    institutions: InstitutionsInput | None = None
 
 
 @dataclass(frozen=True)
@@ -423,6 +270,12 @@ class Characterisation:
     they hold at least ``lead_share`` of the LPS's jobs, ``small_firm`` when
     there is none and micro and small establishments hold at least
     ``small_share``, ``core_ring`` otherwise.
+
+    Suppliers and buyers (``[inputs.input_output]``): the ``suppliers`` main
+    supplying and buying activities of each LPS's industry (goods suppliers
+    only with ``goods_suppliers``: agriculture, mining and manufacturing),
+    present when one of their industries has a QL of at least ``min_ql`` in
+    a member or in a region within ``supplier_distance`` metres.
     """
 
     related: bool = True
@@ -434,6 +287,9 @@ class Characterisation:
     lead_services: int = 100
     lead_share: float = 0.5
     small_share: float = 0.5
+    suppliers: int = 5
+    goods_suppliers: bool = True
+    supplier_distance: float = 50_000.0
 
 
 @dataclass(frozen=True)
@@ -539,7 +395,12 @@ _NESTED = {
     "size": SizeInput,
     "lookup": LookupInput,
     "institutions": InstitutionsInput,
+    "input_output": InputOutputInput,
+    "workers": WorkersInput,
 }
+
+#: Keys that hold paths (resolved against the configuration's folder).
+_PATHS = {"path", "type_map", "correspondence"}
 
 
 def _literal_of(cls: type, name: str) -> tuple | None:
@@ -560,13 +421,13 @@ def _hints(cls: type) -> dict[str, Any]:
 def _coerce(cls, f, value, where: str, base: Path | None):
     if cls is Inputs and f.name in _NESTED:
         return _build(_NESTED[f.name], value, where, base)
-    if f.name in ("path", "type_map") or (cls is Inputs and f.name == "cnae"):
+    if value == "" and f.default is None:  # README style: key = "" is unset
+        return None
+    if f.name in _PATHS or (cls is Inputs and f.name in ("cnae", "chains")):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a path string, got {value!r}")
         p = Path(value).expanduser()
         return (base / p) if base is not None and not p.is_absolute() else p
-    if value == "" and f.default is None:  # README style: key = "" is unset
-        return None
     section, _, key = where.rpartition(".")
     if f.name == "permutations" and value != "auto":
         if not isinstance(value, int) or isinstance(value, bool):
@@ -737,6 +598,12 @@ def check_config(cfg: Config) -> None:
         ch.relatedness_method, ch.min_relatedness, ch.min_ql, ch.min_establishments
     )
     check_structure(ch.lead_industry, ch.lead_services, ch.lead_share, ch.small_share)
+    if not 1 <= ch.suppliers <= 67 or ch.supplier_distance < 0:
+        raise ConfigError(
+            "characterisation.suppliers must be in 1..67 (activities of the "
+            "input-output table) and characterisation.supplier_distance >= 0 "
+            f"(metres), got {ch.suppliers}, {ch.supplier_distance}"
+        )
     o = cfg.output
     check_atlas(
         o.atlas_types, o.atlas_states, o.atlas_industries, cfg.analysis.industry_level

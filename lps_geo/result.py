@@ -43,6 +43,18 @@ Layer contract (column names are public, see the README):
 ``lps_members`` (DataFrame)
     ``lps_id``, ``region``, ``industry``, ``via`` ("filters", "hotspot" or
     "both").
+``lps_related``, ``relatedness``, ``lps_structure`` (DataFrames; see
+    :mod:`lps_geo.method.characterise`)
+    Related industries present in each LPS, the run's related industry pairs,
+    and the production structure from RAIS establishment microdata.
+``lps_suppliers`` (DataFrame; with an input-output matrix or production
+    chains, see :mod:`lps_geo.method.supply`)
+    One row per LPS, role (``supplier``, ``buyer``, ``chain``) and partner
+    activity: :data:`lps_geo.stats.supply_chain.PRESENCE_COLUMNS`.
+``lps_workers`` (DataFrame; with RAIS worker records)
+    ``lps_id``, ``industry``, ``workers``, ``mean_wage``, ``relative_wage``
+    (over the industry's mean in the reference area), ``secondary_share``,
+    ``technical_share`` and the reference area's ``area_*`` values.
 ``institutions`` (GeoDataFrame, points; when institutions are given)
     ``inst_id``, ``name``, ``type``, ``source_type``, ``region``,
     ``located``, ``weight``.
@@ -84,6 +96,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from lps_geo.stats.supply_chain import PRESENCE_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover - a type only
     from lps_geo.stats.kde import Grid
@@ -213,6 +227,19 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         *(f"n_band{code:02d}" for code in range(1, 11)),
         *(f"jobs_band{code:02d}" for code in range(1, 11)),
     ),
+    "lps_suppliers": PRESENCE_COLUMNS,
+    "lps_workers": (
+        "lps_id",
+        "industry",
+        "workers",
+        "mean_wage",
+        "relative_wage",
+        "secondary_share",
+        "technical_share",
+        "area_mean_wage",
+        "area_secondary_share",
+        "area_technical_share",
+    ),
     "institutions": (
         "inst_id",
         "name",
@@ -273,6 +300,8 @@ LAYERS: tuple[str, ...] = (
     "lps_related",
     "relatedness",
     "lps_structure",
+    "lps_suppliers",
+    "lps_workers",
     "lps_capability",
     "lps_change",
     "run_metadata",
@@ -286,6 +315,8 @@ OPTIONAL_LAYERS: tuple[str, ...] = (
     "lps_related",
     "relatedness",
     "lps_structure",
+    "lps_suppliers",
+    "lps_workers",
     "institutions",
     "lps_capability",
     "lps_change",
@@ -553,6 +584,11 @@ class Result:
     relatedness: pd.DataFrame | None = None
     #: production structure of each LPS (RAIS establishment microdata)
     lps_structure: pd.DataFrame | None = None
+    #: main suppliers and buyers of each LPS's industry and where they are
+    #: (input-output matrix or production chains: :mod:`lps_geo.method.supply`)
+    lps_suppliers: pd.DataFrame | None = None
+    #: workforce of each LPS (RAIS worker records)
+    lps_workers: pd.DataFrame | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -576,6 +612,8 @@ class Result:
             "lps_related": self.lps_related,
             "relatedness": self.relatedness,
             "lps_structure": self.lps_structure,
+            "lps_suppliers": self.lps_suppliers,
+            "lps_workers": self.lps_workers,
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
             "lps_change": self.lps_change,

@@ -313,6 +313,8 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
             "lps_related",
             "relatedness",
             "lps_structure",
+            "lps_suppliers",
+            "lps_workers",
         )
     ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS

@@ -559,4 +559,6 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         lps_related=frames.get("lps_related"),
         relatedness=frames.get("relatedness"),
         lps_structure=frames.get("lps_structure"),
+        lps_suppliers=frames.get("lps_suppliers"),
+        lps_workers=frames.get("lps_workers"),
     )

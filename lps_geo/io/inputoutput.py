@@ -36,7 +36,7 @@ import pandas as pd
 
 from lps_geo.errors import InputError
 from lps_geo.io._util import check_file, format_items
-from lps_geo.io.cnae import parse_code
+from lps_geo.io.cnae import normalize_cnae_code, parse_code
 
 logger = logging.getLogger(__name__)
 
@@ -453,3 +453,74 @@ def _first_data_line(path: Path) -> int:
             if not text.startswith("#"):
                 return number + 1
     return 2
+
+
+#: Columns of a production-chains table.
+CHAIN_COLUMNS = ("industry", "supplier")
+
+
+def read_production_chains(path: str | Path) -> pd.DataFrame:
+    """Read a user table of production chains: which industries supply which.
+
+    A CSV (UTF-8, ``#`` comment lines allowed) with columns ``industry`` and
+    ``supplier``, one row per pair of CNAE 2.0 codes (divisions, groups or
+    classes, in any usual spelling: ``15.3``, ``153``, ``15.31-9``); other
+    columns (e.g. a note) are kept. Rows with both cells blank are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``industry`` and ``supplier`` as canonical CNAE codes, in file order.
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, a column is missing, a cell is
+        blank or not a CNAE code (naming the file, line and column), or an
+        industry is listed as its own supplier.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "chains.csv"
+    >>> _ = p.write_text("industry,supplier\\n15.3,15.1\\n153,22.1\\n")
+    >>> read_production_chains(p).values.tolist()
+    [['15.3', '15.1'], ['15.3', '22.1']]
+    """
+    path = check_file(path)
+    try:
+        raw = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    except Exception as error:
+        raise InputError(f"{path}: not a readable CSV ({error})") from error
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in CHAIN_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError(
+            f"{path}: production chains lack column(s) {format_items(missing)}; "
+            f"expected {', '.join(CHAIN_COLUMNS)} (CNAE 2.0 codes)"
+        )
+    line0 = _first_data_line(path)
+    out = raw.copy()
+    keep = []
+    for pos, row in enumerate(raw[list(CHAIN_COLUMNS)].itertuples(index=False)):
+        cells = [str(v).strip() for v in row]
+        if not any(cells):
+            keep.append(False)
+            continue
+        for column, cell in zip(CHAIN_COLUMNS, cells, strict=True):
+            where = f"{path}, line {line0 + pos}, column {column!r}"
+            if not cell:
+                raise InputError(f"{where}: blank; give a CNAE 2.0 code")
+            try:
+                out.loc[out.index[pos], column] = normalize_cnae_code(cell)
+            except InputError:
+                raise InputError(
+                    f"{where}: {cell!r} is not a CNAE 2.0 code (e.g. '15.3')"
+                ) from None
+        if out.loc[out.index[pos], "industry"] == out.loc[out.index[pos], "supplier"]:
+            raise InputError(
+                f"{path}, line {line0 + pos}: industry {cells[0]!r} is listed as its "
+                "own supplier"
+            )
+        keep.append(True)
+    return out[keep].reset_index(drop=True)

@@ -18,9 +18,16 @@ from lps_geo.io.cells import parse_whole_numbers
 from lps_geo.io.cnae_table import read_cnae_table
 from lps_geo.io.divisions import division_lookup, read_divisions
 from lps_geo.io.inep import read_inep_ies
+from lps_geo.io.inputoutput import (
+    IOTable,
+    read_input_output,
+    read_production_chains,
+    read_scn_cnae,
+)
 from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
 from lps_geo.io.points import read_institutions
 from lps_geo.io.rais import read_rais_microdata
+from lps_geo.io.rais_workers import WorkerProfile, read_rais_workers
 from lps_geo.io.reports import BoundaryReport, InstitutionReport, SizeReport
 from lps_geo.io.tables import (
     DEFAULT_DROP_COLUMNS,
@@ -48,6 +55,13 @@ class Inputs:
     institutions_report: InstitutionReport | None = None  # the register's reader
     #: establishments per (region, industry, size), from RAIS microdata
     size_distribution: pd.DataFrame | None = None
+    #: input-output matrix and its SCN x CNAE correspondence
+    io_table: IOTable | None = None
+    scn_cnae: pd.DataFrame | None = None
+    #: user production chains (industry, supplier)
+    chains: pd.DataFrame | None = None
+    #: workforce per (municipality, industry), from RAIS worker records
+    workers: WorkerProfile | None = None
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -127,6 +141,22 @@ def read_inputs(cfg: Config) -> Inputs:
                 weight_column=ins.weight_column,
                 layer=ins.layer,
             )
+    io_in = cfg.inputs.input_output
+    workers = None
+    if cfg.inputs.workers is not None:
+        w = cfg.inputs.workers
+        workers = read_rais_workers(
+            w.path,
+            layout=w.layout,
+            industry_level=cfg.analysis.industry_level,
+            cnae=cnae,
+            codes7=boundaries.index,
+            encoding=w.encoding,
+            sep=w.sep,
+            decimal=w.decimal,
+            bad_rows=w.bad_rows,
+            memory_limit=w.memory_limit,
+        )
     return Inputs(
         boundaries,
         tables.employment,
@@ -145,6 +175,10 @@ def read_inputs(cfg: Config) -> Inputs:
         boundaries_report=read.report,
         institutions_report=register.report if register is not None else None,
         size_distribution=_kept_regions(tables),
+        io_table=read_input_output(io_in.path) if io_in is not None else None,
+        scn_cnae=read_scn_cnae(io_in.correspondence) if io_in is not None else None,
+        chains=read_production_chains(cfg.inputs.chains) if cfg.inputs.chains else None,
+        workers=workers,
     )
 
 

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lps_geo.config import Config
@@ -181,6 +182,94 @@ def production_structure(cfg: Config, inp: Inputs, a: Analysis) -> Structure | N
         "small_share": ch.small_share,
     }
     return Structure(st, report)
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """Workforce of every LPS (with RAIS worker records).
+
+    ``lps_workers``: one row per LPS whose members have worker records in its
+    industry; ``report``: the block of ``report.json``.
+    """
+
+    lps_workers: pd.DataFrame
+    report: dict[str, Any]
+
+
+#: Additive worker totals pooled over an LPS's members.
+_WORKER_SUMS = (
+    "workers",
+    "wage_workers",
+    "wage_sum",
+    "schooling_known",
+    "secondary_complete",
+    "occupation_known",
+    "technical",
+)
+
+
+def workforce(inp: Inputs, a: Analysis) -> Workforce | None:
+    """Wage, schooling and occupations of every LPS from RAIS worker records
+    (None without them).
+
+    The members' totals are pooled (:attr:`lps_geo.io.rais_workers.WorkerProfile.totals`
+    are additive): ``mean_wage`` = wage sum / workers with a positive wage,
+    ``secondary_share`` = workers with at least complete secondary schooling /
+    workers with a known schooling code, ``technical_share`` = workers in
+    CBO major groups 2 and 3 / workers with a known occupation. The same
+    ratios over every unit of the LPS's reference area with records in the
+    industry are the ``area_*`` columns, and ``relative_wage`` is
+    ``mean_wage / area_mean_wage``: 1 is the area's mean (the worker records
+    may cover fewer regions than the run, e.g. one state: the area is then
+    the part of it they cover).
+    """
+    if inp.workers is None:
+        return None
+    t = inp.workers.totals.reset_index()
+    t["region"] = a.unit_of.reindex(t["region"].astype(str).to_numpy()).to_numpy()
+    t = t[t["region"].notna()]
+    units = t.groupby(["region", "industry"], sort=False)[list(_WORKER_SUMS)].sum()
+    members = a.members[["lps_id", "region", "industry"]]
+    pooled = (
+        members.join(units, on=["region", "industry"], how="inner")
+        .groupby("lps_id", sort=True)[list(_WORKER_SUMS)]
+        .sum()
+    )
+    summary = a.summary.reindex(pooled.index)
+    area = a.reference.reindex(units.index.get_level_values("region").to_numpy())
+    by_area = units.groupby(
+        [area.to_numpy(), units.index.get_level_values("industry")]
+    ).sum()
+    key = pd.MultiIndex.from_arrays([summary["reference_area"], summary["industry"]])
+    area_t = by_area.reindex(key)
+    out = pd.DataFrame(
+        {
+            "lps_id": pooled.index.to_numpy(),
+            "industry": summary["industry"].to_numpy(),
+            "workers": pooled["workers"].to_numpy(dtype=int),
+        }
+    )
+    for prefix, frame in (("", pooled), ("area_", area_t)):
+        out[f"{prefix}mean_wage"] = _ratio(frame, "wage_sum", "wage_workers")
+        out[f"{prefix}secondary_share"] = _ratio(
+            frame, "secondary_complete", "schooling_known"
+        )
+        out[f"{prefix}technical_share"] = _ratio(frame, "technical", "occupation_known")
+    out["relative_wage"] = out["mean_wage"] / out["area_mean_wage"]
+    out = out[list(LAYER_COLUMNS["lps_workers"])]
+    report = {
+        "n_lps": int(len(out)),
+        "n_lps_without_records": int(a.summary.index.difference(pooled.index).size),
+        "workers": int(out["workers"].sum()),
+        "median_relative_wage": _finite(out["relative_wage"].median()),
+    }
+    return Workforce(out, report)
+
+
+def _ratio(frame: pd.DataFrame, num: str, den: str) -> pd.Series:
+    d = frame[den].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d > 0, frame[num].to_numpy(dtype=float) / d, np.nan)
 
 
 def _finite(value) -> float | None:

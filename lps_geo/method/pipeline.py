@@ -39,10 +39,12 @@ from lps_geo.method.characterise import (
     production_structure,
     related_industries,
     relatedness_of,
+    workforce,
 )
 from lps_geo.method.compare import compare_periods
 from lps_geo.method.report import run_metadata, run_report
 from lps_geo.method.select import reference_areas, select_industries
+from lps_geo.method.supply import lps_suppliers
 from lps_geo.result import Result
 from lps_geo.vocab import STAGES, Stage
 
@@ -291,9 +293,17 @@ def analyse_period(
     )
     report = run_report(cfg, inp, a, lps, indicators, cap.report if cap else None)
     structure = production_structure(cfg, inp, a)
+    supply = lps_suppliers(cfg, inp, a)
+    work = workforce(inp, a)
     block = {
-        **({"related": related.report} if related is not None else {}),
-        **({"structure": structure.report} if structure is not None else {}),
+        name: part.report
+        for name, part in (
+            ("related", related),
+            ("structure", structure),
+            ("suppliers", supply),
+            ("workers", work),
+        )
+        if part is not None
     }
     if block:
         report = replace(report, characterisation=block)
@@ -312,6 +322,8 @@ def analyse_period(
         lps_related=related.lps_related if related is not None else None,
         relatedness=related.relatedness if related is not None else None,
         lps_structure=structure.lps_structure if structure is not None else None,
+        lps_suppliers=supply.lps_suppliers if supply is not None else None,
+        lps_workers=work.lps_workers if work is not None else None,
     )
 
 
