@@ -79,18 +79,23 @@ def nearby_units(a: Analysis, distance: float) -> pd.DataFrame:
     m = a.members[["lps_id", "region"]]
     if distance <= 0 or not len(m):
         return pd.DataFrame({"lps_id": [], "region": []}, dtype=object)
+    # a unit is a member of several LPS (of different industries): each
+    # member unit is looked up once
+    regions = pd.unique(m["region"])
     geoms = np.asarray(a.units.geometry.values)
-    where = a.units.index.get_indexer(m["region"])
+    where = a.units.index.get_indexer(regions)
     tree = shapely.STRtree(geoms)
     member_at, unit_at = tree.query(
         geoms[where], predicate="dwithin", distance=distance
     )
-    pairs = pd.DataFrame(
+    around = pd.DataFrame(
         {
-            "lps_id": m["lps_id"].to_numpy()[member_at],
-            "region": a.units.index.to_numpy()[unit_at],
+            "region": regions[member_at],
+            "near": a.units.index.to_numpy()[unit_at],
         }
     )
+    pairs = m.merge(around, on="region", how="inner")[["lps_id", "near"]]
+    pairs = pairs.rename(columns={"near": "region"})
     return pairs.drop_duplicates().reset_index(drop=True)
 
 
