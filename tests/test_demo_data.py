@@ -434,3 +434,235 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
     assert rc == 0
     back = json.loads((tmp_path / "planted.json").read_text(encoding="utf-8"))
     assert back["seed"] == 3 and back["n_municipalities"] == 300
+
+
+# --- microdata: establishments and worker records --------------------------------
+ESTAB = DEMO / "RAIS_ESTAB_PUB.txt"
+VINC = DEMO / "RAIS_VINC_PUB.txt"
+
+
+@pytest.fixture(scope="module")
+def rais(mun):
+    from lps_geo.io import read_rais_microdata
+
+    return read_rais_microdata(ESTAB, codes7=mun["CD_MUN"], size_distribution=True)
+
+
+def test_microdata_aggregate_to_the_tables(rais, long):
+    # the tables are the aggregation of the establishment microdata
+    emp = long.pivot(index="cod_ibge", columns="cnae_grupo", values="empregos")
+    est = long.pivot(index="cod_ibge", columns="cnae_grupo", values="estabelecimentos")
+    got_emp = rais.employment.reindex(index=emp.index, columns=emp.columns)
+    got_est = rais.establishments.reindex(index=est.index, columns=est.columns)
+    assert (got_emp.fillna(0).to_numpy() == emp.fillna(0).to_numpy()).all()
+    assert (got_est.fillna(0).to_numpy() == est.fillna(0).to_numpy()).all()
+    report = rais.report
+    assert report.rows_excluded == 0
+    assert report.rows_read == report.rows_used
+    assert report.jobs_used == long["empregos"].sum() == 4_916_241
+    assert report.establishments_used == long["estabelecimentos"].sum()
+    n_lines = sum(1 for _ in ESTAB.open(encoding="latin-1")) - 1
+    assert report.rows_read == n_lines
+    assert report.negative_declarations == n_lines - report.establishments_used
+    assert 0.01 < report.negative_declarations / n_lines < 0.05
+
+
+def test_microdata_look_like_rais():
+    from lps_geo.vocab import RAIS_SIZE_BANDS
+
+    raw = pd.read_csv(ESTAB, sep=";", encoding="latin-1", dtype=str)
+    assert list(raw.columns) == [
+        "CNAE 2.0 Classe",
+        "Qtd Vínculos Ativos",
+        "Ind Rais Negativa",
+        "Município",
+        "Tamanho Estabelecimento",
+    ]
+    assert raw["Município"].str.fullmatch(r"19\d{4}").all()
+    assert raw["CNAE 2.0 Classe"].str.fullmatch(r"\d{5}").all()
+    jobs = raw["Qtd Vínculos Ativos"].astype(int)
+    negative = raw["Ind Rais Negativa"] == "1"
+    assert (jobs[negative] == 0).all() and (jobs[~negative] >= 1).all()
+    lows = [low for _, _, low in RAIS_SIZE_BANDS]
+    band = np.searchsorted(lows, jobs, side="right")
+    assert (raw["Tamanho Estabelecimento"].astype(int) == band).all()
+    # several real classes per group, heavy-tailed sizes: mostly micro
+    structure = pd.read_csv(DEMO / "cnae_structure.csv", dtype=str)
+    classes = structure.loc[structure["code"].str.len() == 7, "code"]
+    assert set(raw["CNAE 2.0 Classe"]) <= {
+        c.replace(".", "").replace("-", "") for c in classes
+    }
+    assert (
+        raw.loc[raw["CNAE 2.0 Classe"].str[:3] == "153", "CNAE 2.0 Classe"].nunique()
+        == 4
+    )
+    active = jobs[~negative]
+    assert (active < 5).mean() > 0.5
+    assert active.max() >= 1000
+    assert ESTAB.stat().st_size < 9_000_000
+
+
+def test_planted_structures_in_the_microdata(rais, truth):
+    from lps_geo.stats.structure import establishment_structure, structure_label
+
+    dist = rais.size_distribution
+    by_id = {p["id"]: p for p in truth["planted"]}
+    assert by_id["lps03"]["structure"] == "lead_firm"
+    assert by_id["lps03"]["structure_planted"] is True
+    assert by_id["lps02"]["structure"] == "small_firm"
+    assert by_id["lps02"]["structure_planted"] is True
+    for p in truth["planted"]:
+        rows = dist[
+            dist["region"].isin(p["members"]) & (dist["industry"] == p["industry"])
+        ]
+        st = establishment_structure(rows.assign(lps_id=p["id"]), by=["lps_id"])
+        assert structure_label(st).item() == p["structure"], p["id"]
+        assert st["lead_share"].item() == pytest.approx(p["lead_share"], abs=1e-6)
+        assert st["largest"].item() == p["largest"]
+    assert by_id["lps03"]["lead_share"] == pytest.approx(0.6, abs=1e-3)
+    assert by_id["lps03"]["lead_establishments"] == 2
+    assert by_id["lps02"]["largest"] < 20
+
+
+def test_worker_records_reproduce_the_planted_workforce(mun, long, truth):
+    from lps_geo.io.rais_workers import read_rais_workers
+
+    prof = read_rais_workers(VINC, codes7=mun["CD_MUN"], industry_level="group")
+    totals = prof.totals
+    assert set(totals.index.get_level_values("industry")) == {"21.2", "32.1"}
+    # one active record per job of the establishment microdata
+    jobs = long[long["cnae_grupo"].isin(["21.2", "32.1"])].set_index(
+        ["cod_ibge", "cnae_grupo"]
+    )["empregos"]
+    workers = totals["workers"].rename_axis(["cod_ibge", "cnae_grupo"])
+    assert workers.sort_index().astype(int).equals(jobs.sort_index().astype(int))
+    assert prof.report.excluded["inactive"]["count"] > 0
+    assert prof.report.rows_excluded == prof.report.excluded["inactive"]["count"]
+    for p in truth["planted"]:
+        if "workforce" not in p:
+            continue
+        ind = totals.xs(p["industry"], level="industry")
+        for key, rows in (
+            ("workforce", ind.loc[p["members"]]),
+            ("industry_workforce", ind),
+        ):
+            want = p[key]
+            sums = rows.sum()
+            assert sums["workers"] == want["workers"]
+            assert sums["wage_sum"] == pytest.approx(want["wage_sum"], abs=0.01)
+            assert sums["wage_sum"] / sums["wage_workers"] == pytest.approx(
+                want["mean_wage"], abs=1e-6
+            )
+            assert sums["technical"] / sums["occupation_known"] == pytest.approx(
+                want["technical_share"], abs=1e-6
+            )
+            assert sums["secondary_complete"] / sums[
+                "schooling_known"
+            ] == pytest.approx(want["secondary_share"], abs=1e-6)
+    lead = next(p for p in truth["planted"] if p["id"] == "lps03")
+    assert (
+        lead["workforce"]["mean_wage"] > 1.1 * lead["industry_workforce"]["mean_wage"]
+    )
+    assert (
+        lead["workforce"]["technical_share"]
+        > lead["industry_workforce"]["technical_share"] + 0.05
+    )
+    assert VINC.stat().st_size < 1_500_000
+
+
+@pytest.fixture(scope="module")
+def micro_run(mun, tmp_path_factory):
+    # the demo run on the establishment microdata instead of the tables.
+    # state 19 is invented: the reader needs the boundaries' codes, which
+    # lps_geo.io.inputs.read_size does not pass yet for rais_microdata; until it
+    # does, they are passed here (a value given by read_size wins)
+    import functools
+
+    import lps_geo
+    import lps_geo.io.inputs as inputs
+
+    text = (DEMO / "demo.toml").read_text(encoding="utf-8")
+    start = text.index("\n[inputs.size]\n") + 1
+    end = text.index("\n[inputs.lookup]\n") + 1
+    text = (
+        text[:start]
+        + '[inputs.size]\npath = "RAIS_ESTAB_PUB.txt"\nform = "rais_microdata"\n\n'
+        + text[end:]
+    )
+    for name in ("cnae", "path"):
+        text = text.replace(f'{name} = "', f'{name} = "{DEMO.as_posix()}/')
+    toml = tmp_path_factory.mktemp("micro") / "demo_micro.toml"
+    toml.write_text(text, encoding="utf-8")
+    codes = mun["CD_MUN"].tolist()
+    original = inputs.read_rais_microdata
+
+    @functools.wraps(original)
+    def with_codes(*args, **kwargs):
+        return original(*args, **{"codes7": codes, **kwargs})
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(inputs, "read_rais_microdata", with_codes)
+    try:
+        return lps_geo.run(lps_geo.load_config(toml))
+    finally:
+        patch.undo()
+
+
+def _found(result, p):
+    members = result.lps_members.groupby("lps_id")["region"].apply(set)
+    industry = result.lps.set_index("lps_id")["industry"]
+    ids = [
+        i
+        for i, m in members.items()
+        if industry[i] == p["industry"] and m == set(p["members"])
+    ]
+    assert len(ids) == 1, p["id"]
+    return ids[0]
+
+
+def test_demo_run_recovers_planted_structures(micro_run, truth):
+    res = micro_run
+    assert len(res.lps) == 15
+    assert res.lps["lps_type"].value_counts().to_dict() == {
+        "embryo": 8,
+        "local_vector": 3,
+        "center": 2,
+        "advanced_vector": 2,
+    }
+    st = res.lps_structure.set_index("lps_id")
+    for p in truth["planted"]:
+        lps_id = _found(res, p)
+        assert st.loc[lps_id, "structure"] == p["structure"], p["id"]
+        assert st.loc[lps_id, "lead_share"] == pytest.approx(p["lead_share"], abs=1e-6)
+        assert st.loc[lps_id, "establishments"] == p["establishments"]
+    by_id = {p["id"]: p for p in truth["planted"]}
+    lead = st.loc[_found(res, by_id["lps03"])]
+    assert lead["structure"] == "lead_firm"
+    assert lead["lead_establishments"] == 2 and lead["lead_share"] >= 0.5
+    small = st.loc[_found(res, by_id["lps02"])]
+    assert small["structure"] == "small_firm"
+    assert small["lead_establishments"] == 0 and small["largest"] < 20
+
+
+def test_demo_run_recovers_planted_related_industries(micro_run, truth):
+    res = micro_run
+    footwear = _found(res, next(p for p in truth["planted"] if p["id"] == "lps01"))
+    rel = res.lps_related[res.lps_related["lps_id"] == footwear].set_index(
+        "related_industry"
+    )
+    pairs = truth["related_industries"]
+    assert {(r["industry"], r["related_industry"]) for r in pairs} == {
+        ("15.3", "15.1"),
+        ("15.3", "15.4"),
+    }
+    for r in pairs:
+        got = rel.loc[r["related_industry"]]
+        assert got["relatedness"] == pytest.approx(r["relatedness"], abs=1e-6)
+        assert got["relatedness"] >= 1.3 and r["relatedness_before"] < 1.0
+        assert got["ql"] >= 1.0 and got["establishments"] >= 3
+    # the pair's relatedness in the run's matrix is the planted one
+    m = res.relatedness
+    for r in pairs:
+        a, b = sorted((r["industry"], r["related_industry"]))
+        row = m[(m["industry_a"] == a) & (m["industry_b"] == b)]
+        assert row["relatedness"].item() == pytest.approx(r["relatedness"], abs=1e-6)

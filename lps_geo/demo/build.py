@@ -30,6 +30,13 @@ from lps_geo.demo.geography import (
 )
 from lps_geo.demo.industries import GROUP_CODES
 from lps_geo.demo.institutions import place_institutions
+from lps_geo.demo.microdata import (
+    STRUCTURES,
+    draw_establishments,
+    draw_workers,
+    structure_of,
+    workforce_of,
+)
 from lps_geo.demo.names import invent_names, municipality_codes
 from lps_geo.demo.planted import (
     check_planted,
@@ -38,6 +45,7 @@ from lps_geo.demo.planted import (
     plant_systems,
     size_planted_towns,
 )
+from lps_geo.demo.related import plant_related
 from lps_geo.errors import ConfigError
 
 #: Default seed (the paper's year, 2006, followed by 1).
@@ -46,6 +54,9 @@ DEFAULT_SEED = 20061
 DEFAULT_N = 500
 #: Allowed range of ``n_municipalities``.
 N_RANGE = (300, 700)
+#: Industries of the worker records: those of the LPS with a planted
+#: production structure.
+WORKER_GROUPS = tuple(sorted({"21.2", "32.1"}))
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,14 @@ class DemoData:
         The state outline (shapely Polygon).
     seed
         The seed the data were built from.
+    microdata
+        One row per establishment (:func:`lps_geo.demo.microdata.draw_establishments`):
+        ``cod_ibge``, ``group``, ``cnae_class``, ``jobs``, ``negative``.
+    workers
+        One row per job of :data:`WORKER_GROUPS`
+        (:func:`lps_geo.demo.microdata.draw_workers`).
+    related
+        The planted related-industry pairs (see ``planted.json``).
     """
 
     municipalities: gpd.GeoDataFrame
@@ -84,6 +103,9 @@ class DemoData:
     incidental: list
     outline: Polygon
     seed: int
+    microdata: pd.DataFrame | None = None
+    workers: pd.DataFrame | None = None
+    related: list | None = None
 
 
 def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> DemoData:
@@ -131,6 +153,9 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
     pop = pop.astype(float)
     adj = adjacency_matrix(mesh.nb)
     emp, pop, est, allowed = plant_systems(rng, emp, pop, plant_size, plan, adj)
+    emp, est, related = plant_related(
+        seed, emp, plant_size, plan.est_floor, plan.site_of["lps01"], allowed, adj
+    )
 
     # --- codes, names, microregions -------------------------------------------
     names = invent_names(rng, n)
@@ -185,14 +210,33 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         )
 
     gdf = gdf.iloc[row_order].reset_index(drop=True)
+    employment, establishments = emp_df.sort_index(), est_df.sort_index()
+
+    # --- microdata: establishments and worker records ---------------------------
+    micro = draw_establishments(seed, employment, establishments, planted)
+    workers = draw_workers(seed, micro, WORKER_GROUPS)
+    for p in planted:
+        p.update(structure_of(micro, p["members"], p["industry"]))
+        # planted, unless this seed's tables leave no room for it
+        p["structure_planted"] = (
+            p["id"] in STRUCTURES and p["structure"] == STRUCTURES[p["id"]]["structure"]
+        )
+        if p["structure_planted"]:
+            p["structure_description"] = STRUCTURES[p["id"]]["description"]
+        if p["industry"] in WORKER_GROUPS:
+            p["workforce"] = workforce_of(workers, p["members"], p["industry"])
+            p["industry_workforce"] = workforce_of(workers, None, p["industry"])
     return DemoData(
         municipalities=gdf,
         microregions=microregions_df,
-        employment=emp_df.sort_index(),
-        establishments=est_df.sort_index(),
+        employment=employment,
+        establishments=establishments,
         institutions=inst,
         planted=planted,
         incidental=incidental,
         outline=mesh.outline,
         seed=seed,
+        microdata=micro,
+        workers=workers,
+        related=related,
     )

@@ -17,9 +17,16 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from lps_geo.demo.build import DEFAULT_N, DEFAULT_SEED, DemoData, build_demo
-from lps_geo.demo.industries import cnae_groups, rais_title
+from lps_geo.demo.build import (
+    DEFAULT_N,
+    DEFAULT_SEED,
+    WORKER_GROUPS,
+    DemoData,
+    build_demo,
+)
+from lps_geo.demo.industries import cnae_groups, cnae_structure, rais_title
 from lps_geo.demo.institutions import DEMO_INSTITUTION_TYPES
+from lps_geo.demo.microdata import establishment_lines, worker_lines
 from lps_geo.errors import OutputExistsError
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,9 @@ FILES: tuple[str, ...] = (
     "employment_long.csv",
     "establishments_wide.csv",
     "cnae_groups.csv",
+    "cnae_structure.csv",
+    "RAIS_ESTAB_PUB.txt",
+    "RAIS_VINC_PUB.txt",
     "planted.json",
     "README.md",
 )
@@ -63,6 +73,13 @@ def _write_shp(gdf, path: Path) -> None:
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _write_rais(df: pd.DataFrame, path: Path) -> None:
+    """A RAIS text file as PDET publishes it: ``;``, Latin-1, no quoting."""
+    df.to_csv(
+        path, sep=";", index=False, lineterminator="\n", encoding="latin-1", quoting=3
+    )
 
 
 def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> dict:
@@ -102,6 +119,9 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
     wide["Total_de_estabelecimentos"] = data.establishments.sum(axis=1).to_numpy()
     _write_csv(wide.reset_index(drop=True), out / "establishments_wide.csv")
     _write_csv(groups, out / "cnae_groups.csv")
+    _write_csv(cnae_structure(), out / "cnae_structure.csv")
+    _write_rais(establishment_lines(data.microdata), out / "RAIS_ESTAB_PUB.txt")
+    _write_rais(worker_lines(data.workers), out / "RAIS_VINC_PUB.txt")
 
     truth = {
         "SYNTHETIC": "Invented data made by lps_geo.demo; no value describes a "
@@ -122,6 +142,33 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
             "manufacturing, CNAE divisions 10-33, to leave these out)."
         ),
         "incidental_candidates": data.incidental,
+        "structure_note": (
+            "structure, lead_establishments, lead_share, micro_small_share and "
+            "largest of every planted LPS: its industry's active establishments "
+            "in its members in RAIS_ESTAB_PUB.txt, with the defaults of "
+            "[characterisation] (lead establishments: 500 jobs or more; micro "
+            "and small: fewer than 100; lead_firm when lead establishments hold "
+            ">= 50 % of the jobs, small_firm when there is none and micro and "
+            "small ones hold >= 50 %, else core_ring). structure_planted: the "
+            "size distribution was planted to give that label; elsewhere it is "
+            "what the random draws gave."
+        ),
+        "related_industries_note": (
+            "Planted related industries: the related industry was co-located "
+            "with the core one over all municipalities; relatedness is the "
+            "association strength of their QL >= 1 co-occurrences over all "
+            "municipalities and the 40 groups (lps_geo's default), after "
+            "planting; the core LPS's members hold the related industry at a "
+            "pooled QL >= 1 with >= 3 establishments."
+        ),
+        "related_industries": data.related,
+        "workforce_note": (
+            "workforce / industry_workforce: the active jobs of the LPS's industry "
+            "in its members / in the whole state in RAIS_VINC_PUB.txt, as "
+            "lps_geo.io.read_rais_workers measures them: workers, wage_sum and "
+            "mean_wage (Vl Remun Média Nom, R$), technical_share (CBO major "
+            "groups 2 and 3), secondary_share (Escolaridade após 2005 >= 7)."
+        ),
     }
     (out / "planted.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -140,6 +187,10 @@ def _readme(data: DemoData) -> str:
     est = int(data.establishments.to_numpy().sum())
     pop = int(gdf["POP"].sum())
     capital = gdf.loc[gdf["CAPITAL"] == 1, "NM_MUN"].item()
+    n_rows = len(data.microdata)
+    n_active = int((data.microdata["negative"] == 0).sum())
+    n_workers = int(data.workers["active"].sum())
+    n_inactive = len(data.workers) - n_workers
     lines = [
         "# Synthetic demo data (lps_geo)",
         "",
@@ -172,6 +223,13 @@ def _readme(data: DemoData) -> str:
         "| `establishments_wide.csv` | establishments per municipality, one column "
         "per CNAE group (laid out like the RAIS tables) |",
         "| `cnae_groups.csv` | the 40 CNAE 2.0 groups used |",
+        "| `cnae_structure.csv` | the 40 groups and their CNAE 2.0 classes (the "
+        "`[inputs] cnae` table of `demo.toml`) |",
+        "| `RAIS_ESTAB_PUB.txt` | establishment microdata in the RAIS/PDET "
+        "layout, one row per establishment; `employment_long.csv` is their "
+        "aggregation |",
+        "| `RAIS_VINC_PUB.txt` | worker records (RAIS Vínculos, PDET layout) of "
+        "the industries " + ", ".join(f"`{g}`" for g in WORKER_GROUPS) + " |",
         "| `planted.json` | the planted local production systems (the answer "
         "key) and the chance candidates |",
         "",
@@ -206,6 +264,37 @@ def _readme(data: DemoData) -> str:
         "`cnae_groups.csv`: `code` (`NN.N`), `title` (official IBGE/CONCLA "
         "title), `division` (`NN`), `division_title` (as IBGE prints it).",
         "",
+        "`cnae_structure.csv`: the same columns; every group row is followed by "
+        "its classes (`NN.NN-N`, official titles; no division on class rows).",
+        "",
+        "`RAIS_ESTAB_PUB.txt`: `;`-separated Latin-1 text with a header, as the "
+        "Ministry of Labour (PDET) publishes RAIS Estabelecimentos, with 5 of its "
+        "23 columns (to keep the file small): `CNAE 2.0 Classe` (5 digits, no "
+        "punctuation), `Qtd Vínculos Ativos` (jobs on 31 December), `Ind Rais "
+        "Negativa` (1: a negative declaration, no employee in the year), "
+        "`Município` (6-digit RAIS code: the IBGE code without its check digit), "
+        "`Tamanho Estabelecimento` (RAIS size band 1-10 of the job count). "
+        f"{n_rows:,} rows: {n_active:,} establishments, one per establishment "
+        "counted in `employment_long.csv`, whose jobs sum to its `empregos`, and "
+        f"{n_rows - n_active:,} negative declarations without jobs. Sizes are "
+        "heavy-tailed (log-normal weights); the class of each establishment is "
+        "drawn among its group's. State 19 is invented, so readers must be "
+        "given the municipalities' codes "
+        "(`read_rais_microdata(path, codes7=municipalities.CD_MUN)`).",
+        "",
+        "`RAIS_VINC_PUB.txt`: the PDET worker layout (RAIS Vínculos), `;`, "
+        "Latin-1, decimal comma, with 9 of its columns: `CBO Ocupação 2002`, "
+        "`CNAE 2.0 Classe`, `Vínculo Ativo 31/12` (1 active on 31 December, 0 a "
+        "job that ended in the year), `Escolaridade após 2005` (1-11), `Idade`, "
+        "`Município`, `Vl Remun Média Nom` (mean monthly nominal wage, R$), "
+        "`Sexo Trabalhador` (1 man, 2 woman), `Tamanho Estabelecimento`. One "
+        "active record per job of the establishments of "
+        + ", ".join(f"`{g}`" for g in WORKER_GROUPS)
+        + f" in `RAIS_ESTAB_PUB.txt` ({n_workers:,}), and {n_inactive:,} records "
+        "of jobs that ended. Large establishments pay more and employ more "
+        "technical occupations (CBO major groups 2 and 3). Read it with "
+        "`read_rais_workers(path, codes7=municipalities.CD_MUN)`.",
+        "",
         "## Planted local production systems",
         "",
         "Shares and location quotients are computed on employment, against the "
@@ -235,6 +324,53 @@ def _readme(data: DemoData) -> str:
         "add up to a candidate outside the planted systems (such groups were "
         "capped at QL 2.5), so that a hot-spot delineation does not turn up "
         "strong chance clusters.",
+        "",
+        "## Planted production structures and related industries",
+        "",
+        "Production structure of each planted LPS (`structure` in `planted.json`, "
+        "from its industry's establishments in its members, with lps_geo's "
+        "default cut-offs: lead establishments have 500 jobs or more):",
+        "",
+        "| id | group | structure | planted | lead share | micro+small share | "
+        "largest |",
+        "|---|---|---|---|---|---|---|",
+        *[
+            f"| {p['id']} | {p['industry']} | {p['structure']} | "
+            f"{'yes' if p['structure_planted'] else 'no'} | {p['lead_share']:.3f} | "
+            f"{p['micro_small_share']:.3f} | {p['largest']} |"
+            for p in data.planted
+        ],
+        "",
+        *[
+            f"`{p['id']}` ({p['industry']}) was planted as `{p['structure']}`: "
+            f"{p['structure_description']}."
+            for p in data.planted
+            if p["structure_planted"]
+        ],
+        "",
+        *[
+            f"Workforce of `{p['id']}` ({p['industry']}): mean wage "
+            f"R$ {p['workforce']['mean_wage']:,.2f} against R$ "
+            f"{p['industry_workforce']['mean_wage']:,.2f} in the industry's state "
+            f"total; technical occupations {p['workforce']['technical_share']:.3f} "
+            f"against {p['industry_workforce']['technical_share']:.3f}."
+            for p in data.planted
+            if "workforce" in p
+        ],
+        "",
+        "Related industries (`related_industries` in `planted.json`): the "
+        "suppliers were co-located with footwear over the whole state, so that "
+        "their association relatedness with it (over all municipalities and "
+        "groups, lps_geo's default) is above 1.3, and the footwear center holds "
+        "them at a pooled QL >= 1:",
+        "",
+        "| industry | related | relatedness before | relatedness |",
+        "|---|---|---|---|",
+        *[
+            f"| {r['industry']} | {r['related_industry']} | "
+            f"{r['relatedness_before']:.3f} | {r['relatedness']:.3f} |"
+            for r in data.related
+        ],
         "",
         "Furniture cluster B (`lps06`) and the agricultural-machinery embryo "
         "(`lps09`) have no support institution in or next to them (capability "
