@@ -46,9 +46,24 @@ How the data are built (:func:`build_demo`)
    (:mod:`lps_geo.demo.planted`).
 8. **Self-check.** The planted types are recomputed from the rounded tables
    and verified with :func:`lps_geo.method.typology.classify`.
-9. **Institutions.** Support institutions, dense in the metro and large towns,
-   some at planted systems, none at two of them
-   (:mod:`lps_geo.demo.institutions`).
+9. **Related industries.** Leather tanning (15.1) and footwear parts (15.4)
+   are co-located with footwear (15.3) over the whole state until their
+   association relatedness with it is above 1.8 (about 1.9 for the default
+   seed, from below 1), and the footwear center holds both at a pooled
+   QL >= 1 (:mod:`lps_geo.demo.related`); recorded as
+   ``related_industries`` in ``planted.json``.
+10. **Institutions.** Support institutions, dense in the metro and large towns,
+    some at planted systems, none at two of them
+    (:mod:`lps_geo.demo.institutions`).
+11. **Microdata.** The tables are the aggregation of RAIS-like establishment
+    microdata (``RAIS_ESTAB_PUB.txt``: one row per establishment, real CNAE
+    2.0 classes, heavy-tailed sizes, a few negative declarations) and worker
+    records of 21.2 and 32.1 (``RAIS_VINC_PUB.txt``, PDET layout). Planted
+    production structures: ``lps03`` (pharmaceuticals) is ``lead_firm`` (two
+    plants hold 60 % of its jobs) and pays more, with more technical
+    occupations, than its industry; ``lps02`` (jewellery) is ``small_firm``
+    (every establishment under 20 jobs). Every planted LPS's ``structure``
+    is recorded in ``planted.json`` (:mod:`lps_geo.demo.microdata`).
 
 :func:`write_demo` writes the files (:mod:`lps_geo.demo.write`). Run
 ``python -m lps_geo.demo OUT_DIR [--seed N] [--overwrite]``
