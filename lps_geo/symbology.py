@@ -253,6 +253,60 @@ TYPE_SHORT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# ------------------------------------------------------- production structure
+
+#: SEBRAE size classes (keys of :data:`lps_geo.vocab.SIZE_CLASS_KEYS`), light
+#: to dark from micro to large (ColorBrewer Blues).
+SIZE_CLASS_COLORS: dict[str, str] = {
+    "micro": "#c6dbef",
+    "small": "#6baed6",
+    "medium": "#2171b5",
+    "large": "#08306b",
+}
+
+#: Legend labels of the SEBRAE size classes (establishments).
+SIZE_CLASS_LABELS: dict[str, dict[str, str]] = {
+    "en": {"micro": "Micro", "small": "Small", "medium": "Medium", "large": "Large"},
+    "pt": {"micro": "Micro", "small": "Pequeno", "medium": "Médio", "large": "Grande"},
+}
+
+#: Production-structure labels (keys of
+#: :data:`lps_geo.vocab.STRUCTURE_LABEL_KEYS`), after Storper & Harrison (1991).
+STRUCTURE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "lead_firm": "Lead firm",
+        "core_ring": "Core and ring",
+        "small_firm": "Small firms",
+    },
+    "pt": {
+        "lead_firm": "Empresa líder",
+        "core_ring": "Núcleo-anel",
+        "small_firm": "Pequenas empresas",
+    },
+}
+
+#: What each production-structure label means, in a few words.
+STRUCTURE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "en": {
+        "lead_firm": "lead establishments hold most jobs",
+        "core_ring": "a few large among many smaller ones",
+        "small_firm": "mostly micro and small, no lead one",
+    },
+    "pt": {
+        "lead_firm": "líderes concentram o emprego",
+        "core_ring": "poucos grandes entre muitos menores",
+        "small_firm": "micro e pequenos, nenhum líder",
+    },
+}
+
+#: Where a main supplier of an LPS's industry is present (keys of
+#: :data:`lps_geo.vocab.SUPPLIER_PRESENCE_KEYS`).
+SUPPLIER_PRESENCE_LABELS: dict[str, dict[str, str]] = {
+    "en": {"members": "in the members", "nearby": "nearby", "absent": "absent"},
+    "pt": {"members": "nos membros", "nearby": "nas proximidades", "absent": "ausente"},
+}
+
+
 # ------------------------------------------------------------ QL classes
 
 

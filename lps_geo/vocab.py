@@ -261,3 +261,8 @@ LinkRole = Literal["supplier", "buyer", "chain"]
 LINK_ROLES: tuple[LinkRole, ...] = get_args(LinkRole)
 #: The roles the input-output table gives.
 IoRole = Literal["supplier", "buyer"]
+#: Where an LPS finds one of its industry's main suppliers (atlas page): one
+#: of the supplier's industries specialised in a member, only in a nearby
+#: region, or in neither.
+SupplierPresence = Literal["members", "nearby", "absent"]
+SUPPLIER_PRESENCE_KEYS: tuple[SupplierPresence, ...] = get_args(SupplierPresence)

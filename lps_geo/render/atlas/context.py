@@ -70,8 +70,16 @@ class AtlasContext:
     created: str
     member_stats: pd.DataFrame
     filters: dict[str, list[str] | None] = field(default_factory=dict)
+    #: what a size counts, the lead-establishment cut-offs (industry and
+    #: construction, other sectors) and the suppliers' "nearby" radius
+    size_measure: str = "employment"
+    lead_cutoffs: tuple[int, int] = (500, 100)
+    supplier_distance_m: float | None = None
     _pages: dict[str, int] = field(default_factory=dict, repr=False)
     _rows: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    _by_lps: dict[str, dict[str, pd.DataFrame]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def text(self) -> dict:
@@ -118,6 +126,22 @@ class AtlasContext:
         if not self._rows:
             self._rows.update((row["lps_id"], row) for _, row in self.lps.iterrows())
         return self._rows[lps_id]
+
+    def rows_of(self, layer: str, lps_id: str) -> pd.DataFrame | None:
+        """The rows of one LPS in a per-LPS table of the result.
+
+        ``layer`` is an attribute of the result with an ``lps_id`` column
+        (``lps_structure``, ``lps_related``, ``lps_suppliers``); ``None``
+        when the result has no such table, an empty frame when the LPS has
+        no row. The table is split by LPS once per atlas.
+        """
+        table = getattr(self.result, layer, None)
+        if table is None:
+            return None
+        if layer not in self._by_lps:
+            ids = table["lps_id"].astype(str)
+            self._by_lps[layer] = {str(k): g for k, g in table.groupby(ids, sort=False)}
+        return self._by_lps[layer].get(lps_id, table.iloc[:0])
 
 
 def _study_area(result: Result, lang: str) -> str:
@@ -193,6 +217,9 @@ def build_context(
         study_area=_study_area(result, lang),
         created=settings.created or TEXT[lang]["unknown_date"],
         member_stats=member_statistics(result),
+        size_measure=settings.size_measure,
+        lead_cutoffs=(settings.lead_industry, settings.lead_services),
+        supplier_distance_m=settings.supplier_distance_m,
         filters={
             "industries": as_list(industries),
             "types": as_list(types),

@@ -1,4 +1,5 @@
-"""The page of one LPS: map, indicators, typology chart, capability, guidelines."""
+"""The page of one LPS: map, indicators, typology chart, capability, structure,
+related industries and guidelines."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lps_geo.method.typology import CITATION, GUIDELINES
+from lps_geo.render.atlas.characterisation import characterisation_sections
 from lps_geo.render.atlas.context import AtlasContext
 from lps_geo.render.atlas.lps_chart import chart_legend, typology_chart
 from lps_geo.render.atlas.lps_map import location_map
@@ -202,7 +204,8 @@ def _guidelines_block(
 
 
 def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> None:
-    """The page of one LPS: map, indicators, chart, capability and guidelines."""
+    """The page of one LPS: map, indicators, chart, capability, structure,
+    related industries and guidelines."""
     row = ctx.row(lps_id)
     t = ctx.text
     lang = ctx.lang
@@ -222,13 +225,13 @@ def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> N
     rule(fig, 0.06, 0.94, 0.893, lw=0.8, color=INK)
 
     # location map and its legend
-    ax = fig.add_axes((0.06, 0.51, 0.55, 0.37))
+    ax = fig.add_axes((0.06, 0.64, 0.55, 0.24))
     ax.set_gid("location_map")
     handles = location_map(ax, ctx, row)
     fig.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=(0.055, 0.503),
+        bbox_to_anchor=(0.055, 0.633),
         ncol=2,
         frameon=False,
         fontsize=ctx.fs(6.5),
@@ -258,7 +261,7 @@ def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> N
         (t["high_high"], str(int(summary["high_high"]))),
         (t["hot_spots"], str(int(summary["hot_spots"]))),
     ]
-    y = _table_rows(fig, ctx, x0, x1, y, rows, 7.5, 0.0185)
+    y = _table_rows(fig, ctx, x0, x1, y, rows, 7.5, 0.017)
     # members by name
     y -= 0.008
     put_text(fig, ctx, x0, y, t["members"], 8, weight="bold")
@@ -277,7 +280,7 @@ def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> N
     put_text(fig, ctx, x0, y, "\n".join(lines), 7, linespacing=1.35)
 
     # typology chart and capability
-    top = 0.43
+    top = 0.555
     industry_label = industry
     put_text(
         fig,
@@ -288,13 +291,18 @@ def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> N
         9.5,
         weight="bold",
     )
-    chart = fig.add_axes((0.13, 0.272, 0.37, 0.133))
+    chart = fig.add_axes((0.13, 0.397, 0.37, 0.133))
     chart.set_gid("typology_chart")
     typology_chart(chart, ctx, row)
     chart_legend(chart, ctx, row)
     _capability_block(fig, ctx, row, 0.555, 0.94, top)
 
+    # production structure and related industries (when the run has them)
+    rule(fig, 0.06, 0.94, 0.343, lw=0.5)
+    y = characterisation_sections(fig, ctx, row, 0.331)
+    if y < 0.331:
+        rule(fig, 0.06, 0.94, y - 0.004, lw=0.5)
+        y -= 0.016
     # guidelines
-    rule(fig, 0.06, 0.94, 0.212, lw=0.5)
-    _guidelines_block(fig, ctx, lps_type, 0.06, 0.94, 0.198, 0.045)
+    _guidelines_block(fig, ctx, lps_type, 0.06, 0.94, y, 0.045)
     footer(fig, ctx, page, left=f"{ctx.text['atlas']} · {ctx.study_area}")

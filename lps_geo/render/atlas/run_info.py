@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lps_geo.config import get_thresholds
+from lps_geo.config import Characterisation, get_thresholds
 
 if TYPE_CHECKING:  # pragma: no cover
     from lps_geo.result import Result
@@ -32,6 +32,14 @@ class RunSettings:
     source: str | None
     #: Date of the run (first ten characters of ``created``), "" if unknown.
     created: str
+    #: What a size counts (``employment`` or ``establishments``).
+    size_measure: str = "employment"
+    #: Smallest jobs of a lead establishment: industry and construction, and
+    #: every other sector (``[characterisation]``).
+    lead_industry: int = 500
+    lead_services: int = 100
+    #: Radius of "nearby" for suppliers (``[characterisation]``), metres.
+    supplier_distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ def run_settings(result: Result) -> RunSettings:
     >>> s = run_settings(r)
     >>> s.thresholds["ql_high"], s.created, s.source, s.cap_distance_m
     (4.0, '2024-05-01', None, None)
+    >>> s.size_measure, s.lead_industry, s.lead_services
+    ('employment', 500, 100)
     """
     meta = result.metadata
     typ = _get(meta.parameters, "typology", default={}) or {}
@@ -106,11 +116,20 @@ def run_settings(result: Result) -> RunSettings:
         if distance is None:
             distance = _get(meta.config, "capability", "distance")
     source = meta.source if isinstance(meta.source, str) else None
+    ch = _get(meta.config, "characterisation", default={}) or {}
+    ch_default = Characterisation()
+    nearby = ch.get("supplier_distance", ch_default.supplier_distance)
     return RunSettings(
         thresholds=thresholds,
         cap_distance_m=float(distance) if distance is not None else None,
         source=source,
         created=str(meta.created or "")[:10],
+        size_measure=str(
+            _get(meta.config, "analysis", "size_measure", default="employment")
+        ),
+        lead_industry=int(ch.get("lead_industry") or ch_default.lead_industry),
+        lead_services=int(ch.get("lead_services") or ch_default.lead_services),
+        supplier_distance_m=float(nearby) if nearby is not None else None,
     )
 
 
