@@ -128,15 +128,18 @@ def typology_chart(ax: Axes, ctx: AtlasContext, row: pd.Series) -> None:
             gid="this_lps",
         )
         left = x > 0.62 * xmax
+        # near the foot of the chart, the label rises above the point, clear
+        # of the quadrant names in the lower corners
+        low = math.log(y / ylo) < 0.2 * math.log(yhi / ylo)
         ax.annotate(
             t["this_lps"],
             (x, y),
-            xytext=(-8 if left else 8, 0),
+            xytext=(-8 if left else 8, 4 if low else 0),
             textcoords="offset points",
             fontsize=ctx.fs(7),
             color=INK,
             ha="right" if left else "left",
-            va="center",
+            va="bottom" if low else "center",
             zorder=5,
             fontweight="bold",
         )

@@ -176,6 +176,7 @@ def methods_page(fig: Figure, ctx: AtlasContext, page: int, key: Any = None) -> 
         ctx.lang,
         ctx.thresholds,
         ctx.cap_distance_m,
+        ctx.supplier_distance_m,
     )
     reference = CITATION
     blocks = []

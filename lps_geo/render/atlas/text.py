@@ -314,12 +314,74 @@ def phrase(setting: str, value: Any, lang: str, **fields: Any) -> str:
     return pair[lang == "pt"].format(**fields)
 
 
+def characterisation_text(
+    result: Result, lang: str, supplier_distance_m: float | None = None
+) -> str:
+    """How to read the production-structure and related-industries sections.
+
+    Worded for the tables the result has (a sentence ending with a space, or
+    "" when there is nothing to read).
+    """
+    pt = lang == "pt"
+    parts = []
+    if getattr(result, "lps_structure", None) is not None:
+        parts.append(
+            "A estrutura produtiva reparte estabelecimentos e empregos pelos "
+            "portes do SEBRAE (micro a grande) e a classifica segundo Storper & "
+            "Harrison (1991): empresa líder, núcleo-anel ou pequenas empresas; "
+            "traz ainda os estabelecimentos líderes, a parcela do emprego nos "
+            "quatro maiores (CR4) e o índice de Herfindahl entre "
+            "estabelecimentos."
+            if pt
+            else "The production structure splits the establishments and the "
+            "jobs by SEBRAE size class (micro to large) and names the structure "
+            "after Storper & Harrison (1991): lead firm, core and ring, or small "
+            "firms, with the lead establishments, the share of the jobs in the "
+            "four largest (CR4) and the Herfindahl index among establishments."
+        )
+    else:
+        parts.append(
+            "A estrutura produtiva requer microdados de estabelecimentos da "
+            "RAIS, que este processamento não leu."
+            if pt
+            else "A production structure needs RAIS establishment microdata, "
+            "which this run did not read."
+        )
+    if getattr(result, "lps_related", None) is not None:
+        parts.append(
+            "As atividades relacionadas são as que costumam se especializar "
+            "nos mesmos lugares que a do APL e estão especializadas nos "
+            "membros, das mais às menos relacionadas, com sua participação no "
+            "tamanho dos membros; a densidade de relacionamento (0-100) é a "
+            "parcela do relacionamento da atividade que recai sobre atividades "
+            "especializadas nos membros."
+            if pt
+            else "Related industries are those that tend to be specialised in "
+            "the same places as the LPS's industry and are specialised in its "
+            "members, strongest first, with their share of the members' size; "
+            "the relatedness density (0-100) is the part of the industry's "
+            "relatedness that falls on industries specialised in the members."
+        )
+    if getattr(result, "lps_suppliers", None) is not None:
+        d = fmt((supplier_distance_m or 0) / 1000, 0, lang)
+        near = f" (≤ {d} km)" if supplier_distance_m else ""
+        parts.append(
+            "Os principais fornecedores vêm da matriz insumo-produto do IBGE e "
+            f"estão presentes nos membros, nas proximidades{near} ou ausentes."
+            if pt
+            else "The main suppliers come from IBGE's input-output table and "
+            f"are present in the members, nearby{near} or absent."
+        )
+    return " ".join(parts) + " " if parts else ""
+
+
 def methods_text(
     result: Result,
     settings: MethodSettings,
     lang: str,
     thresholds: dict[str, float],
     cap_distance_m: float | None,
+    supplier_distance_m: float | None = None,
 ) -> list[tuple[str, str]]:
     """(heading, paragraph) pairs describing how the run was made.
 
@@ -356,6 +418,7 @@ def methods_text(
     inference = settings.inference
     d_km = fmt((cap_distance_m or 0) / 1000, 0, lang)
     cap_perm = settings.permutations
+    reading_ch = characterisation_text(result, lang, supplier_distance_m)
 
     if not pt:
         sections = [
@@ -448,8 +511,9 @@ def methods_text(
                 "size, specialisation and concentration, and how many members lie "
                 "in significant LISA High-High clusters and Gi* hot spots. The "
                 "chart places the LPS among all LPS of its industry on the "
-                "typology's two axes (dashed lines at the thresholds). The "
-                "guidelines summarise the policy recommendations of Suzigan, "
+                "typology's two axes (dashed lines at the thresholds). "
+                + reading_ch
+                + "The guidelines summarise the policy recommendations of Suzigan, "
                 "Furtado & Garcia (2006) for the type.",
             )
         )
@@ -548,7 +612,9 @@ def methods_text(
                 "em agrupamentos LISA Alto-Alto e pontos quentes Gi* "
                 "significativos. O gráfico situa o APL entre todos os APLs da "
                 "atividade nos dois eixos da tipologia (linhas tracejadas nos "
-                "limiares). As diretrizes resumem as recomendações de política "
+                "limiares). "
+                + reading_ch
+                + "As diretrizes resumem as recomendações de política "
                 "de Suzigan, Furtado & Garcia (2006) para o tipo.",
             )
         )
