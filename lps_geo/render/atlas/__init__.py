@@ -17,7 +17,12 @@ in order:
    (:func:`lps_geo.render.capability_map.capability_map`);
 5. one page per LPS: a location map with an inset locator, an indicator
    table, the LPS's place on the 2x2 typology chart of its industry, a
-   capability summary and the policy guidelines of its type.
+   capability summary, its production structure (with RAIS establishment
+   microdata: SEBRAE size classes of the establishments and of the jobs,
+   structure label, lead establishments, CR4, Herfindahl) and the related
+   industries specialised in its members (with the relatedness density and,
+   when the result has them, the main suppliers), and the policy guidelines
+   of its type.
 
 The typology and the guidelines are those of Suzigan, Furtado & Garcia
 (2006); colours come from :mod:`lps_geo.symbology` only, so a type, LISA class
@@ -29,8 +34,8 @@ and :func:`lps_page_figure` for one LPS page as a matplotlib Figure.
 Modules, lowest first: ``run_info`` (what is read from the run's metadata),
 ``text`` (bilingual prose), ``plan`` (selection and page list), ``context``
 (the state the pages share), ``typeset`` (measuring, wrapping, furniture),
-``pages``, ``lps_map``, ``lps_chart`` and ``lps_page`` (the page renderers)
-and ``write`` (the PDF).
+``pages``, ``lps_map``, ``lps_chart``, ``characterisation`` and ``lps_page``
+(the page renderers) and ``write`` (the PDF).
 """
 
 from __future__ import annotations

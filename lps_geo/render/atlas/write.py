@@ -61,7 +61,10 @@ def lps_page_figure(
     order). Artists carry ``gid`` values tests and callers can look up:
     ``location_map`` and ``typology_chart`` (Axes), ``members:<type>``,
     ``lps_type:<type>``, ``quadrant:<type>`` and ``this_lps`` (collections and
-    patches), ``location_legend`` (the map legend) and ``page_number``.
+    patches), ``location_legend`` (the map legend), ``page_number``,
+    ``structure`` and ``related`` (section headings), ``structure:<label>``,
+    ``size_bar:<establishments|jobs>:<class>`` (the size-class bars),
+    ``relatedness_density`` and ``suppliers``.
 
     Parameters
     ----------
