@@ -623,7 +623,7 @@ def test_analysis_runs_in_qgis(qgis, lps_geo_exe):
     assert report["capability"]["n_institutions"] == 148
     assert sorted(p.name for p in (folder / "rasters").glob("*.tif"))
     assert not (folder / "maps").exists()
-    assert "Exporting 9736 table rows" in out["lines"]
+    assert "Exporting 9782 table rows" in out["lines"]
     # progress streamed: every stage, increasing, stage lines in the log
     assert any("7/7 assemble" in line for line in out["lines"])
     assert out["progress"] == sorted(out["progress"])
