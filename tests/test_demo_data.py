@@ -7,6 +7,8 @@ default seed, and the planted local production systems must have the types
 
 from __future__ import annotations
 
+import gzip
+
 import hashlib
 import json
 import os
@@ -437,8 +439,8 @@ def test_cli_refuses_to_overwrite(tmp_path, capsys):
 
 
 # --- microdata: establishments and worker records --------------------------------
-ESTAB = DEMO / "RAIS_ESTAB_PUB.txt"
-VINC = DEMO / "RAIS_VINC_PUB.txt"
+ESTAB = DEMO / "RAIS_ESTAB_PUB.txt.gz"
+VINC = DEMO / "RAIS_VINC_PUB.txt.gz"
 
 
 @pytest.fixture(scope="module")
@@ -461,7 +463,8 @@ def test_microdata_aggregate_to_the_tables(rais, long):
     assert report.rows_read == report.rows_used
     assert report.jobs_used == long["empregos"].sum() == 4_916_241
     assert report.establishments_used == long["estabelecimentos"].sum()
-    n_lines = sum(1 for _ in ESTAB.open(encoding="latin-1")) - 1
+    with gzip.open(ESTAB, "rt", encoding="latin-1") as fh:
+        n_lines = sum(1 for _ in fh) - 1
     assert report.rows_read == n_lines
     assert report.negative_declarations == n_lines - report.establishments_used
     assert 0.01 < report.negative_declarations / n_lines < 0.05
@@ -586,7 +589,7 @@ def micro_run(mun, tmp_path_factory):
     end = text.index("\n[inputs.lookup]\n") + 1
     text = (
         text[:start]
-        + '[inputs.size]\npath = "RAIS_ESTAB_PUB.txt"\nform = "rais_microdata"\n\n'
+        + '[inputs.size]\npath = "RAIS_ESTAB_PUB.txt.gz"\nform = "rais_microdata"\n\n'
         + text[end:]
     )
     for name in ("cnae", "path"):

@@ -56,9 +56,9 @@ How the data are built (:func:`build_demo`)
     some at planted systems, none at two of them
     (:mod:`lps_geo.demo.institutions`).
 11. **Microdata.** The tables are the aggregation of RAIS-like establishment
-    microdata (``RAIS_ESTAB_PUB.txt``: one row per establishment, real CNAE
+    microdata (``RAIS_ESTAB_PUB.txt.gz``: one row per establishment, real CNAE
     2.0 classes, heavy-tailed sizes, a few negative declarations) and worker
-    records of 21.2 and 32.1 (``RAIS_VINC_PUB.txt``, PDET layout). Planted
+    records of 21.2 and 32.1 (``RAIS_VINC_PUB.txt.gz``, PDET layout). Planted
     production structures: ``lps03`` (pharmaceuticals) is ``lead_firm`` (two
     plants hold 60 % of its jobs) and pays more, with more technical
     occupations, than its industry; ``lps02`` (jewellery) is ``small_firm``

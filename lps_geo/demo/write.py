@@ -8,6 +8,8 @@ dBASE format keeps in bytes 1-3 of every ``.dbf`` header is overwritten with
 
 from __future__ import annotations
 
+import gzip
+
 import hashlib
 import json
 import logging
@@ -51,8 +53,8 @@ FILES: tuple[str, ...] = (
     "establishments_wide.csv",
     "cnae_groups.csv",
     "cnae_structure.csv",
-    "RAIS_ESTAB_PUB.txt",
-    "RAIS_VINC_PUB.txt",
+    "RAIS_ESTAB_PUB.txt.gz",
+    "RAIS_VINC_PUB.txt.gz",
     "planted.json",
     "README.md",
 )
@@ -76,10 +78,13 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def _write_rais(df: pd.DataFrame, path: Path) -> None:
-    """A RAIS text file as PDET publishes it: ``;``, Latin-1, no quoting."""
-    df.to_csv(
-        path, sep=";", index=False, lineterminator="\n", encoding="latin-1", quoting=3
-    )
+    """A RAIS text file as PDET publishes it (``;``, Latin-1, no quoting),
+    gzip-compressed with a zero timestamp so that the bytes are reproducible."""
+    text = df.to_csv(sep=";", index=False, lineterminator="\n", quoting=3)
+    with open(path, "wb") as raw, gzip.GzipFile(
+        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
+    ) as fh:
+        fh.write(text.encode("latin-1"))
 
 
 def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> dict:
@@ -120,8 +125,8 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
     _write_csv(wide.reset_index(drop=True), out / "establishments_wide.csv")
     _write_csv(groups, out / "cnae_groups.csv")
     _write_csv(cnae_structure(), out / "cnae_structure.csv")
-    _write_rais(establishment_lines(data.microdata), out / "RAIS_ESTAB_PUB.txt")
-    _write_rais(worker_lines(data.workers), out / "RAIS_VINC_PUB.txt")
+    _write_rais(establishment_lines(data.microdata), out / "RAIS_ESTAB_PUB.txt.gz")
+    _write_rais(worker_lines(data.workers), out / "RAIS_VINC_PUB.txt.gz")
 
     truth = {
         "SYNTHETIC": "Invented data made by lps_geo.demo; no value describes a "
@@ -145,7 +150,7 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
         "structure_note": (
             "structure, lead_establishments, lead_share, micro_small_share and "
             "largest of every planted LPS: its industry's active establishments "
-            "in its members in RAIS_ESTAB_PUB.txt, with the defaults of "
+            "in its members in RAIS_ESTAB_PUB.txt.gz, with the defaults of "
             "[characterisation] (lead establishments: 500 jobs or more; micro "
             "and small: fewer than 100; lead_firm when lead establishments hold "
             ">= 50 % of the jobs, small_firm when there is none and micro and "
@@ -164,7 +169,7 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
         "related_industries": data.related,
         "workforce_note": (
             "workforce / industry_workforce: the active jobs of the LPS's industry "
-            "in its members / in the whole state in RAIS_VINC_PUB.txt, as "
+            "in its members / in the whole state in RAIS_VINC_PUB.txt.gz, as "
             "lps_geo.io.read_rais_workers measures them: workers, wage_sum and "
             "mean_wage (Vl Remun Média Nom, R$), technical_share (CBO major "
             "groups 2 and 3), secondary_share (Escolaridade após 2005 >= 7)."
@@ -225,10 +230,10 @@ def _readme(data: DemoData) -> str:
         "| `cnae_groups.csv` | the 40 CNAE 2.0 groups used |",
         "| `cnae_structure.csv` | the 40 groups and their CNAE 2.0 classes (the "
         "`[inputs] cnae` table of `demo.toml`) |",
-        "| `RAIS_ESTAB_PUB.txt` | establishment microdata in the RAIS/PDET "
+        "| `RAIS_ESTAB_PUB.txt.gz` | establishment microdata in the RAIS/PDET "
         "layout, one row per establishment; `employment_long.csv` is their "
         "aggregation |",
-        "| `RAIS_VINC_PUB.txt` | worker records (RAIS Vínculos, PDET layout) of "
+        "| `RAIS_VINC_PUB.txt.gz` | worker records (RAIS Vínculos, PDET layout) of "
         "the industries " + ", ".join(f"`{g}`" for g in WORKER_GROUPS) + " |",
         "| `planted.json` | the planted local production systems (the answer "
         "key) and the chance candidates |",
@@ -267,7 +272,7 @@ def _readme(data: DemoData) -> str:
         "`cnae_structure.csv`: the same columns; every group row is followed by "
         "its classes (`NN.NN-N`, official titles; no division on class rows).",
         "",
-        "`RAIS_ESTAB_PUB.txt`: `;`-separated Latin-1 text with a header, as the "
+        "`RAIS_ESTAB_PUB.txt.gz`: `;`-separated Latin-1 text with a header, as the "
         "Ministry of Labour (PDET) publishes RAIS Estabelecimentos, with 5 of its "
         "23 columns (to keep the file small): `CNAE 2.0 Classe` (5 digits, no "
         "punctuation), `Qtd Vínculos Ativos` (jobs on 31 December), `Ind Rais "
@@ -282,7 +287,7 @@ def _readme(data: DemoData) -> str:
         "given the municipalities' codes "
         "(`read_rais_microdata(path, codes7=municipalities.CD_MUN)`).",
         "",
-        "`RAIS_VINC_PUB.txt`: the PDET worker layout (RAIS Vínculos), `;`, "
+        "`RAIS_VINC_PUB.txt.gz`: the PDET worker layout (RAIS Vínculos), `;`, "
         "Latin-1, decimal comma, with 9 of its columns: `CBO Ocupação 2002`, "
         "`CNAE 2.0 Classe`, `Vínculo Ativo 31/12` (1 active on 31 December, 0 a "
         "job that ended in the year), `Escolaridade após 2005` (1-11), `Idade`, "
@@ -290,7 +295,7 @@ def _readme(data: DemoData) -> str:
         "`Sexo Trabalhador` (1 man, 2 woman), `Tamanho Estabelecimento`. One "
         "active record per job of the establishments of "
         + ", ".join(f"`{g}`" for g in WORKER_GROUPS)
-        + f" in `RAIS_ESTAB_PUB.txt` ({n_workers:,}), and {n_inactive:,} records "
+        + f" in `RAIS_ESTAB_PUB.txt.gz` ({n_workers:,}), and {n_inactive:,} records "
         "of jobs that ended. Large establishments pay more and employ more "
         "technical occupations (CBO major groups 2 and 3). Read it with "
         "`read_rais_workers(path, codes7=municipalities.CD_MUN)`.",

@@ -27,6 +27,7 @@ from lps_geo.io.inputoutput import (
 from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
 from lps_geo.io.points import read_institutions
 from lps_geo.io.rais import read_rais_microdata
+from lps_geo.io.rais_layout import municipality_map
 from lps_geo.io.rais_workers import WorkerProfile, read_rais_workers
 from lps_geo.io.reports import BoundaryReport, InstitutionReport, SizeReport
 from lps_geo.io.tables import (
@@ -194,6 +195,16 @@ def _kept_regions(tables: SizeTables) -> pd.DataFrame | None:
     return dist[dist["region"].isin(table.index)].reset_index(drop=True)
 
 
+def _codes7(codes: pd.Index) -> pd.Index | None:
+    """The boundaries' codes for matching RAIS's 6-digit codes when IBGE's
+    check-digit rule cannot (codes of no real state, such as the synthetic
+    demo's state 19); None otherwise, so that a real municipality outside the
+    boundaries stays a known code, dropped as outside them."""
+    text = [str(code) for code in codes]
+    known = municipality_map(text, None)
+    return None if all(known[code] == code for code in text) else codes
+
+
 def _changed(s, name: str) -> str | None:
     """A SizeInput column option when set away from its default, else None."""
     default = next(f.default for f in fields(s) if f.name == name)
@@ -249,6 +260,7 @@ def read_size(
             encoding=s.encoding or "latin-1",
             sep=s.sep or ";",
             establishments=s.establishments,
+            codes7=_codes7(boundaries.index),
             bad_rows=s.bad_rows,
             memory_limit=s.memory_limit,
             # the production structure describes the period analysed, not

@@ -10,12 +10,13 @@ to name the lines at fault.
 from __future__ import annotations
 
 import glob
+import gzip
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lps_geo.errors import InputError
 from lps_geo.io._util import check_file, format_quoted, normalize_text
@@ -125,8 +126,16 @@ def expand_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def open_bytes(path: str | Path) -> BinaryIO:
+    """Open a RAIS file for reading bytes: gzip-compressed when its first two
+    bytes say so (``.txt.gz``, as DuckDB reads it too), else as it is."""
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
 def read_header(path: Path, sep: str, codec: str) -> list[str]:
-    with open(path, "rb") as handle:
+    with open_bytes(path) as handle:
         raw = handle.readline()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty or has no header line")
@@ -197,7 +206,7 @@ def scan_lines(
     """
     hits: list[dict[str, Any]] = []
     separator = sep.encode(codec)
-    with open(path, "rb") as handle:
+    with open_bytes(path) as handle:
         handle.readline()
         for number, raw in enumerate(handle, start=2):
             raw = raw.rstrip(b"\r\n")

@@ -19,7 +19,7 @@ from typing import Any
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.io._util import format_quoted, normalize_text
 from lps_geo.io.cnae_table import CnaeTable
-from lps_geo.io.rais_layout import ENCODINGS, class_map
+from lps_geo.io.rais_layout import ENCODINGS, class_map, open_bytes
 from lps_geo.vocab import WorkerFileLayout, WorkerLayout
 
 #: Header names tried for each column, per layout: the 2002-2022 PDET names
@@ -89,7 +89,7 @@ def cell_text(value: str) -> str:
 
 
 def worker_header(path: Path, sep: str, codec: str) -> list[str]:
-    with open(path, "rb") as handle:
+    with open_bytes(path) as handle:
         raw = handle.readline()
     raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if not raw.strip():
@@ -139,7 +139,7 @@ def detect_layout(path: str | Path) -> WorkerFileLayout:
     'basedosdados'
     """
     path = Path(path)
-    with open(path, "rb") as handle:
+    with open_bytes(path) as handle:
         raw = handle.readline().removeprefix(b"\xef\xbb\xbf")
     try:
         line = raw.decode("utf-8")
@@ -289,7 +289,7 @@ def scan_problem_lines(
     left = {key: n for key, n in wanted.items() if n > 0}
     hits: list[dict[str, Any]] = []
     separator = read.sep.encode(read.codec)
-    with open(read.path, "rb") as handle:
+    with open_bytes(read.path) as handle:
         handle.readline()
         for number, raw in enumerate(handle, start=2):
             if not left:
