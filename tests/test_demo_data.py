@@ -8,7 +8,6 @@ default seed, and the planted local production systems must have the types
 from __future__ import annotations
 
 import gzip
-
 import hashlib
 import json
 import os

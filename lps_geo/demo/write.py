@@ -9,7 +9,6 @@ dBASE format keeps in bytes 1-3 of every ``.dbf`` header is overwritten with
 from __future__ import annotations
 
 import gzip
-
 import hashlib
 import json
 import logging
