@@ -1,4 +1,4 @@
-"""Suppliers and buyers of every LPS: are its industry's main partners nearby?
+"""Suppliers and buyers of every LPS: its industry's main partners, near it or not.
 
 The paper's case studies describe clusters that draw suppliers of raw
 materials, parts and equipment to them (Suzigan, Furtado & Garcia 2006,
