@@ -1,9 +1,8 @@
 """The LPS page's production-structure and related-industries sections.
 
-The demo run reads tables (no establishment microdata), so its result has
-``lps_related`` but no ``lps_structure``: the structure rows and the
-suppliers are made by hand here, with known numbers, and attached to the
-result. Page texts are read from the Figure's text artists; the whole pages
+The structure rows, related industries and suppliers are made by hand
+here, with known numbers, and attached to the demo result (replacing what
+the run gives, so the expectations do not follow the demo data). Page texts are read from the Figure's text artists; the whole pages
 are checked in the PDF with poppler's ``pdftotext -bbox`` (word boxes must
 not overlap nor cross the margins).
 """
@@ -252,7 +251,7 @@ def test_size_class_ranges_by_sector():
 
 
 def test_run_without_structure_has_no_structure_section(demo):
-    assert demo.lps_structure is None  # the demo reads tables
+    demo = replace(demo, lps_structure=None)  # a run without microdata
     lps_id = demo.lps["lps_id"].iloc[0]
     fig = atlas.lps_page_figure(demo, lps_id)
     texts = page_texts(fig)
