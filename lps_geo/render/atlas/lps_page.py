@@ -1,5 +1,7 @@
-"""The page of one LPS: map, indicators, typology chart, capability, structure,
-related industries and guidelines."""
+"""The page of one LPS, from its map down to its policy guidelines.
+
+Map, indicators, typology chart, capability, production structure, related
+industries and guidelines."""
 
 from __future__ import annotations
 
