@@ -75,7 +75,8 @@ def test_bad_toml(tmp_path: Path):
 def test_demo_config_loads():
     root = Path(__file__).resolve().parents[1]
     cfg = load_config(root / "data" / "shapefiles" / "demo.toml")
-    assert cfg.inputs.size.form == "long"
+    assert cfg.inputs.size.form == "rais_microdata"
+    assert cfg.inputs.workers.path.name == "RAIS_VINC_PUB.txt.gz"
     assert cfg.output.lang == "pt"
 
 

@@ -190,6 +190,8 @@ def test_layers_order_sources_and_crs(project_gpkg):
         "indicators",
         "industries",
         "lps_members",
+        "lps_structure",
+        "lps_workers",
         "lps_related",
         "relatedness",
         "lps_capability",
