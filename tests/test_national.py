@@ -107,6 +107,12 @@ def footwear():
             inputs.size,
             path=data / "employment" / "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv",
         ),
+        input_output=replace(
+            inputs.input_output,
+            path=require_shared(
+                "inputoutput", "Matriz_de_Insumo_Produto_2015_Nivel_67.xls"
+            ),
+        ),
     )
     cfg = replace(
         cfg,
@@ -116,6 +122,19 @@ def footwear():
     )
     with pytest.warns(lps_geo.errors.LpsGeoWarning):
         return lps_geo.run_all(cfg)
+
+
+def test_franca_footwear_has_its_leather_suppliers(footwear):
+    s = footwear["state"].lps_suppliers
+    franca = s[(s["lps_id"] == "15.3@3516200") & (s["role"] == "supplier")]
+    first = franca.set_index("rank").loc[1]
+    # its own activity (1500, leather and footwear) supplies it most; tanning,
+    # leather goods and parts are specialised in its members
+    assert first.activity == "1500" and first.is_self
+    assert first.members_present == "15.1,15.2,15.4"
+    # the slaughterhouses that supply hides (1091) are among the five
+    assert "1091" in set(franca["activity"])
+    assert franca["present_in_members"].all()
 
 
 def test_franca_footwear_is_a_center_with_the_state_as_reference(footwear):
