@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from lps_geo.config import Characterisation
 from lps_geo.errors import InputError
 from lps_geo.io.codes import STATE_ABBREVIATIONS
 from lps_geo.method.members import lps_members, member_statistics
@@ -73,7 +74,10 @@ class AtlasContext:
     #: what a size counts, the lead-establishment cut-offs (industry and
     #: construction, other sectors) and the suppliers' "nearby" radius
     size_measure: str = "employment"
-    lead_cutoffs: tuple[int, int] = (500, 100)
+    lead_cutoffs: tuple[int, int] = (
+        Characterisation.lead_industry,
+        Characterisation.lead_services,
+    )
     supplier_distance_m: float | None = None
     _pages: dict[str, int] = field(default_factory=dict, repr=False)
     _rows: dict[str, pd.Series] = field(default_factory=dict, repr=False)

@@ -36,8 +36,8 @@ class RunSettings:
     size_measure: str = "employment"
     #: Smallest jobs of a lead establishment: industry and construction, and
     #: every other sector (``[characterisation]``).
-    lead_industry: int = 500
-    lead_services: int = 100
+    lead_industry: int = Characterisation.lead_industry
+    lead_services: int = Characterisation.lead_services
     #: Radius of "nearby" for suppliers (``[characterisation]``), metres.
     supplier_distance_m: float | None = None
 
