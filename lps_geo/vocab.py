@@ -266,3 +266,22 @@ IoRole = Literal["supplier", "buyer"]
 #: region, or in neither.
 SupplierPresence = Literal["members", "nearby", "absent"]
 SUPPLIER_PRESENCE_KEYS: tuple[SupplierPresence, ...] = get_args(SupplierPresence)
+
+# --- innovation outputs (issue 15) ---
+#: What an innovation-output table counts.
+InnovationKind = Literal["patents", "publications"]
+#: The classification of an innovation output's field: IPC sections (A-H),
+#: IPC 3-character classes (A01 ...), WIPO's 35 technology fields (Schmoch
+#: 2008; codes W35F01 ... W35F35), the 13 disciplines of the publication
+#: course data set, or CNAE 2.0 divisions (already linked to industries).
+InnovationSystem = Literal[
+    "ipc_section", "ipc_class", "wipo35", "discipline", "cnae_division"
+]
+#: A count of outputs, or a 0/1 indicator (INPI's tables: 1 where the region's
+#: share of applications in the field is at least the national share).
+InnovationMeasure = Literal["count", "indicator"]
+#: Layouts of the innovation readers: INPI's region-name x IPC-section table,
+#: the publications-by-institution table, or a generic long table.
+InnovationFormat = Literal["inpi", "publications", "long"]
+#: The geographic level an innovation table is given at.
+InnovationLevel = Literal["municipality", "microregion"]
