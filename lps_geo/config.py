@@ -29,10 +29,12 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from lps_geo.config_inputs import (
     BoundariesInput,
+    InnovationInput,
     InputOutputInput,
     Inputs,
     InstitutionsInput,
     LookupInput,
+    PopulationInput,
     SizeInput,
     WorkersInput,
 )
@@ -397,10 +399,11 @@ _NESTED = {
     "institutions": InstitutionsInput,
     "input_output": InputOutputInput,
     "workers": WorkersInput,
+    "population": PopulationInput,
 }
 
 #: Keys that hold paths (resolved against the configuration's folder).
-_PATHS = {"path", "type_map", "correspondence"}
+_PATHS = {"path", "type_map", "correspondence", "places", "microregions"}
 
 
 def _literal_of(cls: type, name: str) -> tuple | None:
@@ -421,6 +424,12 @@ def _hints(cls: type) -> dict[str, Any]:
 def _coerce(cls, f, value, where: str, base: Path | None):
     if cls is Inputs and f.name in _NESTED:
         return _build(_NESTED[f.name], value, where, base)
+    if cls is Inputs and f.name == "innovation":  # [[inputs.innovation]]
+        tables = value if isinstance(value, list) else [value]
+        return tuple(
+            _build(InnovationInput, t, f"{where}[{i}]", base)
+            for i, t in enumerate(tables)
+        )
     if value == "" and f.default is None:  # README style: key = "" is unset
         return None
     if f.name in _PATHS or (cls is Inputs and f.name in ("cnae", "chains")):
@@ -593,6 +602,7 @@ def check_config(cfg: Config) -> None:
     cfg.typology.thresholds()  # validates preset and cut-offs
     check_selection(cfg.analysis.denominator, cfg.analysis.industries)
     check_index_weights(c.index_weights)
+    check_innovation(cfg.inputs.innovation)
     ch = cfg.characterisation
     check_characterisation(
         ch.relatedness_method, ch.min_relatedness, ch.min_ql, ch.min_establishments
@@ -608,6 +618,22 @@ def check_config(cfg: Config) -> None:
     check_atlas(
         o.atlas_types, o.atlas_states, o.atlas_industries, cfg.analysis.industry_level
     )
+
+
+def check_innovation(tables: tuple[InnovationInput, ...]) -> None:
+    """``[[inputs.innovation]]``: the keys each format needs."""
+    for i, t in enumerate(tables):
+        where = f"[[inputs.innovation]] {i + 1} ({t.path.name})"
+        if t.format == "long" and (t.kind is None or t.system is None):
+            raise ConfigError(
+                f"{where}: format = 'long' needs kind (patents, publications) and "
+                "system (ipc_section, ipc_class, wipo35, discipline, cnae_division)"
+            )
+        if t.format in ("inpi", "publications") and t.places is None:
+            raise ConfigError(
+                f"{where}: format = {t.format!r} needs places, the DTB list of "
+                "municipalities (brasil-municipios.csv: id, id_microrregiao, nome)"
+            )
 
 
 def load_config(path: str | Path) -> Config:

@@ -13,12 +13,18 @@ from typing import Any
 
 from lps_geo.errors import ConfigError
 from lps_geo.vocab import (
+    AmbiguousNames,
     BadRows,
     BlankPolicy,
     DecimalMark,
     DivisionLevel,
     EstablishmentCount,
     IndustryNames,
+    InnovationFormat,
+    InnovationKind,
+    InnovationLevel,
+    InnovationMeasure,
+    InnovationSystem,
     InstitutionFormat,
     NonMunicipal,
     OutlierPolicy,
@@ -204,6 +210,56 @@ class WorkersInput:
 
 
 @dataclass(frozen=True)
+class PopulationInput:
+    """Inhabitants by municipality (:func:`lps_geo.io.read_population`).
+
+    ``path``: a table with one row per 7-digit IBGE code (IBGE's census
+    ``municipios_censo2022.csv``: ``code_column = "codigo_ibge"``,
+    ``value_column = "populacao_censo_2022"``). It replaces
+    ``[inputs.boundaries] population_column``.
+    """
+
+    path: Path
+    code_column: str = "region"
+    value_column: str = "population"
+    sep: str | None = None
+    encoding: str | None = None
+    sheet: str | int = 0
+
+
+@dataclass(frozen=True)
+class InnovationInput:
+    """One table of innovation outputs (``[[inputs.innovation]]``, repeatable).
+
+    ``format``: ``"inpi"`` (INPI's region-name x IPC-section table, read by
+    name through the DTB municipality list ``places`` and, for microregion
+    tables, the microregion names ``microregions``), ``"publications"``
+    (publications by institution with microregion codes; ``places`` gives
+    each microregion's municipalities) or ``"long"`` (region code, field,
+    value and optional year columns; ``kind`` and ``system`` say what it
+    counts and in which classification). See :mod:`lps_geo.io.innovation`.
+    """
+
+    path: Path
+    format: InnovationFormat = "long"
+    places: Path | None = None
+    microregions: Path | None = None
+    level: InnovationLevel | None = None
+    ambiguous: AmbiguousNames = "report"
+    kind: InnovationKind | None = None
+    system: InnovationSystem | None = None
+    measure: InnovationMeasure = "count"
+    region_column: str = "region"
+    field_column: str = "field"
+    value_column: str = "value"
+    year_column: str | None = None
+    unmatched: Unmatched = "raise"
+    sep: str | None = None
+    encoding: str | None = None
+    sheet: str | int = 0
+
+
+@dataclass(frozen=True)
 class Inputs:
     boundaries: BoundariesInput
     size: SizeInput
@@ -212,5 +268,8 @@ class Inputs:
     institutions: InstitutionsInput | None = None
     input_output: InputOutputInput | None = None
     workers: WorkersInput | None = None
+    population: PopulationInput | None = None
+    #: innovation outputs: patents, publications (``[[inputs.innovation]]``)
+    innovation: tuple[InnovationInput, ...] = ()
     #: optional user table of production chains (CSV: industry, supplier)
     chains: Path | None = None

@@ -285,3 +285,6 @@ InnovationMeasure = Literal["count", "indicator"]
 InnovationFormat = Literal["inpi", "publications", "long"]
 #: The geographic level an innovation table is given at.
 InnovationLevel = Literal["municipality", "microregion"]
+#: Names that match several regions (the same name in two states): listed in
+#: the report and left out, or an error.
+AmbiguousNames = Literal["report", "raise"]
