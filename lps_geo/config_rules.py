@@ -47,11 +47,16 @@ def check_selection(denominator: Any, industries: Any) -> None:
 
 
 #: Default weights of the components of the capability index: every type 1,
-#: "other" 0.5, and the density component (used only with a population) 1.
+#: "other" 0.5, the density component (used only with a population) 1, and
+#: each innovation component (patents, publications within reach; used only
+#: with innovation outputs) 1.
 DEFAULT_INDEX_WEIGHTS: dict[str, float] = {
     **{t: 1.0 for t in INSTITUTION_TYPES},
     "other": 0.5,
     "density": 1.0,
+    # innovation outputs within reach (used only with [[inputs.innovation]])
+    "patents": 1.0,
+    "publications": 1.0,
 }
 
 

@@ -55,6 +55,15 @@ Layer contract (column names are public, see the README):
     ``lps_id``, ``industry``, ``workers``, ``mean_wage``, ``relative_wage``
     (over the industry's mean in the reference area), ``secondary_share``,
     ``technical_share`` and the reference area's ``area_*`` values.
+``lps_innovation`` (DataFrame; with ``[[inputs.innovation]]``, see
+    :mod:`lps_geo.method.innovation`)
+    One row per LPS and kind of output (``patents``, ``publications``):
+    ``division`` (CNAE 2.0), ``measure`` (``count`` or ``indicator``),
+    ``total`` outputs of every field in the members, ``linked`` those linked
+    to the division in the members, ``linked_within`` within reach (the
+    test's statistic), ``per_100k``, the permutation test (``expected``,
+    ``p_value``, ``p_adj``, ``draws``) and the division's strongest
+    ``fields``.
 ``institutions`` (GeoDataFrame, points; when institutions are given)
     ``inst_id``, ``name``, ``type``, ``source_type``, ``region``,
     ``located``, ``weight``.
@@ -240,6 +249,22 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "area_secondary_share",
         "area_technical_share",
     ),
+    "lps_innovation": (
+        "lps_id",
+        "industry",
+        "division",
+        "kind",
+        "measure",
+        "total",
+        "linked",
+        "linked_within",
+        "per_100k",
+        "expected",
+        "p_value",
+        "p_adj",
+        "draws",
+        "fields",
+    ),
     "institutions": (
         "inst_id",
         "name",
@@ -303,6 +328,7 @@ LAYERS: tuple[str, ...] = (
     "lps_suppliers",
     "lps_workers",
     "lps_capability",
+    "lps_innovation",
     "lps_change",
     "run_metadata",
 )
@@ -319,6 +345,7 @@ OPTIONAL_LAYERS: tuple[str, ...] = (
     "lps_workers",
     "institutions",
     "lps_capability",
+    "lps_innovation",
     "lps_change",
 )
 
@@ -589,6 +616,9 @@ class Result:
     lps_suppliers: pd.DataFrame | None = None
     #: workforce of each LPS (RAIS worker records)
     lps_workers: pd.DataFrame | None = None
+    #: innovation outputs linked to each LPS's industry, per kind
+    #: (:mod:`lps_geo.method.innovation`)
+    lps_innovation: pd.DataFrame | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -616,6 +646,7 @@ class Result:
             "lps_workers": self.lps_workers,
             "institutions": self.institutions,
             "lps_capability": self.lps_capability,
+            "lps_innovation": self.lps_innovation,
             "lps_change": self.lps_change,
             "run_metadata": metadata_frame(self.metadata, self.report),
         }

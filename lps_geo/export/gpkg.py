@@ -561,4 +561,5 @@ def read_geopackage(path: str | os.PathLike) -> Result:
         lps_structure=frames.get("lps_structure"),
         lps_suppliers=frames.get("lps_suppliers"),
         lps_workers=frames.get("lps_workers"),
+        lps_innovation=frames.get("lps_innovation"),
     )

@@ -26,6 +26,7 @@ from lps_geo.io.inputoutput import (
 )
 from lps_geo.io.lookup import check_lookup_covers, read_region_lookup
 from lps_geo.io.points import read_institutions
+from lps_geo.io.population import PopulationReport, read_population
 from lps_geo.io.rais import read_rais_microdata
 from lps_geo.io.rais_layout import municipality_map
 from lps_geo.io.rais_workers import WorkerProfile, read_rais_workers
@@ -63,6 +64,10 @@ class Inputs:
     chains: pd.DataFrame | None = None
     #: workforce per (municipality, industry), from RAIS worker records
     workers: WorkerProfile | None = None
+    #: what read_population did with [inputs.population]
+    population_report: PopulationReport | None = None
+    #: innovation outputs (patents, publications) by municipality
+    innovation: tuple = ()  # TEMP: tuple[InnovationOutputs, ...]
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -117,6 +122,18 @@ def read_inputs(cfg: Config) -> Inputs:
             hint="write the population as plain whole numbers >= 0 in the file, "
             "or unset [inputs.boundaries] population_column",
         ).rename("population")
+    population_report = None
+    if cfg.inputs.population is not None:
+        pi = cfg.inputs.population
+        population, population_report = read_population(
+            pi.path,
+            code_column=pi.code_column,
+            value_column=pi.value_column,
+            regions=boundaries.index,
+            sep=pi.sep,
+            encoding=pi.encoding,
+            sheet=pi.sheet,
+        )
     register = None
     ins = cfg.inputs.institutions
     if ins is not None:
@@ -180,7 +197,67 @@ def read_inputs(cfg: Config) -> Inputs:
         scn_cnae=read_scn_cnae(io_in.correspondence) if io_in is not None else None,
         chains=read_production_chains(cfg.inputs.chains) if cfg.inputs.chains else None,
         workers=workers,
+        population_report=population_report,
+        innovation=read_innovation(cfg, boundaries, population),
     )
+
+
+def read_innovation(
+    cfg: Config, boundaries: gpd.GeoDataFrame, population: pd.Series | None
+) -> tuple:
+    """Every ``[[inputs.innovation]]`` table, by municipality of the boundaries;
+    the tables of one kind must share one measure (counts or indicators)."""
+    if not cfg.inputs.innovation:
+        return ()
+    from lps_geo.io.innovation import (  # TEMP
+        read_innovation_long,
+        read_inpi_table,
+        read_places,
+        read_publications,
+    )
+
+    out = []
+    for t in cfg.inputs.innovation:
+        if t.format == "long":
+            read = read_innovation_long(
+                t.path,
+                region_column=t.region_column,
+                field_column=t.field_column,
+                value_column=t.value_column,
+                year_column=t.year_column,
+                kind=t.kind,
+                system=t.system,
+                measure=t.measure,
+                boundaries=boundaries.index,
+                unmatched=t.unmatched,
+                sep=t.sep,
+                encoding=t.encoding,
+                sheet=t.sheet,
+            )
+        else:
+            places = read_places(t.places, t.microregions, boundaries=boundaries.index)
+            if t.format == "inpi":
+                read = read_inpi_table(
+                    t.path,
+                    places,
+                    level=t.level or "auto",
+                    ambiguous=t.ambiguous,
+                    population=population,
+                )
+            else:
+                read = read_publications(t.path, places, population=population)
+        out.append(read)
+    measures: dict[str, set[str]] = {}
+    for read in out:
+        measures.setdefault(read.report.kind, set()).add(read.report.measure)
+    mixed = {k: sorted(v) for k, v in measures.items() if len(v) > 1}
+    if mixed:
+        kind, both = next(iter(mixed.items()))
+        raise InputError(
+            f"[[inputs.innovation]]: the {kind} tables mix measures {both}; counts "
+            "and 0/1 indicators cannot be added -- give one measure per kind"
+        )
+    return tuple(out)
 
 
 def _kept_regions(tables: SizeTables) -> pd.DataFrame | None:

@@ -222,6 +222,7 @@ def _capability_index(
     density: np.ndarray,
     weights: dict[str, float],
     use_density: bool,
+    components: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Weighted mean of the z-scores of the components (see region_capability)."""
     comps = [_zscore(np.log1p(within_w[:, k])) for k in range(len(INSTITUTION_TYPES))]
@@ -229,6 +230,9 @@ def _capability_index(
     if use_density:
         comps.append(_zscore(np.log1p(density)))
         wts.append(weights["density"])
+    for name in components.columns if components is not None else ():
+        comps.append(_zscore(np.log1p(components[name].to_numpy(float))))
+        wts.append(weights[name])
     z = np.column_stack(comps) if comps else np.empty((len(within_w), 0))
     w = np.broadcast_to(np.asarray(wts, dtype=float), z.shape)
     ok = np.isfinite(z)
@@ -245,6 +249,7 @@ def region_capability(
     distance: float = DEFAULT_DISTANCE,
     weights: str | pd.Series | None = None,
     index_weights: Mapping[str, float] | None = None,
+    components: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Institutions inside, near and nearest to every municipality.
 
@@ -273,7 +278,14 @@ def region_capability(
         Weights of the index components, keys ``INSTITUTION_TYPES`` and
         ``"density"``; the ones given replace
         :data:`~lps_geo.config_rules.DEFAULT_INDEX_WEIGHTS`
-        (1 per type, 0.5 for ``"other"``, 1 for density). 0 drops a component.
+        (1 per type, 0.5 for ``"other"``, 1 for density and for each
+        innovation component). 0 drops a component.
+    components
+        Innovation components of the index: columns ``"patents"`` and/or
+        ``"publications"`` indexed by region code, each the outputs (all
+        fields) at the regions within reach of the region's seat
+        (:func:`lps_geo.method.innovation.within_totals`); each enters the
+        index as :math:`z(\ln(1 + x))` with its ``index_weights`` weight.
 
     Returns
     -------
@@ -312,9 +324,11 @@ def region_capability(
         = \frac{\sum_c \omega_c z_{ic}}{\sum_c \omega_c}
 
     over the components :math:`c` defined for region :math:`i` (types, plus
-    density where ``per_100k`` is finite), with weights :math:`\omega_c` from
-    ``index_weights``. The index is 0 for an average region and is in
-    standard deviations; it is relative to the regions passed in. Logs tame
+    density where ``per_100k`` is finite, plus the innovation ``components``
+    given, :math:`x_{ik} = \ln(1 + O^{d}_{ik})` with :math:`O^{d}_{ik}` the
+    outputs of kind :math:`k` within reach of the seat), with weights
+    :math:`\omega_c` from ``index_weights``. The index is 0 for an average
+    region and is in standard deviations; it is relative to the regions passed in. Logs tame
     the skew of institution counts; the within-distance counts (rather than
     counts inside) credit a small municipality next to a university town.
 
@@ -371,7 +385,11 @@ def region_capability(
     pop = population_array(population, regions.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_100k = np.where(pop > 0, w_in.sum(axis=1) / pop * 1e5, np.nan)
-    index = _capability_index(w_within, per_100k, iw, population is not None)
+    if components is not None:
+        components = components.reindex(regions.index).fillna(0.0)
+    index = _capability_index(
+        w_within, per_100k, iw, population is not None, components
+    )
 
     types = INSTITUTION_TYPES
     data: dict[str, np.ndarray] = {}
@@ -413,6 +431,7 @@ def lps_capability(
     population: pd.Series | None = None,
     weights: str | pd.Series | None = None,
     index_weights: Mapping[str, float] | None = None,
+    components: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Institutions inside, near and nearest to every LPS polygon.
 
@@ -435,7 +454,7 @@ def lps_capability(
         Radius of the ``*_within`` measures, in metres (inclusive).
     population
         Inhabitants by region code.
-    weights, index_weights
+    weights, index_weights, components
         As in :func:`region_capability`.
 
     Returns
@@ -504,6 +523,7 @@ def lps_capability(
         distance=distance,
         weights=weights,
         index_weights=index_weights,
+        components=components,
     )
     xy, codes, w = institution_arrays(institutions, weights)
     n_lps, n_types = len(lps), len(INSTITUTION_TYPES)

@@ -59,29 +59,68 @@ class CapabilityLayers:
     report: Mapping[str, Any]
 
 
+def unit_population(cfg: Config, inp: Inputs, a: Analysis) -> pd.Series | None:
+    """Inhabitants per analysis unit (summed over a group's municipalities)."""
+    population = inp.population
+    if population is not None and cfg.analysis.unit == "group":
+        population = population.groupby(a.unit_of.reindex(population.index)).sum()
+    return population
+
+
+def innovation_stage(
+    cfg: Config, inp: Inputs, a: Analysis, lps: gpd.GeoDataFrame
+) -> "InnovationLayers":
+    """The innovation outputs of ``inp`` linked to, and tested for, every LPS."""
+    from lps_geo.method.innovation import innovation_layers  # TEMP
+
+    cp, st = cfg.capability, cfg.statistics
+    return innovation_layers(
+        inp.innovation,
+        lps,
+        a.members,
+        a.units,
+        unit_of=a.unit_of if cfg.analysis.unit == "group" else None,
+        population=unit_population(cfg, inp, a),
+        distance=cp.distance,
+        permutations=cp.permutations,
+        seed=st.seed,
+        alpha=st.alpha,
+        correction=st.correction,
+    )
+
+
 def capability_layers(
     cfg: Config,
     inp: Inputs,
     a: Analysis,
     lps: gpd.GeoDataFrame,
     industries: pd.DataFrame,
+    innovation: "InnovationLayers | None" = None,
 ) -> CapabilityLayers:
-    """Measure, test and map the institutions of ``inp`` against the LPS."""
+    """Measure, test and map the institutions of ``inp`` against the LPS
+    (with the innovation components of the index when ``innovation``)."""
     cp, st = cfg.capability, cfg.statistics
     inst, units, members = inp.institutions, a.units, a.members
-    population = inp.population
-    if population is not None and cfg.analysis.unit == "group":
-        population = population.groupby(a.unit_of.reindex(population.index)).sum()
+    population = unit_population(cfg, inp, a)
+    components = innovation.components if innovation is not None else None
     region_cap = region_capability(
         inst,
         units,
         population=population,
         distance=cp.distance,
         index_weights=cp.index_weights,
+        components=components,
     )
     lps_by_id = lps.set_index("lps_id")
     lps_cap = lps_capability(
-        inst, lps_by_id, members, units, distance=cp.distance, population=population
+        inst,
+        lps_by_id,
+        members,
+        units,
+        distance=cp.distance,
+        population=population,
+        index_weights=cp.index_weights,
+        components=components,
     )
     test = capability_permutation_test(
         inst,

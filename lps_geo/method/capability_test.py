@@ -323,6 +323,30 @@ def capability_permutation_test(
     """
     check_layers(institutions=institutions, regions=regions)
     distance = check_distance(distance)
+    first, auto = _check_test_options(permutations, alpha, correction)
+    seats = region_seats(regions)
+    xy, _, w = institution_arrays(institutions, weights)
+    m = member_table(lps_members, regions, "lps_members")
+    labels, kind = _strata_labels(strata, population, regions.index)
+    si, pj = within_pairs(seats, xy, distance)
+    incidence = _Incidence(si, pj, len(regions), w)
+    return _run_tests(
+        {None: incidence},
+        {},
+        m,
+        labels,
+        kind,
+        first=first,
+        auto=auto,
+        seed=seed,
+        alpha=alpha,
+        correction=correction,
+        what="capability test",
+    )
+
+
+def _check_test_options(permutations, alpha, correction) -> tuple[int, bool]:
+    """The first number of draws and whether they are sequential, validated."""
     auto = isinstance(permutations, str) and permutations == "auto"
     integer = isinstance(permutations, (int, np.integer))
     if not auto and (isinstance(permutations, bool) or not integer or permutations < 1):
@@ -339,21 +363,37 @@ def capability_permutation_test(
         raise ConfigError(
             f"correction={correction!r} is not one of {format_items(_CORRECTIONS)}"
         )
-    first = FIRST_DRAWS if auto else int(permutations)
-    seats = region_seats(regions)
-    xy, _, w = institution_arrays(institutions, weights)
-    m = member_table(lps_members, regions, "lps_members")
-    labels, kind = _strata_labels(strata, population, regions.index)
+    return (FIRST_DRAWS if auto else int(permutations)), auto
 
-    si, pj = within_pairs(seats, xy, distance)
-    incidence = _Incidence(si, pj, len(regions), w)
 
+def _run_tests(
+    incidences: dict,
+    key_of: dict,
+    m: pd.DataFrame,
+    labels: np.ndarray,
+    kind: str,
+    *,
+    first: int,
+    auto: bool,
+    seed: int,
+    alpha: float,
+    correction: Correction,
+    what: str,
+    salt: str = "",
+) -> pd.DataFrame:
+    """The tests of every LPS of ``m`` against the incidence ``key_of`` names
+    for it (``None`` when absent), one family for the correction."""
     rows, nulls = [], []
     for lps_id, grp in m.groupby("lps_id", sort=True):
+        incidence = incidences.get(key_of.get(lps_id))
         own = np.unique(grp["pos"].to_numpy())
+        if incidence is None:  # nothing to reach: no test
+            rows.append((lps_id, np.nan, len(own), "none"))
+            nulls.append(None)
+            continue
         observed = float(incidence.union_weight(own[None, :])[0])
-        rng = np.random.default_rng([int(seed), zlib.crc32(str(lps_id).encode())])
-        free = np.ones(len(regions), dtype=bool)
+        rng = np.random.default_rng([int(seed), zlib.crc32(f"{salt}{lps_id}".encode())])
+        free = np.ones(len(labels), dtype=bool)
         free[own] = False
         # members per stratum, strata sorted (the order of the draws)
         labs, counts = np.unique(labels[own], return_counts=True)
@@ -407,7 +447,8 @@ def capability_permutation_test(
             sides=1,
         )
         log.info(
-            "capability test: %d LPS, %d continued after %d draws, %d at %d draws",
+            "%s: %d LPS, %d continued after %d draws, %d at %d draws",
+            what,
             len(tested),
             int((res.draws > first).sum()),
             first,
@@ -431,3 +472,89 @@ def capability_permutation_test(
     out = out.set_index("lps_id")[list(PERMUTATION_COLUMNS)]
     out.attrs["max_draws"] = int(r_max)
     return out
+
+
+def linked_output_permutation_test(
+    values: pd.DataFrame,
+    lps_members: pd.DataFrame,
+    lps_keys: pd.Series,
+    regions: gpd.GeoDataFrame,
+    distance: float = DEFAULT_DISTANCE,
+    permutations: int | AutoPermutations = "auto",
+    seed: int = 12345,
+    strata: pd.Series | None = None,
+    population: pd.Series | None = None,
+    alpha: float = 0.05,
+    correction: Correction = "fdr",
+    salt: str = "",
+) -> pd.DataFrame:
+    r"""Does an LPS reach more of the outputs linked to its industry than chance?
+
+    The test of :func:`capability_permutation_test` with the outputs of each
+    region (innovation outputs linked to an industry, for instance) in place
+    of institutions: the outputs of region :math:`r` for key :math:`k`,
+    :math:`v_{rk}` (a column of ``values``), stand at its seat, and the
+    statistic of an LPS with key :math:`k(L)` is
+
+    .. math:: S(L) = \sum_{r \in R(L)} v_{r, k(L)}
+
+    over the distinct regions :math:`R(L)` whose seat is at most
+    ``distance`` from the seat of at least one member (the members
+    included). Null, strata, draws, p-values and the correction (one family:
+    every LPS of ``lps_members``) are those of
+    :func:`capability_permutation_test`; LPS whose key is not a column of
+    ``values`` or whose column is all zero are not tested (NaN, ``draws``
+    0, ``strata_used`` ``"none"``). ``salt`` is mixed into every LPS's
+    generator, so that two tests of the same LPS draw independently.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> regions = gpd.GeoDataFrame(
+    ...     geometry=[box(x, 0, x + 10_000, 10_000) for x in range(0, 100_000, 10_000)],
+    ...     index=pd.Index([f"r{i}" for i in range(10)], name="region"),
+    ...     crs="EPSG:5880")
+    >>> values = pd.DataFrame({"15": [5.0, 3.0] + [0.0] * 8,
+    ...                        "26": [0.0] * 9 + [1.0]}, index=regions.index)
+    >>> members = pd.DataFrame({"lps_id": ["a@r0", "b@r5"], "region": ["r0", "r5"]})
+    >>> keys = pd.Series({"a@r0": "15", "b@r5": "26"})
+    >>> test = linked_output_permutation_test(values, members, keys, regions,
+    ...     distance=10_000, permutations=99)
+    >>> test[["observed", "draws"]]
+            observed  draws
+    lps_id
+    a@r0         8.0     99
+    b@r5         0.0     99
+    """
+    check_layers(regions=regions)
+    distance = check_distance(distance)
+    first, auto = _check_test_options(permutations, alpha, correction)
+    m = member_table(lps_members, regions, "lps_members")
+    labels, kind = _strata_labels(strata, population, regions.index)
+    seats = region_seats(regions)
+    table = values.reindex(regions.index).fillna(0.0)
+    if (table.to_numpy() < 0).any():
+        raise ConfigError("linked outputs must be >= 0")
+    incidences = {}
+    for key in table.columns:
+        v = table[key].to_numpy(float)
+        where = np.flatnonzero(v > 0)
+        if not len(where):
+            continue
+        si, pj = within_pairs(seats, seats[where], distance)
+        incidences[key] = _Incidence(si, pj, len(regions), v[where])
+    key_of = {str(k): v for k, v in lps_keys.items()}
+    return _run_tests(
+        incidences,
+        key_of,
+        m,
+        labels,
+        kind,
+        first=first,
+        auto=auto,
+        seed=seed,
+        alpha=alpha,
+        correction=correction,
+        what=f"linked-output test {salt}".strip(),
+        salt=salt,
+    )

@@ -34,7 +34,7 @@ from lps_geo.method.assemble import (
     lps_layer,
     unit_layers,
 )
-from lps_geo.method.capability_layers import capability_layers
+from lps_geo.method.capability_layers import capability_layers, innovation_stage
 from lps_geo.method.characterise import (
     production_structure,
     related_industries,
@@ -281,17 +281,29 @@ def analyse_period(
         related.density.reindex(lps["lps_id"]).to_numpy() if related else np.nan
     )
     stage("capability")
+    inno = innovation_stage(cfg, inp, a, lps) if inp.innovation else None
     cap = None
     if inp.institutions is not None:
-        cap = capability_layers(cfg, inp, a, lps, industries)
+        cap = capability_layers(cfg, inp, a, lps, industries, inno)
         indicators = indicators.merge(
             cap.bivariate, on=["region", "industry"], how="left"
         )
     stage("assemble")
+    unit_columns = [
+        part.regions for part in (cap, inno) if part is not None
+    ]  # capability and innovation columns of the units' layer
     mun, regions = unit_layers(
-        inp, a, cfg.analysis.unit == "group", cap.regions if cap else None
+        inp,
+        a,
+        cfg.analysis.unit == "group",
+        pd.concat(unit_columns, axis=1) if unit_columns else None,
     )
-    report = run_report(cfg, inp, a, lps, indicators, cap.report if cap else None)
+    cap_report = dict(cap.report) if cap else None
+    if inno is not None:
+        cap_report = {**(cap_report or {}), "innovation": dict(inno.report)}
+    if cap_report is not None and inp.population_report is not None:
+        cap_report["population"] = inp.population_report.to_dict()
+    report = run_report(cfg, inp, a, lps, indicators, cap_report)
     structure = production_structure(cfg, inp, a)
     supply = lps_suppliers(cfg, inp, a)
     work = workforce(inp, a)
@@ -324,6 +336,7 @@ def analyse_period(
         lps_structure=structure.lps_structure if structure is not None else None,
         lps_suppliers=supply.lps_suppliers if supply is not None else None,
         lps_workers=work.lps_workers if work is not None else None,
+        lps_innovation=inno.lps if inno is not None else None,
     )
 
 
@@ -352,6 +365,7 @@ def with_comparison(
         establishments=tables.establishments,
         titles=titles,
         institutions=None,  # capability is a property of the later period
+        innovation=(),
         size_distribution=None,  # and so is the production structure
     )
     cfg_b = replace(

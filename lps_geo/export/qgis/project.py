@@ -114,6 +114,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "lps_members",
     "lps_structure",
     "lps_workers",
+    "lps_innovation",
     "lps_related",
     "lps_suppliers",
     "relatedness",
