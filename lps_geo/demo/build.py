@@ -29,6 +29,7 @@ from lps_geo.demo.geography import (
     regional_hubs,
 )
 from lps_geo.demo.industries import GROUP_CODES
+from lps_geo.demo.innovation import draw_patents
 from lps_geo.demo.institutions import place_institutions
 from lps_geo.demo.microdata import (
     STRUCTURES,
@@ -106,6 +107,7 @@ class DemoData:
     microdata: pd.DataFrame | None = None
     workers: pd.DataFrame | None = None
     related: list | None = None
+    patents: pd.DataFrame | None = None
 
 
 def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> DemoData:
@@ -210,6 +212,9 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         )
 
     gdf = gdf.iloc[row_order].reset_index(drop=True)
+    patents = draw_patents(
+        seed, gdf["CD_MUN"].to_numpy(), gdf["POP"].to_numpy(), planted
+    )
     employment, establishments = emp_df.sort_index(), est_df.sort_index()
 
     # --- microdata: establishments and worker records ---------------------------
@@ -238,5 +243,6 @@ def build_demo(seed: int = DEFAULT_SEED, n_municipalities: int = DEFAULT_N) -> D
         seed=seed,
         microdata=micro,
         workers=workers,
+        patents=patents,
         related=related,
     )

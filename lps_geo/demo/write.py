@@ -54,6 +54,7 @@ FILES: tuple[str, ...] = (
     "cnae_structure.csv",
     "RAIS_ESTAB_PUB.txt.gz",
     "RAIS_VINC_PUB.txt.gz",
+    "patents_long.csv",
     "planted.json",
     "README.md",
 )
@@ -126,6 +127,7 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
     _write_csv(cnae_structure(), out / "cnae_structure.csv")
     _write_rais(establishment_lines(data.microdata), out / "RAIS_ESTAB_PUB.txt.gz")
     _write_rais(worker_lines(data.workers), out / "RAIS_VINC_PUB.txt.gz")
+    _write_csv(data.patents, out / "patents_long.csv")
 
     truth = {
         "SYNTHETIC": "Invented data made by lps_geo.demo; no value describes a "
@@ -166,6 +168,14 @@ def write_demo(data: DemoData, out_dir: str | Path, overwrite: bool = False) -> 
             "pooled QL >= 1 with >= 3 establishments."
         ),
         "related_industries": data.related,
+        "patents_note": (
+            "patents_long.csv: applications by municipality, IPC 3-character "
+            "class and year, Poisson with a background proportional to "
+            "population (lps_geo.demo.innovation.BACKGROUND_RATES) plus, in the "
+            "members of lps01, lps03 and lps04, extra applications in the "
+            "classes linked to their industry; patents_planted gives the "
+            "expected extra applications by class over members and years."
+        ),
         "workforce_note": (
             "workforce / industry_workforce: the active jobs of the LPS's industry "
             "in its members / in the whole state in RAIS_VINC_PUB.txt.gz, as "
@@ -234,6 +244,8 @@ def _readme(data: DemoData) -> str:
         "aggregation |",
         "| `RAIS_VINC_PUB.txt.gz` | worker records (RAIS Vínculos, PDET layout) of "
         "the industries " + ", ".join(f"`{g}`" for g in WORKER_GROUPS) + " |",
+        "| `patents_long.csv` | patent applications by municipality, IPC class "
+        "and year (synthetic; `[[inputs.innovation]]` long format) |",
         "| `planted.json` | the planted local production systems (the answer "
         "key) and the chance candidates |",
         "",
