@@ -186,6 +186,22 @@ INSTITUTION_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Innovation outputs by kind and measure (atlas capability section).
+INNOVATION_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "patents": "Patents",
+        "publications": "Publications",
+        "count": "count",
+        "indicator": "0/1 specialisation",
+    },
+    "pt": {
+        "patents": "Patentes",
+        "publications": "Publicações",
+        "count": "contagem",
+        "indicator": "especialização 0/1",
+    },
+}
+
 SIGNIFICANCE_LABELS: dict[str, dict[str, str]] = {
     "en": {
         k: ("Not significant" if k == "not significant" else k)

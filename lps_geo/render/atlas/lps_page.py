@@ -31,6 +31,7 @@ from lps_geo.render.atlas.typeset import (
     wrap,
 )
 from lps_geo.symbology import (
+    INNOVATION_LABELS,
     INSTITUTION_COLORS,
     INSTITUTION_LABELS,
     TYPE_COLORS,
@@ -62,19 +63,20 @@ def _table_rows(
 
 def _capability_block(
     fig: Figure, ctx: AtlasContext, row: pd.Series, x0: float, x1: float, y: float
-) -> None:
-    """Institutions by type (inside, within the radius, nearest), index, test."""
+) -> float:
+    """Institutions by type (inside, within the radius, nearest), index, test,
+    then the innovation outputs linked to the industry; returns the y below."""
     t = ctx.text
     put_text(fig, ctx, x0, y, t["capability"], 9.5, weight="bold")
     y -= 0.022
     cap = ctx.result.lps_capability
     if cap is None:
-        paragraph(fig, ctx, x0, y, t["no_capability"], x1 - x0, 7.5, color=MUTED)
-        return
+        y = paragraph(fig, ctx, x0, y, t["no_capability"], x1 - x0, 7.5, color=MUTED)
+        return _innovation_block(fig, ctx, row, x0, x1, y - 0.006)
     match = cap[cap["lps_id"].astype(str) == row["lps_id"]]
     if match.empty:
-        paragraph(fig, ctx, x0, y, t["no_cap_row"], x1 - x0, 7.5, color=MUTED)
-        return
+        y = paragraph(fig, ctx, x0, y, t["no_cap_row"], x1 - x0, 7.5, color=MUTED)
+        return _innovation_block(fig, ctx, row, x0, x1, y - 0.006)
     c = match.iloc[0]
     d = fmt((ctx.cap_distance_m or 0) / 1000, 0, ctx.lang)
     inst = ctx.result.institutions
@@ -146,7 +148,60 @@ def _capability_block(
         p=_p_text(c.get("cap_p_value"), ctx.lang),
         p_adj=_p_text(c.get("cap_p_adj"), ctx.lang),
     )
-    paragraph(fig, ctx, x0, y, test, x1 - x0, 7, color=INK)
+    y = paragraph(fig, ctx, x0, y, test, x1 - x0, 7, color=INK)
+    return _innovation_block(fig, ctx, row, x0, x1, y - 0.006)
+
+
+def _innovation_block(
+    fig: Figure, ctx: AtlasContext, row: pd.Series, x0: float, x1: float, y: float
+) -> float:
+    """Per kind of output: linked outputs in the members, within the radius,
+    expected by chance and the corrected p (nothing without the table)."""
+    rows = ctx.rows_of("lps_innovation", str(row["lps_id"]))
+    if rows is None or rows.empty:
+        return y
+    t, lang = ctx.text, ctx.lang
+    d = fmt((ctx.cap_distance_m or 0) / 1000, 0, lang)
+    division = rows["division"].dropna()
+    put_text(
+        fig,
+        ctx,
+        x0,
+        y,
+        t["innovation"].format(division=division.iloc[0] if len(division) else "—"),
+        7,
+        weight="bold",
+    )
+    y -= 0.017
+    headers = (
+        t["inno_members"],
+        t["inno_within"].format(d=d),
+        t["inno_chance"],
+        t["inno_p"],
+    )
+    width = max(text_width(h, ctx.fs(6.5), "bold") for h in headers) / 72 / ctx.size[0]
+    cols = [x1 - (3 - k) * (width + 0.01) for k in range(4)]
+    for x, label in zip(cols, headers, strict=True):
+        put_text(fig, ctx, x, y, label, 6.5, ha="right", color=MUTED, weight="bold")
+    y -= 0.004
+    rule(fig, x0, x1, y, lw=0.4)
+    y -= 0.0125
+    labels = INNOVATION_LABELS[lang]
+    for _, r in rows.iterrows():
+        measure = " / ".join(labels.get(m, m) for m in str(r["measure"]).split("/"))
+        label = f"{labels.get(r['kind'], r['kind'])} ({measure})"
+        label_w = ctx.width_pt(cols[0] - width - 0.01 - x0)
+        put_text(fig, ctx, x0, y, ellipsis(label, label_w, ctx.fs(7)), 7)
+        values = (
+            fmt(r["linked"], 1, lang),
+            fmt(r["linked_within"], 1, lang),
+            fmt(r["expected"], 1, lang),
+            _p_text(r["p_adj"], lang),
+        )
+        for x, value in zip(cols, values, strict=True):
+            put_text(fig, ctx, x, y, value, 7, ha="right")
+        y -= 0.0155
+    return y
 
 
 def _p_text(p, lang: str) -> str:
@@ -297,12 +352,13 @@ def lps_page(fig: Figure, ctx: AtlasContext, page: int | None, lps_id: str) -> N
     chart.set_gid("typology_chart")
     typology_chart(chart, ctx, row)
     chart_legend(chart, ctx, row)
-    _capability_block(fig, ctx, row, 0.555, 0.94, top)
+    bottom = _capability_block(fig, ctx, row, 0.555, 0.94, top)
 
     # production structure and related industries (when the run has them)
-    rule(fig, 0.06, 0.94, 0.343, lw=0.5)
-    y = characterisation_sections(fig, ctx, row, 0.331)
-    if y < 0.331:
+    below = min(0.343, bottom - 0.002)
+    rule(fig, 0.06, 0.94, below, lw=0.5)
+    y = characterisation_sections(fig, ctx, row, below - 0.012)
+    if y < below - 0.012:
         rule(fig, 0.06, 0.94, y - 0.004, lw=0.5)
         y -= 0.016
     # guidelines

@@ -78,6 +78,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "no_capability": "The run had no institutions layer, so no capability "
         "measures are available.",
         "no_cap_row": "No capability measures for this LPS.",
+        "innovation": "Innovation outputs linked to division {division}",
+        "inno_members": "members",
+        "inno_within": "≤ {d} km",
+        "inno_chance": "chance",
+        "inno_p": "p adj.",
         "guidelines": "Policy guidelines — {label}",
         "after": "After",
         "legend_members": "LPS members",
@@ -167,6 +172,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "no_capability": "O processamento não teve camada de instituições; não "
         "há medidas de capacitação.",
         "no_cap_row": "Sem medidas de capacitação para este APL.",
+        "innovation": "Resultados de inovação ligados à divisão {division}",
+        "inno_members": "membros",
+        "inno_within": "até {d} km",
+        "inno_chance": "acaso",
+        "inno_p": "p corr.",
         "guidelines": "Diretrizes de política — {label}",
         "after": "Segundo",
         "legend_members": "Membros do APL",
