@@ -4,7 +4,9 @@ Every reader validates at the edge and returns lps_geo's canonical shapes
 (see the package README): boundaries as a projected GeoDataFrame indexed by
 region code (with a report of what was done, :class:`Boundaries`), size
 tables as region x industry float DataFrames (:class:`SizeTables`),
-institutions as a point layer (with its report, :class:`Institutions`).
+institutions as a point layer (with its report, :class:`Institutions`),
+innovation outputs as a long table per municipality, field and year (with
+its report, :class:`InnovationOutputs`).
 Errors are :class:`~lps_geo.errors.InputError` /
 :class:`~lps_geo.errors.CRSError` with one-line messages naming the file,
 column and offending codes or rows. The option values the readers accept are
@@ -43,6 +45,16 @@ from lps_geo.io.codes import (
 from lps_geo.io.counts import read_region_counts
 from lps_geo.io.divisions import division_lookup, read_divisions
 from lps_geo.io.inep import read_inep_ies
+from lps_geo.io.innovation import (
+    KNOWN_RENAMINGS,
+    PUBLICATION_DISCIPLINES,
+    InnovationOutputs,
+    InnovationReport,
+    read_innovation_long,
+    read_inpi_table,
+    read_places,
+    read_publications,
+)
 from lps_geo.io.localidades import divisions_from_localidades
 from lps_geo.io.lookup import (
     aggregate_regions,
@@ -84,8 +96,10 @@ __all__ = [
     "DEFAULT_DROP_COLUMNS",
     "DEFAULT_TYPE_MAP",
     "INEP_TYPE_MAP",
+    "KNOWN_RENAMINGS",
     "KNOWN_TITLE_VARIANTS",
     "NAME_RULES",
+    "PUBLICATION_DISCIPLINES",
     "RAIS_COLUMNS",
     "STATE_ABBREVIATIONS",
     "Boundaries",
@@ -93,6 +107,8 @@ __all__ = [
     "CnaeTable",
     "FeatureName",
     "InepReport",
+    "InnovationOutputs",
+    "InnovationReport",
     "InstitutionReport",
     "Institutions",
     "RaisReport",
@@ -122,8 +138,12 @@ __all__ = [
     "read_cnae_table",
     "read_divisions",
     "read_inep_ies",
+    "read_innovation_long",
+    "read_inpi_table",
     "read_institutions",
     "read_long",
+    "read_places",
+    "read_publications",
     "read_rais_microdata",
     "read_region_counts",
     "read_region_lookup",
