@@ -216,6 +216,11 @@ def read_places(
     >>> read_places(dtb, boundaries=pd.Index(["3501905"])).attrs["outside"]
     (('2500734', 'Amparo', 'PB', '25010', None),)
     """
+    if municipalities is None:
+        raise ConfigError(
+            "read_places needs the DTB table of municipalities (e.g. "
+            "lookups/brasil-municipios.csv) to match names; got None"
+        )
     frame, found, source = _read_lookup(
         municipalities, _MUNICIPALITY_COLUMNS, "municipality"
     )
