@@ -269,7 +269,8 @@ def _tables() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
         na_values={"source_count": [""]},
     )
     fields["source_count"] = fields["source_count"].astype("Int64")
-    fields["linked"] = fields["linked"].map({"True": True, "False": False})
+    linked = fields["linked"].astype(str).str.lower()
+    fields["linked"] = linked.map({"true": True, "false": False}).astype(bool)
     header: dict[str, Any] = {}
     for line in texts["innovation_cnae.csv"].splitlines():
         if not line.startswith("#"):
