@@ -63,6 +63,7 @@ from lps_geo.io.lookup import (
     read_region_lookup,
 )
 from lps_geo.io.points import read_institutions
+from lps_geo.io.population import PopulationReport, read_population
 from lps_geo.io.rais import read_rais_microdata
 from lps_geo.io.rais_layout import RAIS_COLUMNS
 from lps_geo.io.reports import (
@@ -141,6 +142,8 @@ __all__ = [
     "read_innovation_long",
     "read_inpi_table",
     "read_institutions",
+    "read_population",
+    "PopulationReport",
     "read_long",
     "read_places",
     "read_publications",

@@ -18,6 +18,13 @@ from lps_geo.io.cells import parse_whole_numbers
 from lps_geo.io.cnae_table import read_cnae_table
 from lps_geo.io.divisions import division_lookup, read_divisions
 from lps_geo.io.inep import read_inep_ies
+from lps_geo.io.innovation import (
+    InnovationOutputs,
+    read_innovation_long,
+    read_inpi_table,
+    read_places,
+    read_publications,
+)
 from lps_geo.io.inputoutput import (
     IOTable,
     read_input_output,
@@ -67,7 +74,7 @@ class Inputs:
     #: what read_population did with [inputs.population]
     population_report: PopulationReport | None = None
     #: innovation outputs (patents, publications) by municipality
-    innovation: tuple = ()  # TEMP: tuple[InnovationOutputs, ...]
+    innovation: tuple[InnovationOutputs, ...] = ()
 
 
 def read_inputs(cfg: Config) -> Inputs:
@@ -204,18 +211,9 @@ def read_inputs(cfg: Config) -> Inputs:
 
 def read_innovation(
     cfg: Config, boundaries: gpd.GeoDataFrame, population: pd.Series | None
-) -> tuple:
+) -> tuple[InnovationOutputs, ...]:
     """Every ``[[inputs.innovation]]`` table, by municipality of the boundaries;
     the tables of one kind must share one measure (counts or indicators)."""
-    if not cfg.inputs.innovation:
-        return ()
-    from lps_geo.io.innovation import (  # TEMP
-        read_innovation_long,
-        read_inpi_table,
-        read_places,
-        read_publications,
-    )
-
     out = []
     for t in cfg.inputs.innovation:
         if t.format == "long":
