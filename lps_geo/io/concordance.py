@@ -43,6 +43,7 @@ import logging
 import re
 from collections.abc import Mapping
 from importlib import resources
+from io import StringIO
 from types import MappingProxyType
 from typing import Any, NamedTuple, get_args
 
@@ -237,8 +238,8 @@ UNLINKED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 #: (outputs in them have no weights), and why.
 IPC_CLASSES_NOT_IN_SOURCE: Mapping[str, str] = MappingProxyType(
     {
-        code: "residual 'not otherwise provided for' class: no transnational "
-        "patents 2014-2016 in the source"
+        code: "not in the source: a residual 'not otherwise provided for' class "
+        "(A99 is the only one it has, with one patent)"
         for code in ("B99", "C99", "D99", "E99", "F99", "G99", "H99")
     }
     | {"H10": "class created in IPC 2023.01, after the source's 2014-2016 patents"}
@@ -254,16 +255,14 @@ def _data_text(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _tables() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The shipped weights, fields and provenance header (read once)."""
-    import io
-
     texts = {name: _data_text(name) for name in _FILES}
     weights = pd.read_csv(
-        io.StringIO(texts["innovation_cnae.csv"]),
+        StringIO(texts["innovation_cnae.csv"]),
         comment="#",
         dtype={"system": str, "field": str, "division": str, "weight": float},
     )
     fields = pd.read_csv(
-        io.StringIO(texts["innovation_fields.csv"]),
+        StringIO(texts["innovation_fields.csv"]),
         dtype={"system": str, "field": str, "name": str, "group": str, "wipo35": str},
         keep_default_na=False,
         na_values={"source_count": [""]},
