@@ -60,10 +60,11 @@ Layer contract (column names are public, see the README):
     One row per LPS and kind of output (``patents``, ``publications``):
     ``division`` (CNAE 2.0), ``measure`` (``count`` or ``indicator``),
     ``total`` outputs of every field in the members, ``linked`` those linked
-    to the division in the members, ``linked_within`` within reach (the
-    test's statistic), ``per_100k``, the permutation test (``expected``,
-    ``p_value``, ``p_adj``, ``draws``) and the division's strongest
-    ``fields``.
+    to the division in the members, ``linked_within`` within reach,
+    ``per_100k`` (``linked`` per 100,000 inhabitants), the permutation test
+    of ``statistic`` (``per_100k`` with a population, else ``linked``):
+    ``expected``, ``p_value``, ``p_adj``, ``draws``; and the division's
+    strongest ``fields``.
 ``institutions`` (GeoDataFrame, points; when institutions are given)
     ``inst_id``, ``name``, ``type``, ``source_type``, ``region``,
     ``located``, ``weight``.
@@ -259,6 +260,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
         "linked",
         "linked_within",
         "per_100k",
+        "statistic",
         "expected",
         "p_value",
         "p_adj",

@@ -6,7 +6,7 @@ year, read with ``[[inputs.innovation]] format = "long"``. Every municipality
 files at a rate proportional to its population in each class of
 :data:`BACKGROUND_RATES`; the members of the LPS in :data:`PLANTED_PATENTS`
 file more in the classes linked to their industry (footwear A43, pharmacy
-A61, electronics H01 / H05), so that the lps_innovation layer finds them.
+A61 / C07, electronics H01 / H04 / H05), so that the lps_innovation layer finds them.
 The draws use their own generator (seed and a fixed salt), so the rest of
 the demo does not change with them.
 """
@@ -39,9 +39,9 @@ BACKGROUND_RATES: dict[str, float] = {
 
 #: Planted LPS (demo ids) -> extra applications per member per year, by class.
 PLANTED_PATENTS: dict[str, dict[str, float]] = {
-    "lps01": {"A43": 3.0},  # footwear (15.3)
-    "lps03": {"A61": 6.0, "C07": 2.0},  # pharmaceuticals (21.2)
-    "lps04": {"H01": 8.0, "H05": 5.0},  # electronic components (26.1)
+    "lps01": {"A43": 12.0},  # footwear (15.3)
+    "lps03": {"A61": 30.0, "C07": 10.0},  # pharmaceuticals (21.2)
+    "lps04": {"H01": 60.0, "H04": 40.0, "H05": 20.0},  # electronic components (26.1)
 }
 
 #: Years of the table.

@@ -42,6 +42,12 @@ from lps_geo.io.codes import (
     microregion_5_to_6,
     microregion_6_to_5,
 )
+from lps_geo.io.concordance import (
+    division_field_shares,
+    field_division_weights,
+    field_names,
+    linked_fields,
+)
 from lps_geo.io.counts import read_region_counts
 from lps_geo.io.divisions import division_lookup, read_divisions
 from lps_geo.io.inep import read_inep_ies
@@ -143,6 +149,10 @@ __all__ = [
     "read_inpi_table",
     "read_institutions",
     "read_population",
+    "field_division_weights",
+    "field_names",
+    "division_field_shares",
+    "linked_fields",
     "PopulationReport",
     "read_long",
     "read_places",

@@ -24,6 +24,7 @@ from lps_geo.method.analyse import Analysis
 from lps_geo.method.capability import lps_capability, region_capability
 from lps_geo.method.capability_test import capability_permutation_test
 from lps_geo.method.focus import resolve_focus
+from lps_geo.method.innovation import InnovationLayers, innovation_layers
 from lps_geo.method.surfaces import institution_surfaces, region_value_surface
 from lps_geo.result import Surface
 from lps_geo.stats.bivariate import bivariate_local_moran
@@ -69,9 +70,8 @@ def unit_population(cfg: Config, inp: Inputs, a: Analysis) -> pd.Series | None:
 
 def innovation_stage(
     cfg: Config, inp: Inputs, a: Analysis, lps: gpd.GeoDataFrame
-) -> "InnovationLayers":
+) -> InnovationLayers:
     """The innovation outputs of ``inp`` linked to, and tested for, every LPS."""
-    from lps_geo.method.innovation import innovation_layers  # TEMP
 
     cp, st = cfg.capability, cfg.statistics
     return innovation_layers(
@@ -95,7 +95,7 @@ def capability_layers(
     a: Analysis,
     lps: gpd.GeoDataFrame,
     industries: pd.DataFrame,
-    innovation: "InnovationLayers | None" = None,
+    innovation: InnovationLayers | None = None,
 ) -> CapabilityLayers:
     """Measure, test and map the institutions of ``inp`` against the LPS
     (with the innovation components of the index when ``innovation``)."""

@@ -474,12 +474,30 @@ def _run_tests(
     return out
 
 
+class _Intensity:
+    """The outputs of a set of regions, per inhabitant when ``per`` is given:
+    the statistic of :func:`linked_output_permutation_test` (the interface
+    of :class:`_Incidence` for :class:`_Null`)."""
+
+    def __init__(self, values: np.ndarray, per: np.ndarray | None):
+        self.values = values
+        self.per = per
+
+    def union_weight(self, draws: np.ndarray) -> np.ndarray:
+        """The statistic of each row of ``draws`` (distinct region positions)."""
+        total = self.values[draws].sum(axis=1)
+        if self.per is None:
+            return total
+        inhabitants = self.per[draws].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(inhabitants > 0, total / inhabitants * 1e5, 0.0)
+
+
 def linked_output_permutation_test(
     values: pd.DataFrame,
     lps_members: pd.DataFrame,
     lps_keys: pd.Series,
     regions: gpd.GeoDataFrame,
-    distance: float = DEFAULT_DISTANCE,
     permutations: int | AutoPermutations = "auto",
     seed: int = 12345,
     strata: pd.Series | None = None,
@@ -488,23 +506,26 @@ def linked_output_permutation_test(
     correction: Correction = "fdr",
     salt: str = "",
 ) -> pd.DataFrame:
-    r"""Does an LPS reach more of the outputs linked to its industry than chance?
+    r"""Do an LPS's members hold more of the outputs linked to its industry than chance?
 
-    The test of :func:`capability_permutation_test` with the outputs of each
-    region (innovation outputs linked to an industry, for instance) in place
-    of institutions: the outputs of region :math:`r` for key :math:`k`,
-    :math:`v_{rk}` (a column of ``values``), stand at its seat, and the
-    statistic of an LPS with key :math:`k(L)` is
+    A one-sided stratified permutation test, as
+    :func:`capability_permutation_test`, of the outputs in the members
+    themselves. With ``values`` :math:`v_{rk}` (the outputs of region
+    :math:`r` linked to key :math:`k`, e.g. a CNAE division) and the LPS's
+    key :math:`k(L)`, the statistic is the members' outputs per 100,000
+    inhabitants,
 
-    .. math:: S(L) = \sum_{r \in R(L)} v_{r, k(L)}
+    .. math:: S(L) = 10^5 \sum_{m \in L} v_{m, k(L)} \big/ \sum_{m \in L} P_m,
 
-    over the distinct regions :math:`R(L)` whose seat is at most
-    ``distance`` from the seat of at least one member (the members
-    included). Null, strata, draws, p-values and the correction (one family:
-    every LPS of ``lps_members``) are those of
-    :func:`capability_permutation_test`; LPS whose key is not a column of
-    ``values`` or whose column is all zero are not tested (NaN, ``draws``
-    0, ``strata_used`` ``"none"``). ``salt`` is mixed into every LPS's
+    when ``population`` :math:`P` is given (a large municipality is not
+    significant for being large), else the plain sum. The null replaces
+    each member by a municipality of its population stratum (quintiles, or
+    ``strata``) that is not a member; draws, p-values and the correction
+    over every LPS of ``lps_members`` (one family) are those of
+    :func:`capability_permutation_test`. Members without a population
+    count 0 inhabitants. LPS whose key is not a column of ``values``, or
+    whose column is all zero, are not tested (NaN, ``draws`` 0,
+    ``strata_used`` ``"none"``). ``salt`` is mixed into every LPS's
     generator, so that two tests of the same LPS draw independently.
 
     Examples
@@ -516,33 +537,34 @@ def linked_output_permutation_test(
     ...     crs="EPSG:5880")
     >>> values = pd.DataFrame({"15": [5.0, 3.0] + [0.0] * 8,
     ...                        "26": [0.0] * 9 + [1.0]}, index=regions.index)
-    >>> members = pd.DataFrame({"lps_id": ["a@r0", "b@r5"], "region": ["r0", "r5"]})
+    >>> members = pd.DataFrame({"lps_id": ["a@r0", "a@r0", "b@r5"],
+    ...                         "region": ["r0", "r1", "r5"]})
     >>> keys = pd.Series({"a@r0": "15", "b@r5": "26"})
     >>> test = linked_output_permutation_test(values, members, keys, regions,
-    ...     distance=10_000, permutations=99)
+    ...                                       permutations=99)
     >>> test[["observed", "draws"]]
             observed  draws
     lps_id
     a@r0         8.0     99
     b@r5         0.0     99
+    >>> float(test.loc["a@r0", "p_value"])  # no other pair reaches 8
+    0.01
     """
     check_layers(regions=regions)
-    distance = check_distance(distance)
     first, auto = _check_test_options(permutations, alpha, correction)
     m = member_table(lps_members, regions, "lps_members")
     labels, kind = _strata_labels(strata, population, regions.index)
-    seats = region_seats(regions)
     table = values.reindex(regions.index).fillna(0.0)
     if (table.to_numpy() < 0).any():
         raise ConfigError("linked outputs must be >= 0")
-    incidences = {}
-    for key in table.columns:
-        v = table[key].to_numpy(float)
-        where = np.flatnonzero(v > 0)
-        if not len(where):
-            continue
-        si, pj = within_pairs(seats, seats[where], distance)
-        incidences[key] = _Incidence(si, pj, len(regions), v[where])
+    per = None
+    if population is not None:
+        per = np.nan_to_num(population_array(population, regions.index))
+    incidences = {
+        key: _Intensity(table[key].to_numpy(float), per)
+        for key in table.columns
+        if (table[key].to_numpy() > 0).any()
+    }
     key_of = {str(k): v for k, v in lps_keys.items()}
     return _run_tests(
         incidences,

@@ -19,7 +19,11 @@ which the region is specialised, not a count of patents.
 
 Outputs stand at the seat (representative point) of their analysis unit, as
 institutions placed by municipality do; "within reach" of an LPS means at a
-unit whose seat is at most ``distance`` from a member's seat.
+unit whose seat is at most ``distance`` from a member's seat. The test asks
+whether the members themselves hold more linked outputs per inhabitant than
+municipalities of the same population class: reach is descriptive only,
+because a random municipality near a metropolis reaches the metropolis's
+outputs too.
 """
 
 from __future__ import annotations
@@ -198,15 +202,18 @@ def innovation_layers(
         Per LPS and kind (:data:`INNOVATION_COLUMNS`): ``total`` outputs
         of every field in the members; ``linked`` the outputs linked to the
         LPS's division in the members (:math:`\\sum_{m} L_{md}`);
-        ``linked_within`` the same over the units within reach, which is
-        the statistic of the permutation test
+        ``linked_within`` the same over the distinct units within reach of
+        a member's seat; ``per_100k`` :math:`10^5` ``linked`` over the
+        members' population (NaN when a member's is missing);
+        ``statistic``, the column the permutation test
         (:func:`~lps_geo.method.capability_test.linked_output_permutation_test`,
-        one family per kind) whose null mean, p-value, corrected p-value and
-        draws are ``expected``, ``p_value``, ``p_adj`` and ``draws``;
-        ``per_100k`` :math:`10^5` ``linked`` over the members' population
-        (NaN when a member's is missing); ``fields`` the division's strongest
-        fields with their share of its linked outputs. LPS whose industry
-        has no CNAE division (a section code) get NaN.
+        one family per kind) tests: ``per_100k`` with a population (so that
+        a large municipality is not significant for its size), else
+        ``linked``; its null mean, p-value, corrected p-value and draws are
+        ``expected`` (in the statistic's unit), ``p_value``, ``p_adj`` and
+        ``draws``; ``fields`` the division's strongest fields with their
+        share of its linked outputs. LPS whose industry has no CNAE
+        division (a section code) get NaN.
     """
     long = unit_outputs(combine_outputs(outputs), unit_of)
     lps_ids = lps["lps_id"].astype(str).to_numpy()
@@ -234,7 +241,6 @@ def innovation_layers(
             m,
             keys.dropna(),
             units,
-            distance=distance,
             permutations=permutations,
             seed=seed,
             population=population,
@@ -242,7 +248,9 @@ def innovation_layers(
             correction=correction,
             salt=f"{kind}:",
         ).reindex(lps_ids)
+        statistic = "per_100k" if population is not None else "linked"
         in_members = _member_sums(m, linked, division)
+        in_reach = _reach_sums(m, linked, division, units, distance)
         total_members = m.assign(v=totals.reindex(m["region"]).to_numpy())
         total_members = total_members.groupby("lps_id")["v"].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -259,8 +267,9 @@ def innovation_layers(
                     "measure": "/".join(measures),
                     "total": float(total_members.get(lps_id, 0.0)),
                     "linked": float(in_members.iloc[i]),
-                    "linked_within": float(test["observed"].iloc[i]),
+                    "linked_within": float(in_reach.iloc[i]),
                     "per_100k": float(per_100k.iloc[i]),
+                    "statistic": statistic,
                     "expected": float(test["expected"].iloc[i]),
                     "p_value": float(test["p_value"].iloc[i]),
                     "p_adj": float(test["p_adj"].iloc[i]),
@@ -307,6 +316,30 @@ def innovation_layers(
         regions=pd.DataFrame(unit_cols, index=units.index),
         report=report,
     )
+
+
+def _reach_sums(
+    m: pd.DataFrame,
+    linked: pd.DataFrame,
+    division: pd.Series,
+    units: gpd.GeoDataFrame,
+    distance: float,
+) -> pd.Series:
+    """Per LPS, the outputs linked to its division at the distinct units whose
+    seat is at most ``distance`` from a member's seat (members included)."""
+    seats = region_seats(units)
+    pos = units.index.get_indexer(m["region"])
+    ok = pos >= 0
+    mi, uj = within_pairs(seats[pos[ok]], seats, distance)
+    lps_of = m["lps_id"].to_numpy()[ok][mi]
+    pairs = pd.DataFrame({"lps_id": lps_of, "unit": uj}).drop_duplicates()
+    col = pd.Index(linked.columns).get_indexer(
+        pd.Index(division.reindex(pairs["lps_id"]).to_numpy(), dtype=object)
+    )
+    arr = linked.reindex(units.index).fillna(0.0).to_numpy(float)
+    vals = np.where(col >= 0, arr[pairs["unit"].to_numpy(), np.maximum(col, 0)], 0.0)
+    sums = pd.Series(vals, index=pairs["lps_id"].to_numpy()).groupby(level=0).sum()
+    return sums.reindex(division.index).fillna(0.0).where(division.notna())
 
 
 def _member_sums(
