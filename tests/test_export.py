@@ -315,6 +315,7 @@ def test_regions_layer_is_spatial_and_second(tmp_path, result):
             "lps_structure",
             "lps_suppliers",
             "lps_workers",
+            "lps_innovation",
         )
     ]
     assert pyogrio.read_info(out, layer="regions")["crs"] == CRS
