@@ -62,7 +62,8 @@ Layer contract (column names are public, see the README):
     ``total`` outputs of every field in the members, ``linked`` those linked
     to the division in the members, ``linked_within`` within reach,
     ``per_100k`` (``linked`` per 100,000 inhabitants), the permutation test
-    of ``statistic`` (``per_100k`` with a population, else ``linked``):
+    of ``statistic`` (``per_100k`` for counts with a population,
+    ``linked`` without, ``mean`` per member for 0/1 indicators):
     ``expected``, ``p_value``, ``p_adj``, ``draws``; and the division's
     strongest ``fields``.
 ``institutions`` (GeoDataFrame, points; when institutions are given)

@@ -256,3 +256,21 @@ def test_innovation_component_enters_the_index():
         index_weights={"patents": 0.0},
     )
     pd.testing.assert_series_equal(zero["capability_index"], base["capability_index"])
+
+
+def test_indicator_statistic_is_the_mean_per_member():
+    units = _strip(20)
+    v = pd.Series(0.0, index=units.index)
+    v.iloc[[2, 3]] = [1.0, 0.5]
+    members = pd.DataFrame({"lps_id": ["a", "a"], "region": ["r02", "r03"]})
+    pop = pd.Series(np.linspace(1_000, 50_000, 20), index=units.index)
+    got = linked_output_permutation_test(
+        pd.DataFrame({"15": v}),
+        members,
+        pd.Series({"a": "15"}),
+        units,
+        population=pop,
+        permutations=99,
+        per_member=True,
+    )
+    assert got.loc["a", "observed"] == pytest.approx(0.75)

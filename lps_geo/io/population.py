@@ -125,7 +125,8 @@ def read_population(
     code_index = pd.Index(codes, dtype=object)
     repeated = code_index[code_index.duplicated()].unique()
     if len(repeated):
-        at = [rows[i] for i in range(len(codes)) if codes[i] in set(repeated)]
+        twice = set(repeated)
+        at = [rows[i] for i in range(len(codes)) if codes[i] in twice]
         raise InputError(
             f"{source}: column {code_column!r} repeats the code(s) "
             f"{format_quoted(repeated)} (rows {', '.join(map(str, at[:10]))}); "
@@ -139,8 +140,9 @@ def read_population(
         hint="write the population as plain whole numbers >= 0",
     )
     regions = pd.Index([str(r) for r in regions], dtype=object)
-    outside = tuple(sorted(set(code_index) - set(regions)))
-    missing = tuple(r for r in regions if r not in set(code_index))
+    given = set(code_index)
+    outside = tuple(sorted(given - set(regions)))
+    missing = tuple(r for r in regions if r not in given)
     if outside:
         warnings.warn(
             f"{source}: {len(outside)} code(s) of column {code_column!r} are not "

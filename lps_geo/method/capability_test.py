@@ -475,13 +475,14 @@ def _run_tests(
 
 
 class _Intensity:
-    """The outputs of a set of regions, per inhabitant when ``per`` is given:
-    the statistic of :func:`linked_output_permutation_test` (the interface
-    of :class:`_Incidence` for :class:`_Null`)."""
+    """The outputs of a set of regions, per inhabitant when ``per`` is given
+    (times ``scale``): the statistic of :func:`linked_output_permutation_test`
+    (the interface of :class:`_Incidence` for :class:`_Null`)."""
 
-    def __init__(self, values: np.ndarray, per: np.ndarray | None):
+    def __init__(self, values: np.ndarray, per: np.ndarray | None, scale: float):
         self.values = values
         self.per = per
+        self.scale = scale
 
     def union_weight(self, draws: np.ndarray) -> np.ndarray:
         """The statistic of each row of ``draws`` (distinct region positions)."""
@@ -490,7 +491,7 @@ class _Intensity:
             return total
         inhabitants = self.per[draws].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(inhabitants > 0, total / inhabitants * 1e5, 0.0)
+            return np.where(inhabitants > 0, total / inhabitants * self.scale, 0.0)
 
 
 def linked_output_permutation_test(
@@ -505,6 +506,7 @@ def linked_output_permutation_test(
     alpha: float = 0.05,
     correction: Correction = "fdr",
     salt: str = "",
+    per_member: bool = False,
 ) -> pd.DataFrame:
     r"""Do an LPS's members hold more of the outputs linked to its industry than chance?
 
@@ -518,7 +520,9 @@ def linked_output_permutation_test(
     .. math:: S(L) = 10^5 \sum_{m \in L} v_{m, k(L)} \big/ \sum_{m \in L} P_m,
 
     when ``population`` :math:`P` is given (a large municipality is not
-    significant for being large), else the plain sum. The null replaces
+    significant for being large), else the plain sum; with ``per_member``
+    (for 0/1 specialisation indicators, which do not grow with size) the
+    members' mean, :math:`\sum_m v_{m,k(L)} / |L|`. The null replaces
     each member by a municipality of its population stratum (quintiles, or
     ``strata``) that is not a member; draws, p-values and the correction
     over every LPS of ``lps_members`` (one family) are those of
@@ -557,11 +561,14 @@ def linked_output_permutation_test(
     table = values.reindex(regions.index).fillna(0.0)
     if (table.to_numpy() < 0).any():
         raise ConfigError("linked outputs must be >= 0")
-    per = None
-    if population is not None:
+    per, scale = None, 1.0
+    if per_member:
+        per = np.ones(len(regions))
+    elif population is not None:
         per = np.nan_to_num(population_array(population, regions.index))
+        scale = 1e5
     incidences = {
-        key: _Intensity(table[key].to_numpy(float), per)
+        key: _Intensity(table[key].to_numpy(float), per, scale)
         for key in table.columns
         if (table[key].to_numpy() > 0).any()
     }

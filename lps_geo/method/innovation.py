@@ -28,6 +28,7 @@ outputs too.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -152,7 +153,8 @@ def within_totals(
     return pd.Series(out, index=units.index)
 
 
-def _fields_text(division: str | None, systems: list[str]) -> str:
+@functools.cache
+def _fields_text(division: str | None, systems: tuple[str, ...]) -> str:
     """The division's strongest fields in the kind's first system, as text."""
     if division is None or not systems:
         return ""
@@ -205,11 +207,13 @@ def innovation_layers(
         ``linked_within`` the same over the distinct units within reach of
         a member's seat; ``per_100k`` :math:`10^5` ``linked`` over the
         members' population (NaN when a member's is missing);
-        ``statistic``, the column the permutation test
+        ``statistic``, what the permutation test
         (:func:`~lps_geo.method.capability_test.linked_output_permutation_test`,
-        one family per kind) tests: ``per_100k`` with a population (so that
-        a large municipality is not significant for its size), else
-        ``linked``; its null mean, p-value, corrected p-value and draws are
+        one family per kind) tests: ``per_100k`` for counts with a
+        population (so that a large municipality is not significant for its
+        size), ``linked`` for counts without, and ``mean`` (``linked`` over
+        the number of members) for 0/1 indicators, which are size-free; its
+        null mean, p-value, corrected p-value and draws are
         ``expected`` (in the statistic's unit), ``p_value``, ``p_adj`` and
         ``draws``; ``fields`` the division's strongest fields with their
         share of its linked outputs. LPS whose industry has no CNAE
@@ -236,6 +240,12 @@ def innovation_layers(
         totals = frame.groupby("region")["value"].sum().reindex(units.index).fillna(0.0)
         linked, unknown = linked_by_division(frame, units.index)
         keys = division.where(division.isin(linked.columns))
+        indicator = measures == ["indicator"]
+        statistic = (
+            "mean"
+            if indicator
+            else ("per_100k" if population is not None else "linked")
+        )
         test = linked_output_permutation_test(
             linked,
             m,
@@ -247,8 +257,8 @@ def innovation_layers(
             alpha=alpha,
             correction=correction,
             salt=f"{kind}:",
+            per_member=indicator,
         ).reindex(lps_ids)
-        statistic = "per_100k" if population is not None else "linked"
         in_members = _member_sums(m, linked, division)
         in_reach = _reach_sums(m, linked, division, units, distance)
         total_members = m.assign(v=totals.reindex(m["region"]).to_numpy())
@@ -256,27 +266,29 @@ def innovation_layers(
         with np.errstate(invalid="ignore", divide="ignore"):
             per_100k = in_members / lps_pop.reindex(lps_ids).to_numpy() * 1e5
         per_100k = per_100k.where(lps_pop.reindex(lps_ids).to_numpy() > 0)
-        for i, lps_id in enumerate(lps_ids):
-            d = division.iloc[i]
-            rows.append(
+        rows.append(
+            pd.DataFrame(
                 {
-                    "lps_id": lps_id,
-                    "industry": str(lps["industry"].iloc[i]),
-                    "division": d,
+                    "lps_id": lps_ids,
+                    "industry": lps["industry"].astype(str).to_numpy(),
+                    "division": division.to_numpy(),
                     "kind": kind,
                     "measure": "/".join(measures),
-                    "total": float(total_members.get(lps_id, 0.0)),
-                    "linked": float(in_members.iloc[i]),
-                    "linked_within": float(in_reach.iloc[i]),
-                    "per_100k": float(per_100k.iloc[i]),
+                    "total": total_members.reindex(lps_ids).fillna(0.0).to_numpy(),
+                    "linked": in_members.to_numpy(float),
+                    "linked_within": in_reach.to_numpy(float),
+                    "per_100k": per_100k.to_numpy(float),
                     "statistic": statistic,
-                    "expected": float(test["expected"].iloc[i]),
-                    "p_value": float(test["p_value"].iloc[i]),
-                    "p_adj": float(test["p_adj"].iloc[i]),
-                    "draws": int(np.nan_to_num(test["draws"].iloc[i])),
-                    "fields": _fields_text(d, systems),
+                    "expected": test["expected"].to_numpy(float),
+                    "p_value": test["p_value"].to_numpy(float),
+                    "p_adj": test["p_adj"].to_numpy(float),
+                    "draws": np.nan_to_num(test["draws"].to_numpy(float)).astype(
+                        np.int64
+                    ),
+                    "fields": [_fields_text(d, tuple(systems)) for d in division],
                 }
             )
+        )
         within = within_totals(totals, units, distance)
         comps[kind] = within
         unit_cols[f"{kind}_total"] = totals
@@ -308,8 +320,11 @@ def innovation_layers(
         "alpha": alpha,
         "correction": correction,
     }
-    layer = pd.DataFrame(rows, columns=list(INNOVATION_COLUMNS))
-    layer["draws"] = layer["draws"].astype(np.int64)
+    layer = (
+        pd.concat(rows, ignore_index=True)[list(INNOVATION_COLUMNS)]
+        if rows
+        else pd.DataFrame(columns=list(INNOVATION_COLUMNS))
+    )
     return InnovationLayers(
         lps=layer,
         components=pd.DataFrame(comps, index=units.index),
