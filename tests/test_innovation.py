@@ -12,11 +12,11 @@ from lps_geo.config_rules import merged_index_weights
 from lps_geo.io.innovation import InnovationOutputs, InnovationReport
 from lps_geo.method import innovation
 from lps_geo.method.capability import region_capability
+from lps_geo.method.capability_inputs import region_seats
 from lps_geo.method.capability_test import (
     capability_permutation_test,
     linked_output_permutation_test,
 )
-from lps_geo.method.capability_inputs import region_seats
 from lps_geo.vocab import INSTITUTION_TYPES
 
 CRS = "EPSG:5880"

@@ -1,4 +1,4 @@
-"""Synthetic patent counts for the demo: a background by population, planted in three LPS.
+"""Synthetic patent counts for the demo: background by population, three planted LPS.
 
 The demo's ``patents_long.csv`` is a long table (``cod_ibge``, ``ipc``,
 ``ano``, ``pedidos``) of patent applications by IPC 3-character class and
