@@ -329,8 +329,9 @@ def region_capability(
     outputs of kind :math:`k` within reach of the seat), with weights
     :math:`\omega_c` from ``index_weights``. The index is 0 for an average
     region and is in standard deviations; it is relative to the regions
-    passed in. Logs tame the skew of institution counts; the within-distance counts (rather than
-    counts inside) credit a small municipality next to a university town.
+    passed in. Logs tame the skew of institution counts; the within-distance
+    counts (rather than counts inside) credit a small municipality next to a
+    university town.
 
     Raises
     ------
