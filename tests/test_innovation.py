@@ -274,3 +274,26 @@ def test_indicator_statistic_is_the_mean_per_member():
         per_member=True,
     )
     assert got.loc["a", "observed"] == pytest.approx(0.75)
+
+
+def test_indicators_are_read_against_the_division_profile(monkeypatch):
+    """0/1 indicators: L = sum_f P(f | d) I_f, the share of the division's
+    patenting in fields where the region is specialised."""
+    shares = pd.DataFrame(
+        {"A": [0.75, 0.1], "B": [0.25, 0.9]}, index=pd.Index(["15", "26"])
+    )
+    monkeypatch.setattr(innovation, "division_field_shares", lambda s: shares)
+    frame = pd.DataFrame(
+        {
+            "region": ["a", "a", "b"],
+            "system": "ipc_section",
+            "field": ["A", "B", "B"],
+            "value": [1.0, 0.0, 1.0],
+        }
+    )
+    linked, _ = innovation.linked_by_division(
+        frame, pd.Index(["a", "b"]), indicator=True
+    )
+    assert linked.loc["a", "15"] == pytest.approx(0.75)
+    assert linked.loc["b", "15"] == pytest.approx(0.25)
+    assert linked.loc["b", "26"] == pytest.approx(0.9)

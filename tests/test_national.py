@@ -8,6 +8,7 @@ establishment table with the 2022 mesh of Brazil, per state and nationally.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -89,31 +90,48 @@ def test_microregion_and_mesoregion_meshes():
     assert len(meso) == 137
 
 
+def _rebased(inputs, data):
+    """The example's inputs with every path into the shared data read from
+    ``data`` (``$LPS_GEO_DATA``) instead of the example's relative one."""
+
+    def rebase(path):
+        if path is None:
+            return None
+        parts = Path(path).parts
+        if "data" not in parts:
+            return path
+        tail = parts[len(parts) - parts[::-1].index("data") :]
+        return data.joinpath(*tail)
+
+    def paths(section, *keys):
+        if section is None:
+            return None
+        return replace(section, **{k: rebase(getattr(section, k)) for k in keys})
+
+    return replace(
+        inputs,
+        cnae=rebase(inputs.cnae),
+        boundaries=paths(inputs.boundaries, "path"),
+        size=paths(inputs.size, "path"),
+        input_output=paths(inputs.input_output, "path"),
+        population=paths(inputs.population, "path"),
+        institutions=paths(inputs.institutions, "path"),
+        innovation=tuple(paths(t, "path", "places") for t in inputs.innovation),
+    )
+
+
 @pytest.fixture(scope="module")
 def footwear():
     """The example config, footwear only, both reference areas."""
     require_shared("employment", "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv")
     require_shared("boundaries", "BR_Municipios_2022.json")
+    require_shared("inputoutput", "Matriz_de_Insumo_Produto_2015_Nivel_67.xls")
+    require_shared("institutions", "Tabela_IES_2013.xls")
+    require_shared("institutions", "MUNICIPIO-1digito_ipc.xlsx")
+    require_shared("institutions", "Publicacoes_Instituicoes_Total.tsv")
+    require_shared("lookups", "municipios_censo2022.csv")
     cfg = lps_geo.load_config(ROOT / "examples" / "brazil_rais2015.toml")
-    data = require_shared()
-    inputs = cfg.inputs
-    inputs = replace(
-        inputs,
-        cnae=data / "lookups" / "CNAE20_EstruturaDetalhada.xls",
-        boundaries=replace(
-            inputs.boundaries, path=data / "boundaries" / "BR_Municipios_2022.json"
-        ),
-        size=replace(
-            inputs.size,
-            path=data / "employment" / "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv",
-        ),
-        input_output=replace(
-            inputs.input_output,
-            path=require_shared(
-                "inputoutput", "Matriz_de_Insumo_Produto_2015_Nivel_67.xls"
-            ),
-        ),
-    )
+    inputs = _rebased(cfg.inputs, require_shared())
     cfg = replace(
         cfg,
         inputs=inputs,

@@ -13,9 +13,15 @@ LPS's industry through the probabilistic concordances of
 
 the expected outputs of region :math:`r` that belong to division :math:`d`
 (Neuhäusler, Frietsch & Kroll 2019 use the concordance the same way to
-allocate patents to industries). With INPI's 0/1 specialisation indicators
-:math:`L_{rd}` is the weighted number of the division's technology fields in
-which the region is specialised, not a count of patents.
+allocate patents to industries). 0/1 specialisation indicators (INPI's
+tables) are not outputs to allocate; they are read against the division's
+technology profile instead,
+
+.. math:: L_{rd} = \\sum_f P(f \\mid d)\\, I_{rf},
+
+the share of the division's patents (by field) that fall in fields in which
+region :math:`r` is specialised: 1 when it is specialised in every field the
+division patents in, 0 when in none.
 
 Outputs stand at the seat (representative point) of their analysis unit, as
 institutions placed by municipality do; "within reach" of an LPS means at a
@@ -38,7 +44,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lps_geo.io.concordance import field_division_weights, linked_fields
+from lps_geo.io.concordance import (
+    division_field_shares,
+    field_division_weights,
+    linked_fields,
+)
 from lps_geo.io.innovation import InnovationOutputs
 from lps_geo.method.capability import within_pairs
 from lps_geo.method.capability_inputs import population_array, region_seats
@@ -117,15 +127,20 @@ def unit_outputs(long: pd.DataFrame, unit_of: pd.Series | None) -> pd.DataFrame:
 
 
 def linked_by_division(
-    frame: pd.DataFrame, units: pd.Index
+    frame: pd.DataFrame, units: pd.Index, indicator: bool = False
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Units x CNAE divisions: :math:`L_{ud} = \\sum_f P(d \\mid f) x_{uf}`
-    over the systems of ``frame`` (one kind), and the fields per system that
-    the concordance does not know (they count in totals, not in links)."""
+    over the systems of ``frame`` (one kind), or with ``indicator``
+    :math:`\\sum_f P(f \\mid d) x_{uf}`; and the fields per system that the
+    concordance does not know (they count in totals, not in links)."""
     linked = pd.DataFrame(index=units)
     unknown: dict[str, list[str]] = {}
     for system, part in frame.groupby("system", sort=True):
-        weights = field_division_weights(system)
+        weights = (
+            division_field_shares(system).T
+            if indicator
+            else field_division_weights(system)
+        )
         x = part.pivot_table(
             index="region", columns="field", values="value", aggfunc="sum"
         )
@@ -238,9 +253,9 @@ def innovation_layers(
         measures = sorted(frame["measure"].unique())
         systems = sorted(frame["system"].unique())
         totals = frame.groupby("region")["value"].sum().reindex(units.index).fillna(0.0)
-        linked, unknown = linked_by_division(frame, units.index)
-        keys = division.where(division.isin(linked.columns))
         indicator = measures == ["indicator"]
+        linked, unknown = linked_by_division(frame, units.index, indicator)
+        keys = division.where(division.isin(linked.columns))
         statistic = (
             "mean"
             if indicator
