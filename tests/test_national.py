@@ -122,7 +122,8 @@ def _rebased(inputs, data):
 
 @pytest.fixture(scope="module")
 def footwear():
-    """The example config, footwear only, both reference areas."""
+    """The example config, footwear and electronic components (26.1), both
+    reference areas."""
     require_shared("employment", "RAIS_N_ESTABELECIMENTOS_2015_ALTERADO.csv")
     require_shared("boundaries", "BR_Municipios_2022.json")
     require_shared("inputoutput", "Matriz_de_Insumo_Produto_2015_Nivel_67.xls")
@@ -135,7 +136,9 @@ def footwear():
     cfg = replace(
         cfg,
         inputs=inputs,
-        analysis=replace(cfg.analysis, industries=["15.3"], reference_area="both"),
+        analysis=replace(
+            cfg.analysis, industries=["15.3", "26.1"], reference_area="both"
+        ),
         comparison=None,  # one period here; test_compare covers 2010 vs 2015
     )
     with pytest.warns(lps_geo.errors.LpsGeoWarning):
@@ -187,3 +190,96 @@ def test_national_reference_area(footwear):
     )
     report = footwear["study_area"].report
     assert report.inputs["boundaries"]["regions"] == 5568
+
+
+def test_franca_capability_from_the_inep_register(footwear):
+    """Franca's institutions are the register's active ones at its code."""
+    register = pd.read_excel(
+        require_shared("institutions", "Tabela_IES_2013.xls"),
+        sheet_name="IES_2000_2010_UF_EDUCA_FIM",
+        dtype=str,
+    )
+    code = next(c for c in register.columns if "digo do Munic" in c)
+    status = next(c for c in register.columns if "Funcionamento" in c)
+    active = register[register[status].str.strip().str.upper() == "ATIVA"]
+    members = footwear["state"].members_of("15.3@3516200")
+    assert "3516200" in members and len(members) == 4
+    expected = int(active[code].str.strip().isin(members).sum())
+    cap = footwear["state"].lps_capability.set_index("lps_id").loc["15.3@3516200"]
+    assert cap["n_total"] == expected == 4
+    assert cap["n_total_within"] >= cap["n_total"]
+    inst = footwear["state"].institutions
+    assert (inst.loc[inst["region"] == "3516200", "located"] == "centroid").all()
+    census = pd.read_csv(
+        require_shared("lookups", "municipios_censo2022.csv"),
+        dtype={"codigo_ibge": str},
+    ).set_index("codigo_ibge")["populacao_censo_2022"]
+    population = footwear["state"].report.capability["population"]
+    # the census has 5,571 rows; three codes have no polygon in this mesh
+    assert population["not_in_boundaries"] == ["3157336", "3500600", "5101837"]
+    regions = footwear["state"].municipalities["region"]
+    assert population["total"] == census.reindex(regions).sum()
+
+
+def test_franca_innovation_equals_a_direct_tabulation(footwear):
+    """Patents: INPI's columns of the members read against division 15's
+    technology profile; publications: their census share of their
+    microregions' publications."""
+    from lps_geo.io.concordance import division_field_shares
+
+    inpi = pd.read_excel(
+        require_shared("institutions", "MUNICIPIO-1digito_ipc.xlsx"), index_col=0
+    )
+    state = footwear["state"]
+    members = state.lps_members
+    members = sorted(members.loc[members["lps_id"] == "15.3@3516200", "region"])
+    names = state.municipalities.set_index("region").loc[members, "name"]
+    columns = [inpi[n] for n in names if n in inpi.columns]  # no column: no patent
+    profile = division_field_shares("ipc_section").loc["15"]
+    inn = state.lps_innovation.set_index(["lps_id", "kind"])
+    patents = inn.loc[("15.3@3516200", "patents")]
+    assert patents["measure"] == "indicator" and patents["statistic"] == "mean"
+    assert patents["total"] == sum(c.sum() for c in columns)
+    assert patents["linked"] == pytest.approx(
+        sum(float((profile * c).sum()) for c in columns)
+    )
+    assert patents["draws"] >= 199 and 0 < patents["p_value"] <= 1
+
+    pubs = pd.read_csv(
+        require_shared("institutions", "Publicacoes_Instituicoes_Total.tsv"),
+        sep="\t",
+        dtype={"ID_da_microregiao": str},
+    )
+    dtb = pd.read_csv(require_shared("lookups", "brasil-municipios.csv"), dtype=str)
+    census = pd.read_csv(
+        require_shared("lookups", "municipios_censo2022.csv"),
+        dtype={"codigo_ibge": str},
+    ).set_index("codigo_ibge")["populacao_censo_2022"]
+    micro_of = dtb.set_index("id")["id_microrregiao"]
+    regions = set(state.municipalities["region"])
+    expected = 0.0
+    for m in members:
+        towns = [t for t in dtb.loc[micro_of.to_numpy() == micro_of[m], "id"]]
+        towns = [t for t in towns if t in regions]
+        share = census[m] / census.reindex(towns).sum()
+        in_micro = pubs["ID_da_microregiao"] == micro_of[m]
+        expected += pubs.loc[in_micro, "Total_Publicacoes"].sum() * share
+    publications = inn.loc[("15.3@3516200", "publications")]
+    assert publications["total"] == pytest.approx(expected)
+    assert publications["statistic"] == "per_100k"
+    assert publications["per_100k"] == pytest.approx(
+        publications["linked"] / census.reindex(members).sum() * 1e5
+    )
+
+
+def test_campinas_electronics_capability(footwear):
+    """Campinas (SP): an electronic-components LPS with 19 institutions of
+    its own and the division's fields on its atlas page."""
+    state = footwear["state"]
+    cap = state.lps_capability.set_index("lps_id").loc["26.1@3509502"]
+    assert cap["n_total"] == 19 and cap["n_total_within"] > 19
+    inn = state.lps_innovation.set_index(["lps_id", "kind"])
+    patents = inn.loc[("26.1@3509502", "patents")]
+    assert patents["division"] == "26"
+    assert patents["fields"].startswith("Electricity")
+    assert 0 < patents["linked"] <= 1
