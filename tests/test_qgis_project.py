@@ -192,6 +192,7 @@ def test_layers_order_sources_and_crs(project_gpkg):
         "lps_members",
         "lps_structure",
         "lps_workers",
+        "lps_innovation",
         "lps_related",
         "relatedness",
         "lps_capability",
