@@ -155,8 +155,10 @@ def _capability_block(
 def _innovation_block(
     fig: Figure, ctx: AtlasContext, row: pd.Series, x0: float, x1: float, y: float
 ) -> float:
-    """Per kind of output: linked outputs in the members, within the radius,
-    expected by chance and the corrected p (nothing without the table)."""
+    """Per kind of output: linked outputs within the radius, the test's
+    statistic in the members (per 100,000 inhabitants, or per member for 0/1
+    indicators), its mean under the null and the corrected p (nothing
+    without the table)."""
     rows = ctx.rows_of("lps_innovation", str(row["lps_id"]))
     if rows is None or rows.empty:
         return y
@@ -173,9 +175,14 @@ def _innovation_block(
         weight="bold",
     )
     y -= 0.017
+    # the test's statistic and its null mean share a column unit
+    stat = str(rows["statistic"].iloc[0])
+    stat_header = {"per_100k": t["inno_per_100k"], "mean": t["inno_mean"]}.get(
+        stat, t["inno_members"]
+    )
     headers = (
-        t["inno_members"],
         t["inno_within"].format(d=d),
+        stat_header,
         t["inno_chance"],
         t["inno_p"],
     )
@@ -187,15 +194,18 @@ def _innovation_block(
     rule(fig, x0, x1, y, lw=0.4)
     y -= 0.0125
     labels = INNOVATION_LABELS[lang]
+    label_w = ctx.width_pt(cols[0] - width - 0.01 - x0)
     for _, r in rows.iterrows():
-        measure = " / ".join(labels.get(m, m) for m in str(r["measure"]).split("/"))
-        label = f"{labels.get(r['kind'], r['kind'])} ({measure})"
-        label_w = ctx.width_pt(cols[0] - width - 0.01 - x0)
+        label = labels.get(r["kind"], r["kind"])
         put_text(fig, ctx, x0, y, ellipsis(label, label_w, ctx.fs(7)), 7)
+        shown = {
+            "per_100k": r["per_100k"],
+            "mean": r["linked"] / max(int(row.get("n_members", 1) or 1), 1),
+        }.get(r["statistic"], r["linked"])
         values = (
-            fmt(r["linked"], 1, lang),
             fmt(r["linked_within"], 1, lang),
-            fmt(r["expected"], 1, lang),
+            fmt(shown, 2, lang),
+            fmt(r["expected"], 2, lang),
             _p_text(r["p_adj"], lang),
         )
         for x, value in zip(cols, values, strict=True):
