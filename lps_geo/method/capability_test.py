@@ -384,6 +384,10 @@ def _run_tests(
     """The tests of every LPS of ``m`` against the incidence ``key_of`` names
     for it (``None`` when absent), one family for the correction."""
     rows, nulls = [], []
+    # the positions of every stratum, once (not a string comparison per LPS)
+    strata_pos = {
+        lab: np.flatnonzero(labels == lab) for lab in np.unique(labels).tolist()
+    }
     for lps_id, grp in m.groupby("lps_id", sort=True):
         incidence = incidences.get(key_of.get(lps_id))
         own = np.unique(grp["pos"].to_numpy())
@@ -398,7 +402,7 @@ def _run_tests(
         # members per stratum, strata sorted (the order of the draws)
         labs, counts = np.unique(labels[own], return_counts=True)
         need = dict(zip(labs.tolist(), counts.tolist(), strict=True))
-        pools = {lab: np.flatnonzero(free & (labels == lab)) for lab in need}
+        pools = {lab: strata_pos[lab][free[strata_pos[lab]]] for lab in need}
         short = [lab for lab, c in need.items() if len(pools[lab]) < c]
         used = kind
         if short:
