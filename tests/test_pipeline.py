@@ -599,3 +599,25 @@ def test_related_industries_of_every_lps(cfg, result):
     )
     assert row.ql == pytest.approx(ql, rel=1e-9)
     assert row["size"] == pytest.approx(pooled[row.related_industry].sum())
+
+
+def test_planted_patents_found_in_lps_innovation(result, planted):
+    """The three LPS with planted patents, and only they, hold more linked
+    patents per inhabitant than municipalities of their population class."""
+    pairs = _match(result, planted)
+    with_patents = {
+        pairs[p["id"]][0] for p in planted["planted"] if p.get("patents_planted")
+    }
+    assert len(with_patents) == 3
+    inn = result.lps_innovation
+    assert set(inn["kind"]) == {"patents"}
+    assert (inn["statistic"] == "per_100k").all()
+    alpha = result.metadata.parameters["statistics"]["alpha"]
+    significant = set(inn.loc[inn["p_adj"] <= alpha, "lps_id"])
+    assert significant == with_patents
+    # linked <= total, reach >= members, per 100k consistent with population
+    assert (inn["linked"] <= inn["total"] + 1e-9).all()
+    assert (inn["linked_within"] >= inn["linked"] - 1e-9).all()
+    report = result.report.capability["innovation"]["kinds"]["patents"]
+    assert report["lps_tested"] == len(result.lps)
+    assert report["fields_not_in_concordance"] == {}
