@@ -13,24 +13,12 @@ from numpy.testing import assert_allclose
 from lps_geo.errors import ConfigError, InputError
 from lps_geo.io import concordance as cc
 from lps_geo.io import concordance_build as cb
+from lps_geo.io.innovation import PUBLICATION_DISCIPLINES
 from tests.conftest import require_shared, shared_data
 
-#: The disciplines of the course's publications table, in file order.
-DISCIPLINES = (
-    "biologia",
-    "biotecnologia",
-    "especialidades_medicas",
-    "engenharias_civil_mecanica_e_quimica",
-    "quimica",
-    "ciencias_da_natureza",
-    "engenharia_eletrica_e_ciencias_da_computacao",
-    "pesquisas_neurologicas",
-    "humanas",
-    "doencas_infecciosas",
-    "matematica_e_fisica",
-    "profissionais_da_saude",
-    "ciencias_sociais",
-)
+#: The disciplines of the course's publications table, in file order: the
+#: reader's list, so that the concordance and the reader agree.
+DISCIPLINES = PUBLICATION_DISCIPLINES
 PATENT_SYSTEMS = ("ipc_section", "ipc_class", "wipo35")
 
 
