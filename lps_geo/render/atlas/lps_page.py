@@ -155,15 +155,13 @@ def _capability_block(
 def _innovation_block(
     fig: Figure, ctx: AtlasContext, row: pd.Series, x0: float, x1: float, y: float
 ) -> float:
-    """Per kind of output: linked outputs within the radius, the test's
-    statistic in the members (per 100,000 inhabitants, or per member for 0/1
-    indicators), its mean under the null and the corrected p (nothing
-    without the table)."""
+    """Per kind of output: the test's statistic in the members (linked
+    outputs per 100,000 inhabitants, or per member for 0/1 indicators), its
+    mean under the null and the corrected p (nothing without the table)."""
     rows = ctx.rows_of("lps_innovation", str(row["lps_id"]))
     if rows is None or rows.empty:
         return y
     t, lang = ctx.text, ctx.lang
-    d = fmt((ctx.cap_distance_m or 0) / 1000, 0, lang)
     division = rows["division"].dropna()
     put_text(
         fig,
@@ -175,35 +173,28 @@ def _innovation_block(
         weight="bold",
     )
     y -= 0.017
-    # the test's statistic and its null mean share a column unit
-    stat = str(rows["statistic"].iloc[0])
-    stat_header = {"per_100k": t["inno_per_100k"], "mean": t["inno_mean"]}.get(
-        stat, t["inno_members"]
-    )
-    headers = (
-        t["inno_within"].format(d=d),
-        stat_header,
-        t["inno_chance"],
-        t["inno_p"],
-    )
+    # each row in its test's unit (per 100k, per member), said in its label
+    units = {"per_100k": t["inno_per_100k"], "mean": t["inno_mean"]}
+    headers = (t["inno_members"], t["inno_chance"], t["inno_p"])
     width = max(text_width(h, ctx.fs(6.5), "bold") for h in headers) / 72 / ctx.size[0]
-    cols = [x1 - (3 - k) * (width + 0.01) for k in range(4)]
+    width = max(width, text_width("0000,00", ctx.fs(7)) / 72 / ctx.size[0])
+    cols = [x1 - (2 - k) * (width + 0.012) for k in range(3)]
     for x, label in zip(cols, headers, strict=True):
         put_text(fig, ctx, x, y, label, 6.5, ha="right", color=MUTED, weight="bold")
     y -= 0.004
     rule(fig, x0, x1, y, lw=0.4)
     y -= 0.0125
     labels = INNOVATION_LABELS[lang]
-    label_w = ctx.width_pt(cols[0] - width - 0.01 - x0)
+    label_w = ctx.width_pt(cols[0] - width - 0.012 - x0)
+    n_members = max(int(row.get("n_members", 1) or 1), 1)
     for _, r in rows.iterrows():
-        label = labels.get(r["kind"], r["kind"])
+        unit = units.get(r["statistic"])
+        label = labels.get(r["kind"], r["kind"]) + (f", {unit}" if unit else "")
         put_text(fig, ctx, x0, y, ellipsis(label, label_w, ctx.fs(7)), 7)
-        shown = {
-            "per_100k": r["per_100k"],
-            "mean": r["linked"] / max(int(row.get("n_members", 1) or 1), 1),
-        }.get(r["statistic"], r["linked"])
+        shown = {"per_100k": r["per_100k"], "mean": r["linked"] / n_members}.get(
+            r["statistic"], r["linked"]
+        )
         values = (
-            fmt(r["linked_within"], 1, lang),
             fmt(shown, 2, lang),
             fmt(r["expected"], 2, lang),
             _p_text(r["p_adj"], lang),
