@@ -34,7 +34,6 @@ outputs too.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,7 +167,6 @@ def within_totals(
     return pd.Series(out, index=units.index)
 
 
-@functools.cache
 def _fields_text(division: str | None, systems: tuple[str, ...]) -> str:
     """The division's strongest fields in the kind's first system, as text."""
     if division is None or not systems:
@@ -300,7 +298,7 @@ def innovation_layers(
                     "draws": np.nan_to_num(test["draws"].to_numpy(float)).astype(
                         np.int64
                     ),
-                    "fields": [_fields_text(d, tuple(systems)) for d in division],
+                    "fields": _texts_of(division, tuple(systems)),
                 }
             )
         )
@@ -346,6 +344,12 @@ def innovation_layers(
         regions=pd.DataFrame(unit_cols, index=units.index),
         report=report,
     )
+
+
+def _texts_of(division: pd.Series, systems: tuple[str, ...]) -> list[str]:
+    """The fields text of every LPS, computed once per division."""
+    texts = {d: _fields_text(d, systems) for d in pd.unique(division.to_numpy())}
+    return [texts[d] for d in division]
 
 
 def _reach_sums(
