@@ -13,6 +13,28 @@ from shapely.geometry import box
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Test files that share one pytest-xdist worker: each compiles PySAL esda's
+#: numba kernels in its process (about 20 s, not cached on disk), so together
+#: they compile them once.
+ESDA_KERNELS = ("tests/test_pipeline.py", "tests/test_spatial.py")
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (``make test``): each test file runs whole on one
+    worker, so its module fixtures (a demo run, a national table) are built
+    once, as in a serial run; the files of :data:`ESDA_KERNELS` count as one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return ESDA_KERNELS[0] if scope in ESDA_KERNELS else scope
+
+    return Scheduling(config, log)
+
 
 def shared_data() -> Path:
     """Folder of the real Brazilian test data (``$LPS_GEO_DATA``)."""
