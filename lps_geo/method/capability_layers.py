@@ -72,7 +72,6 @@ def innovation_stage(
     cfg: Config, inp: Inputs, a: Analysis, lps: gpd.GeoDataFrame
 ) -> InnovationLayers:
     """The innovation outputs of ``inp`` linked to, and tested for, every LPS."""
-
     cp, st = cfg.capability, cfg.statistics
     return innovation_layers(
         inp.innovation,
